@@ -1,0 +1,5 @@
+import sys
+
+from newsspider.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``newsspider`` CLI, one module each (see :mod:`newsspider.cli`)."""

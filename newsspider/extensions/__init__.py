@@ -1,0 +1,1 @@
+"""Scrapy extensions of newsspider (run report, progress)."""

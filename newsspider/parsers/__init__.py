@@ -1,0 +1,8 @@
+"""Pure extraction: bytes (or a Scrapy response) and a URL in, a :class:`~newsspider.items.NewsArticle` out.
+
+No network, no clock, no settings. See :func:`parse_article`.
+"""
+
+from newsspider.parsers.article import parse_article, parse_response
+
+__all__ = ["parse_article", "parse_response"]

@@ -1,0 +1,1 @@
+"""CMS platform families: what TRS, Hanweb, UCAP, Founder and People sites share."""

@@ -1,0 +1,64 @@
+"""Scrapy settings for newsspider. Values only: no logic. Project settings carry the NEWSSPIDER_ prefix."""
+
+BOT_NAME = "newsspider"
+SPIDER_MODULES = ["newsspider.spiders"]
+NEWSPIDER_MODULE = "newsspider.spiders"
+
+# Politeness by default: robots.txt, one request at a time per host, a delay, AutoThrottle, and a
+# User-Agent that names the project and where to reach its operators.
+ROBOTSTXT_OBEY = True
+USER_AGENT = (
+    "newsspider/0.1 (+https://github.com/newsspider/newsspider; research crawler of public news pages)"
+)
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Huge pages (30 MB of inline base64 images) are refused rather than parsed.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+SPIDER_MIDDLEWARES = {
+    "newsspider.middlewares.incremental.IncrementalMiddleware": 550,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "newsspider.middlewares.challenge.ChallengeMiddleware": 560,
+}
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.version.VersionPipeline": 300,
+    "pipelines.store.JsonLinesStorePipeline": 400,
+}
+EXTENSIONS = {
+    "newsspider.extensions.report.RunReportExtension": 500,
+}
+
+# Where records, state and run reports go (``newsspider crawl --out``).
+NEWSSPIDER_DATA_DIR = "data"
+# The state store: a path to an SQLite file (default ``<data dir>/state.sqlite``) or a redis:// URL.
+NEWSSPIDER_STATE = ""
+# Extra folder of site profiles (``newsspider crawl --sites-dir``), searched before the bundled ones.
+NEWSSPIDER_SITES_DIR = ""
+# Re-fetch already-seen articles published in the last N days, to catch edits and takedowns.
+NEWSSPIDER_REFRESH_DAYS = 0
+# Stop paginating a column at the first listing page that brings nothing new.
+NEWSSPIDER_STOP_ON_SEEN = True
+# Hosts on loopback/private addresses that may be crawled (the replica site in tests and the demo).
+NEWSSPIDER_ALLOW_PRIVATE_HOSTS: list[str] = []

@@ -1,0 +1,1 @@
+"""Spiders: the crawl graph only (listing pages, pagination, article requests)."""

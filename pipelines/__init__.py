@@ -1,0 +1,1 @@
+"""Item pipelines: normalize, validate, version (dedupe), store; and the crawl state store."""
