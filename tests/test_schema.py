@@ -23,4 +23,5 @@ def test_schema_lists_every_record_field() -> None:
 def test_default_record_is_schema_version_1() -> None:
     record = ItemAdapter(NewsArticle(url="https://example.gov.cn/a.html")).asdict()
     assert record["schema_version"] == SCHEMA_VERSION == 1
-    assert record["directives"] == [] and record["doc"] is None
+    assert record["directives"] == []
+    assert record["doc"] is None

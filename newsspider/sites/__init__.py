@@ -1,5 +1,15 @@
 """Site profiles: one data-only TOML file per site, and their loader."""
 
+from newsspider.sites.loader import BUNDLED_SITES_DIR, ProfileError, load_all, load_profile
 from newsspider.sites.profile import PLATFORMS, Column, Selectors, SiteProfile
 
-__all__ = ["PLATFORMS", "Column", "Selectors", "SiteProfile"]
+__all__ = [
+    "BUNDLED_SITES_DIR",
+    "PLATFORMS",
+    "Column",
+    "ProfileError",
+    "Selectors",
+    "SiteProfile",
+    "load_all",
+    "load_profile",
+]
