@@ -13,14 +13,13 @@ import sys
 from typing import TYPE_CHECKING
 
 from newsspider import __version__, commands
+from newsspider.exitcodes import EXIT_CONFIG
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import ModuleType
 
-__all__ = ["EXIT_CONFIG", "build_parser", "main"]
-
-EXIT_CONFIG = 2
+__all__ = ["build_parser", "main"]
 
 
 def _command_modules() -> dict[str, ModuleType]:

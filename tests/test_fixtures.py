@@ -4,7 +4,8 @@ Each case is ``tests/fixtures/<site>/<case>/`` holding
 - ``body.html``: the raw bytes as served (GBK stays GBK);
 - ``meta.json``: ``{"url": ..., "headers": {...}, "site": <profile key, optional>,
   "fetched_at": <ISO 8601, optional, for relative dates>}``;
-- ``expected.json``: the record fields this case pins down (a subset of the schema), exact values.
+- ``expected.json`` (and optionally ``expected-<topic>.json``, e.g. ``expected-directives.json``): the record
+  fields this case pins down (a subset of the schema), exact values. A field may appear in one file only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from newsspider.parsers import parse_article
 from newsspider.sites import load_profile
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CASES = sorted(p.parent for p in FIXTURES.glob("*/*/expected.json"))
+CASES = sorted({p.parent for p in FIXTURES.glob("*/*/expected*.json")})
 
 
 def _case_id(case: Path) -> str:
@@ -29,8 +30,13 @@ def _case_id(case: Path) -> str:
 
 
 def _load_expected(case: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((case / "expected.json").read_text(encoding="utf-8"))
-    return data
+    merged: dict[str, Any] = {}
+    for path in sorted(case.glob("expected*.json")):
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        clash = set(data) & set(merged)
+        assert not clash, f"{path} repeats fields of another expected file: {sorted(clash)}"
+        merged.update(data)
+    return merged
 
 
 _PARSED: dict[Path, dict[str, Any]] = {}
