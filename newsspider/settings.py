@@ -38,6 +38,8 @@ SPIDER_MIDDLEWARES = {
     "newsspider.middlewares.incremental.IncrementalMiddleware": 550,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # Before Scrapy's OffsiteMiddleware (50), so redirects with dont_filter cannot escape either.
+    "newsspider.middlewares.guard.RequestGuardMiddleware": 45,
     "newsspider.middlewares.challenge.ChallengeMiddleware": 560,
 }
 ITEM_PIPELINES = {

@@ -1,0 +1,98 @@
+"""Requests go only where they were sent: the profile's domains, over HTTP(S), never to private addresses.
+
+Scrapy's own OffsiteMiddleware filters hosts outside ``allowed_domains``, but it lets every request with
+``dont_filter=True`` through (and redirects inherit that flag), and it does not look at the address a host
+name is written as. A crawler run unattended against pages it does not control must also refuse redirects to
+``file:``/``ftp:``/``data:`` URLs and to loopback, private and link-local addresses (SSRF through a redirect),
+unless a setting allows a host explicitly (the tests' replica on 127.0.0.1 is the one such case).
+Each refusal is counted in the stats (``newsspider/refused/<reason>``) and logged once per host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+__all__ = ["RequestGuardMiddleware", "refusal_reason"]
+
+logger = logging.getLogger(__name__)
+
+_SCHEMES = frozenset({"http", "https"})
+_LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+def _is_private_host(host: str) -> bool:
+    if host in _LOCAL_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global
+
+
+def _within(host: str, domains: list[str]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def refusal_reason(
+    url_scheme: str, host: str, *, allowed_domains: list[str], allowed_private: frozenset[str]
+) -> str | None:
+    """Why a request to (scheme, host) must not be sent, or None when it may.
+
+    ``allowed_domains`` empty means any public host; ``allowed_private`` lists hosts that may be private.
+    """
+    if url_scheme not in _SCHEMES:
+        return "scheme"
+    if not host:
+        return "no-host"
+    if host not in allowed_private and _is_private_host(host):
+        return "private-address"
+    if allowed_domains and not _within(host, allowed_domains):
+        return "offsite"
+    return None
+
+
+class RequestGuardMiddleware:
+    def __init__(self, stats: StatsCollector, allowed_private: frozenset[str]) -> None:
+        self.stats = stats
+        self.allowed_private = allowed_private
+        self._logged: set[tuple[str, str]] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        hosts = crawler.settings.getlist("NEWSSPIDER_ALLOW_PRIVATE_HOSTS")
+        assert crawler.stats is not None
+        return cls(crawler.stats, frozenset(h.lower() for h in hosts))
+
+    def process_request(self, request: Request, spider: Spider) -> None:
+        parsed = urlparse_cached(request)
+        host = (parsed.hostname or "").lower()
+        domains = [d.lower() for d in getattr(spider, "allowed_domains", None) or []]
+        reason = refusal_reason(
+            parsed.scheme, host, allowed_domains=domains, allowed_private=self.allowed_private
+        )
+        if reason is None:
+            return
+        self.stats.inc_value(f"newsspider/refused/{reason}")
+        if (reason, host) not in self._logged:
+            self._logged.add((reason, host))
+            via = request.meta.get("redirect_urls")
+            logger.warning(
+                "Refused request (%s) to %s%s",
+                reason,
+                request.url[:200],
+                f" (redirected from {via[0]})" if via else "",
+            )
+        raise IgnoreRequest(f"refused ({reason}): {request.url[:200]}")

@@ -1,0 +1,83 @@
+"""The request guard: only HTTP(S), only the profile's domains, never private addresses unless allowed."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from newsspider.middlewares.guard import RequestGuardMiddleware, refusal_reason
+
+PUBLIC = ["shanxi.gov.cn"]
+
+
+@pytest.mark.parametrize(
+    ("scheme", "host", "reason"),
+    [
+        ("https", "www.shanxi.gov.cn", None),
+        ("http", "shanxi.gov.cn", None),
+        ("https", "evil.example.com", "offsite"),
+        ("https", "shanxi.gov.cn.evil.com", "offsite"),
+        ("file", "", "scheme"),
+        ("ftp", "www.shanxi.gov.cn", "scheme"),
+        ("data", "", "scheme"),
+        ("http", "127.0.0.1", "private-address"),
+        ("http", "localhost", "private-address"),
+        ("http", "10.1.2.3", "private-address"),
+        ("http", "192.168.0.1", "private-address"),
+        ("http", "169.254.169.254", "private-address"),
+        ("http", "[::1]", "private-address"),
+        ("http", "::1", "private-address"),
+        ("http", "0.0.0.0", "private-address"),
+    ],
+)
+def test_refusal_reason(scheme: str, host: str, reason: str | None) -> None:
+    assert refusal_reason(scheme, host, allowed_domains=PUBLIC, allowed_private=frozenset()) == reason
+
+
+def test_allowed_private_host_still_needs_to_be_on_site() -> None:
+    allowed = frozenset({"127.0.0.1"})
+    assert refusal_reason("http", "127.0.0.1", allowed_domains=["127.0.0.1"], allowed_private=allowed) is None
+    assert refusal_reason("http", "127.0.0.2", allowed_domains=["127.0.0.1"], allowed_private=allowed) == (
+        "private-address"
+    )
+
+
+def test_no_allowed_domains_means_any_public_host() -> None:
+    assert refusal_reason("https", "www.gov.cn", allowed_domains=[], allowed_private=frozenset()) is None
+
+
+class _Spider(Spider):
+    name = "guarded"
+    allowed_domains = ["shanxi.gov.cn"]
+
+
+def _middleware(**settings: object) -> tuple[RequestGuardMiddleware, Spider]:
+    crawler = get_crawler(_Spider, settings_dict=settings)
+    crawler.spider = crawler._create_spider()
+    return build_from_crawler(RequestGuardMiddleware, crawler), crawler.spider
+
+
+def test_redirect_to_private_address_is_refused_even_with_dont_filter() -> None:
+    middleware, spider = _middleware()
+    redirected = Request(
+        "http://169.254.169.254/latest/meta-data/",
+        dont_filter=True,
+        meta={"redirect_urls": ["https://www.shanxi.gov.cn/a.html"]},
+    )
+    with pytest.raises(IgnoreRequest, match="private-address"):
+        middleware.process_request(redirected, spider)
+    assert middleware.stats.get_value("newsspider/refused/private-address") == 1
+
+
+def test_on_site_request_passes() -> None:
+    middleware, spider = _middleware()
+    assert middleware.process_request(Request("https://www.shanxi.gov.cn/yw/a.shtml"), spider) is None
+
+
+def test_setting_allows_the_replica_host() -> None:
+    middleware, spider = _middleware(NEWSSPIDER_ALLOW_PRIVATE_HOSTS=["127.0.0.1"])
+    spider.allowed_domains = ["127.0.0.1"]
+    assert middleware.process_request(Request("http://127.0.0.1:8000/index.html"), spider) is None
