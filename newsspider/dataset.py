@@ -1,0 +1,348 @@
+"""Load a newsspider data folder as one dataset: ``load()`` → pandas, ``load_duckdb()`` → DuckDB.
+
+The folder layout is the one in ``docs/architecture.md``: records are ``DATA/<site>/*.jsonl`` (daily files
+and distributed-run shard files alike); ``runs/``, ``logs/``, ``quarantine/`` and ``<site>/events/`` hold
+other things and are never read as records. An article's identity is its ``canonical_url`` (``url`` when
+that is null); the latest view keeps its highest ``version``, then the latest ``fetched_at``.
+
+A crash can leave a torn last line in a file: it is skipped with a :class:`DatasetWarning`, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+import warnings
+from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from newsspider.items import NewsArticle
+from newsspider.schema import record_schema
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    import duckdb
+    import pandas as pd
+
+__all__ = [
+    "MAX_NESTING",
+    "RESERVED_DIRS",
+    "BadLine",
+    "DatasetWarning",
+    "arrow_schema",
+    "from_arrow_records",
+    "iter_records",
+    "latest_positions",
+    "load",
+    "load_duckdb",
+    "record_files",
+    "to_arrow_records",
+]
+
+RESERVED_DIRS = frozenset({"runs", "logs", "quarantine"})
+"""Top-level folders of DATA that are not sites (site keys never take these names)."""
+
+_INT_COLUMNS = ("http_status", "version", "schema_version")
+_FIELD_ORDER = tuple(NewsArticle.__dataclass_fields__)
+
+
+class DatasetWarning(UserWarning):
+    """A line of a record file could not be read (a torn write after a crash, or damage)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    path: Path
+    lineno: int
+    reason: str
+
+
+def record_files(data_dir: Path | str, sites: Iterable[str] | None = None) -> list[Path]:
+    """Every record file under DATA, sites in name order, files in name (= date, then shard) order."""
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"no data folder at {root}")
+    wanted = None if sites is None else set(sites)
+    files: list[Path] = []
+    for site_dir in sorted(root.iterdir()):
+        name = site_dir.name
+        if not site_dir.is_dir() or name in RESERVED_DIRS or name.startswith("."):
+            continue
+        if wanted is not None and name not in wanted:
+            continue
+        # Only the site folder's own files: events/ below it holds removal events, not records.
+        files.extend(p for p in sorted(site_dir.glob("*.jsonl")) if p.is_file())
+    return files
+
+
+def iter_records(path: Path, on_bad: Callable[[BadLine], None]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` for every readable line of one file; unreadable lines go to ``on_bad``."""
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            if not raw.strip():
+                continue
+            try:
+                value = json.loads(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                torn = not raw.endswith(b"\n")
+                reason = "torn last line (incomplete write)" if torn else f"not JSON: {exc}"
+                on_bad(BadLine(path, lineno, reason))
+                continue
+            if not isinstance(value, dict):
+                on_bad(BadLine(path, lineno, f"not a JSON object but {type(value).__name__}"))
+                continue
+            yield lineno, value
+
+
+def identity(record: dict[str, Any]) -> str:
+    return str(record.get("canonical_url") or record.get("url") or "")
+
+
+def latest_positions(entries: Iterable[tuple[Any, dict[str, Any]]], *, versions: bool = False) -> set[Any]:
+    """Positions of the records that make up the view.
+
+    ``entries`` are ``(position, record)`` in read order. The latest view keeps one record per identity
+    (highest version, then latest fetched_at, then the later position); ``versions=True`` keeps one per
+    identity and version, so a version written twice (a replay after a crash) still appears once.
+    """
+    best: dict[Any, tuple[tuple[int, str], Any]] = {}
+    for position, record in entries:
+        version = _as_int(record.get("version"))
+        key: Any = (identity(record), version) if versions else identity(record)
+        rank = (version, str(record.get("fetched_at") or ""))
+        held = best.get(key)
+        if held is None or rank >= held[0]:
+            best[key] = (rank, position)
+    return {position for _, position in best.values()}
+
+
+def _as_int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _warn_bad(bad: list[BadLine]) -> None:
+    by_file: dict[Path, list[BadLine]] = {}
+    for line in bad:
+        by_file.setdefault(line.path, []).append(line)
+    for path, lines in by_file.items():
+        detail = "; ".join(f"line {b.lineno}: {b.reason}" for b in lines[:5])
+        more = f" (and {len(lines) - 5} more)" if len(lines) > 5 else ""
+        warnings.warn(f"{path}: skipped {len(lines)} unreadable line(s): {detail}{more}", DatasetWarning, 3)
+
+
+def load(data_dir: Path | str, *, versions: bool = False, sites: Iterable[str] | None = None) -> pd.DataFrame:
+    """The dataset as a pandas DataFrame, one row per article (its latest version) or per version.
+
+    ``data_dir`` is a data folder, or a Parquet file written by ``newsspider export``. Nested fields
+    (images, attachments, directives, doc, reprint) are Python lists and dicts.
+    """
+    path = Path(data_dir)
+    if path.is_file() and path.suffix == ".parquet":
+        records = _parquet_records(path, sites)
+    else:
+        bad: list[BadLine] = []
+        records = [
+            record for file in record_files(path, sites) for _, record in iter_records(file, bad.append)
+        ]
+        if bad:
+            _warn_bad(bad)
+    keep = latest_positions(enumerate(records), versions=versions)
+    return _frame([r for i, r in enumerate(records) if i in keep])
+
+
+def _parquet_records(path: Path, sites: Iterable[str] | None) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq  # imported here: only Parquet input needs it
+
+    records = from_arrow_records(pq.read_table(path).to_pylist())
+    if sites is not None:
+        wanted = set(sites)
+        records = [r for r in records if r.get("site") in wanted]
+    return records
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd  # imported here: slow to import, and most commands never need it
+
+    extra = sorted({k for r in records for k in r} - set(_FIELD_ORDER))
+    columns = [*_FIELD_ORDER, *extra]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for column in _INT_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+# -- Arrow ---------------------------------------------------------------------------------------------
+
+MAX_NESTING = 6
+"""Directive points nest (一、 → （一） → 1． → ●); Arrow types cannot recurse, so the schema unrolls six
+levels and stores anything deeper as JSON text in the sixth level's ``children`` (a list of strings)."""
+
+_SCALARS: dict[Any, pa.DataType] = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
+
+
+def arrow_schema() -> pa.Schema:
+    """The Arrow schema of a record, built from the dataclasses of :mod:`newsspider.items`."""
+    hints = typing.get_type_hints(NewsArticle)
+    return pa.schema([pa.field(f.name, _arrow_type(hints[f.name], ())) for f in fields(NewsArticle)])
+
+
+def _unwrap(hint: Any) -> Any:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(inner) == 1:
+            return inner[0]
+    return hint
+
+
+def _arrow_type(hint: Any, stack: tuple[type, ...]) -> pa.DataType:
+    hint = _unwrap(hint)
+    if typing.get_origin(hint) is list:
+        return pa.list_(_arrow_type(typing.get_args(hint)[0], stack))
+    if isinstance(hint, type) and is_dataclass(hint):
+        if stack.count(hint) >= MAX_NESTING:
+            return pa.string()
+        hints = typing.get_type_hints(hint)
+        return pa.struct([pa.field(f.name, _arrow_type(hints[f.name], (*stack, hint))) for f in fields(hint)])
+    if hint in _SCALARS:
+        return _SCALARS[hint]
+    raise TypeError(f"no Arrow type for {hint!r}")
+
+
+def _walk(value: Any, hint: Any, stack: tuple[type, ...], *, encode: bool) -> Any:
+    """Turn the points below the last unrolled level into JSON text (encode) or back (decode)."""
+    hint = _unwrap(hint)
+    if value is None:
+        return None
+    if typing.get_origin(hint) is list:
+        item = typing.get_args(hint)[0]
+        return [_walk(v, item, stack, encode=encode) for v in value]
+    if isinstance(hint, type) and is_dataclass(hint):
+        if stack.count(hint) >= MAX_NESTING:
+            if encode:
+                return json.dumps(value, ensure_ascii=False)
+            return json.loads(value) if isinstance(value, str) else value
+        if not isinstance(value, dict):
+            return value
+        hints = typing.get_type_hints(hint)
+        return {
+            k: _walk(v, hints[k], (*stack, hint), encode=encode) if k in hints else v
+            for k, v in value.items()
+        }
+    return value
+
+
+def _nested_fields() -> dict[str, Any]:
+    hints = typing.get_type_hints(NewsArticle)
+    return {n: h for n, h in hints.items() if _deep(h)}
+
+
+def _deep(hint: Any) -> bool:
+    hint = _unwrap(hint)
+    if typing.get_origin(hint) is list:
+        return _deep(typing.get_args(hint)[0])
+    return isinstance(hint, type) and is_dataclass(hint)
+
+
+def to_arrow_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records ready for ``pa.Table.from_pylist(..., schema=arrow_schema())``."""
+    nested = _nested_fields()
+    return [
+        {k: _walk(v, nested[k], (), encode=True) if k in nested else v for k, v in r.items()} for r in records
+    ]
+
+
+def from_arrow_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The inverse of :func:`to_arrow_records` (deep directive points back to dicts)."""
+    nested = _nested_fields()
+    return [
+        {k: _walk(v, nested[k], (), encode=False) if k in nested else v for k, v in r.items()}
+        for r in records
+    ]
+
+
+# -- DuckDB ------------------------------------------------------------------------------------------
+
+
+def duckdb_columns(schema: dict[str, Any] | None = None) -> dict[str, str]:
+    """DuckDB column types for ``read_json``, from ``data/schema.json``.
+
+    Explicit types keep a column typed when every value in the files is null or the list is empty
+    (auto-detection would make it JSON or drop it). Nested points of a directive (``children``) are
+    recursive, which DuckDB types cannot express: they stay JSON.
+    """
+    if schema is None:
+        schema = record_schema()
+    return {name: _duck_type(prop) for name, prop in schema["properties"].items()}
+
+
+def _duck_type(prop: dict[str, Any]) -> str:
+    if "anyOf" in prop:
+        branches = [b for b in prop["anyOf"] if b.get("type") != "null"]
+        return _duck_type(branches[0]) if len(branches) == 1 else "JSON"
+    kinds = prop.get("type")
+    kind = next((k for k in kinds if k != "null"), "null") if isinstance(kinds, list) else kinds
+    if kind == "string":
+        return "VARCHAR"
+    if kind == "integer":
+        return "BIGINT"
+    if kind == "number":
+        return "DOUBLE"
+    if kind == "boolean":
+        return "BOOLEAN"
+    if kind == "array":
+        return f"{_duck_type(prop.get('items', {}))}[]"
+    if kind == "object" and prop.get("properties"):
+        inner = ", ".join(f'"{k}" {_duck_type(v)}' for k, v in prop["properties"].items())
+        return f"STRUCT({inner})"
+    return "JSON"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def load_duckdb(
+    data_dir: Path | str,
+    *,
+    versions: bool = False,
+    sites: Iterable[str] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> duckdb.DuckDBPyRelation:
+    """The dataset as a DuckDB relation (latest version of each article, or every version).
+
+    ``con`` defaults to a new in-memory connection. Unreadable lines are skipped silently here;
+    ``load()`` and ``newsspider validate`` name them.
+    """
+    import duckdb  # imported here: slow to import, and most commands never need it
+
+    con = con if con is not None else duckdb.connect()
+    columns = duckdb_columns()
+    files = record_files(data_dir, sites)
+    if not files:
+        empty = ", ".join(f'CAST(NULL AS {t}) AS "{n}"' for n, t in columns.items())
+        return con.sql(f"SELECT {empty} LIMIT 0")
+    column_spec = "{" + ", ".join(f"{_sql_text(n)}: {_sql_text(t)}" for n, t in columns.items()) + "}"
+    file_list = "[" + ", ".join(_sql_text(str(f)) for f in files) + "]"
+    partition = "coalesce(canonical_url, url)" + (", version" if versions else "")
+    # filename breaks ties the way load() does: the later file (date, then shard) wins.
+    query = f"""
+        SELECT * EXCLUDE (filename, ns_rank) FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY {partition}
+                ORDER BY version DESC NULLS LAST, fetched_at DESC NULLS LAST, filename DESC
+            ) AS ns_rank
+            FROM read_json({file_list}, format = 'newline_delimited', columns = {column_spec},
+                           ignore_errors = true, filename = true, maximum_object_size = 268435456)
+            -- An unreadable line (torn by a crash) comes back as a row of nulls; url is required.
+            WHERE url IS NOT NULL
+        ) WHERE ns_rank = 1
+    """  # noqa: S608 (paths and types are quoted literals)
+    return con.sql(query)
