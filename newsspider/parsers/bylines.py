@@ -1,0 +1,262 @@
+"""来源 / 作者 / 编辑 out of info lines and body paragraphs. Pure string functions; never raise.
+
+The label set and stop words follow GNE's ``AUTHOR_PATTERN`` and the quirks listed in sites.md §3.2 (empty
+labels, ``丨`` separators, ``来源  :``, a date glued after the source, ``【字体：大 中 小】``). No library does
+this for Chinese bylines: generic extractors either drop the author or take the source for it (anchors.md §2.7).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from newsspider.textnorm import clean_whitespace
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["BodyBylines", "Byline", "clean_source", "find_body_bylines", "parse_byline", "split_names"]
+
+
+@dataclass(frozen=True, slots=True)
+class Byline:
+    """What one info line says about the outlet and the people."""
+
+    source: str | None
+    source_raw: str | None
+    authors: tuple[str, ...]
+    editors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BodyBylines:
+    """Bylines found in the first and last body paragraphs."""
+
+    authors: tuple[str, ...]
+    editors: tuple[str, ...]
+    source: str | None
+    source_raw: str | None
+    byline_only: tuple[int, ...]
+    """Indices of paragraphs that are nothing but a byline, editor or source line (drop them from the body)."""
+
+
+_SOURCE_LABELS = ("信息来源", "稿件来源", "文章来源", "新闻来源", "内容来源", "来源", "稿源", "出处")
+_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "记者", "通讯员", "文")
+_EDITOR_LABELS = ("责任编辑", "责编", "值班编辑", "网络编辑", "编辑")
+_OTHER_LABELS = (
+    "发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "成文日期", "时间", "日期",
+    "审核", "审校", "校对", "终审", "初审", "复审", "监制", "摄影", "图", "签发",
+    "点击数", "点击量", "点击", "浏览次数", "浏览量", "阅读量", "阅读", "访问量", "字体", "字号", "分享到", "分享",
+)  # fmt: skip
+_KIND = (
+    dict.fromkeys(_SOURCE_LABELS, "source")
+    | dict.fromkeys(_AUTHOR_LABELS, "author")
+    | dict.fromkeys(_EDITOR_LABELS, "editor")
+    | dict.fromkeys(_OTHER_LABELS, "other")
+)
+_ALL_LABELS = "|".join(sorted(_KIND, key=len, reverse=True))
+_ROLE = r"(?:本报|本台|本刊|本网|新华社|特约|见习|实习|首席|摄影)?(?:记者|通讯员)"
+# label + colon; 文/ and 图/ with a slash; a bare 记者/通讯员 (记者 张三 李四) not inside a longer word
+_LABEL = re.compile(
+    rf"(?P<label>{_ALL_LABELS})\s*[:：]"
+    r"|(?<![\u4e00-\u9fff])(?P<slash>文|图|摄影)\s*[/／]"
+    rf"|(?<![\u4e00-\u9fff])(?P<bare>{_ROLE})(?=[\s\u4e00-\u9fff])"
+)
+# Where a value stops even without a next label: brackets and bars, or a following date (来源：云南日报2019-…).
+_HARD_STOP = re.compile(r"[|丨｜【】\[\]［］]|(?:19|20)\d{2}\s*[-/.年]\s*\d|\d{1,2}月\d{1,2}日|打印|关闭")
+_SOURCE_STOP = re.compile(
+    rf"{_HARD_STOP.pattern}|作者|责任编辑|责编|编辑|字体|字号|分享|{_ROLE}|(?:{_ALL_LABELS})\s*[:：]"
+)
+_SOURCE_LABEL_PREFIX = re.compile(rf"^(?:{'|'.join(_SOURCE_LABELS)})\s*[:：]?\s*")
+_EDGE_PUNCT = " \t:：,，;；。.、·\"“”'‘’-—_~"
+_SITE_SELF = frozenset({"本网", "本站", "本网站", "本网原创", "本站原创"})
+_PLACEHOLDERS = frozenset(
+    {
+        "未知",
+        "佚名",
+        "匿名",
+        "网络整理",
+        "网络",
+        "综合",
+        "互联网",
+        "无",
+        "暂无",
+        "不详",
+        "null",
+        "none",
+        "admin",
+    }
+)
+
+
+def _strip_unbalanced(s: str) -> str:
+    """Drop a leading open or trailing close bracket that has no partner; keep 新华社（北京）."""
+    pairs = (("(", ")"), ("（", "）"), ("《", "》"), ("“", "”"))
+    for op, cl in pairs:
+        if s.startswith(op) and s.endswith(cl) and s.count(op) == 1 and s.count(cl) == 1:
+            s = s[1:-1]
+        if s.startswith(op) and cl not in s:
+            s = s[1:]
+        if s.endswith(cl) and op not in s:
+            s = s[:-1]
+    return s
+
+
+def _clean_source_once(s: str) -> str:
+    s = clean_whitespace(s)
+    s = _SOURCE_LABEL_PREFIX.sub("", s)
+    stop = _SOURCE_STOP.search(s)
+    if stop:
+        s = s[: stop.start()]
+    s = s.strip(_EDGE_PUNCT)
+    return _strip_unbalanced(s).strip(_EDGE_PUNCT)
+
+
+def clean_source(raw: str, *, site_name: str | None = None) -> str | None:
+    """The outlet name from a 来源 value: label, widgets and trailing dates cut; 本网/本站 -> ``site_name``."""
+    if not isinstance(raw, str):
+        return None
+    s = raw
+    for _ in range(len(raw) + 1):  # every step only shortens, so this reaches a fixpoint (idempotence)
+        nxt = _clean_source_once(s)
+        if nxt == s:
+            break
+        s = nxt
+    if not s or s.lower() in _PLACEHOLDERS:
+        return None
+    if s in _SITE_SELF:
+        return site_name.strip() or None if site_name else None
+    return s
+
+
+_NAME_SPLIT = re.compile(r"[、，,;；/／|丨\s()（）\[\]【】]+")
+_NAME_PREFIX = re.compile(rf"^(?:{_ROLE}|实习生|特约撰稿人|撰稿人|作者|责任编辑|责编|编辑|文|记者)[:：]?")
+_LEADING_LABEL = re.compile(rf"^(?:{_ALL_LABELS})\s*[:：]")
+_STAFF_CODE = re.compile(r"[_\-][A-Za-z]{0,6}\d+$")
+_NAME_SHAPE = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,12}|[A-Za-z][A-Za-z.'\-]{1,40})$")
+
+
+def _clean_name(token: str) -> str | None:
+    t = token.strip(_EDGE_PUNCT)
+    for _ in range(len(token) + 1):
+        nxt = _STAFF_CODE.sub("", _NAME_PREFIX.sub("", _LEADING_LABEL.sub("", t))).strip(_EDGE_PUNCT)
+        if nxt == t:
+            break
+        t = nxt
+    if not t or t.lower() in _PLACEHOLDERS or t in _SITE_SELF or t.isdigit():
+        return None
+    if not _NAME_SHAPE.match(t):
+        return None
+    return t
+
+
+def split_names(raw: str) -> tuple[str, ...]:
+    """``温文、李琳`` -> (温文, 李琳): role prefixes, brackets, staff codes and photo credits (…摄) removed."""
+    if not isinstance(raw, str):
+        return ()
+    tokens = [t for t in _NAME_SPLIT.split(raw) if t]
+    names: list[str] = []
+    for i, token in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        # 李联军摄 / 李联军 摄 / 李联军 摄影: photo credits, not authors.
+        if token in {"摄", "摄影", "图"} or token.endswith(("摄", "摄影")) or nxt in {"摄", "摄影"}:
+            continue
+        name = _clean_name(token)
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def _cut(value: str) -> str:
+    stop = _HARD_STOP.search(value)
+    return clean_whitespace(value[: stop.start()] if stop else value).strip(_EDGE_PUNCT)
+
+
+def _labelled_values(text: str) -> list[tuple[str, str]]:
+    """(kind, value) for each label in the text, the value running to the next label or a hard stop."""
+    found = list(_LABEL.finditer(text))
+    out: list[tuple[str, str]] = []
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        if m.group("label"):
+            kind = _KIND[m.group("label")]
+        elif m.group("slash"):
+            kind = "author" if m.group("slash") == "文" else "other"
+        else:
+            kind = "author" if "摄影" not in m.group("bare") else "other"
+        out.append((kind, _cut(text[m.end() : end])))
+    return out
+
+
+def parse_byline(text: str, *, site_name: str | None = None) -> Byline:
+    """来源, authors and editors of one info line; a label with no value gives null/empty, never the next label."""
+    if not isinstance(text, str):
+        return Byline(None, None, (), ())
+    text = clean_whitespace(text)
+    source_raw: str | None = None
+    authors: list[str] = []
+    editors: list[str] = []
+    for kind, value in _labelled_values(text):
+        if kind == "source" and source_raw is None and value:
+            source_raw = value
+        elif kind == "author":
+            authors.extend(n for n in split_names(value) if n not in authors)
+        elif kind == "editor":
+            editors.extend(n for n in split_names(value) if n not in editors)
+    source = clean_source(source_raw, site_name=site_name) if source_raw else None
+    return Byline(source, source_raw, tuple(authors), tuple(editors))
+
+
+_DATELINE = re.compile(
+    r"^.{0,24}?(?:讯|电)\s*[(（](?P<names>[^()（）]{1,60})[)）]"
+    r"|^(?P<agency>新华社|中新社|本报)(?P<role>记者|通讯员)(?P<bare>[\u4e00-\u9fff·]{2,4}(?:\s+[\u4e00-\u9fff·]{2,4})*)"
+)
+_WRAPPED = re.compile(r"^\s*[(（\[［【](?P<inner>.*)[)）\]］】]\s*$")
+_BYLINE_LINE_MAX = 80
+_LEADING_ANY = re.compile(rf"^(?:(?:{_ALL_LABELS})\s*[:：]|(?:文|图)\s*[/／])")
+
+
+def _names_only(text: str) -> tuple[str, ...]:
+    """The names when the text is nothing but a (role-prefixed) name list, else ()."""
+    tokens = [t for t in _NAME_SPLIT.split(text) if t]
+    names = split_names(text)
+    if not tokens or not names:
+        return ()
+    if any(_clean_name(t) is None and not _NAME_PREFIX.fullmatch(t) for t in tokens):
+        return ()
+    return names
+
+
+def find_body_bylines(paragraphs: Sequence[str], *, site_name: str | None = None) -> BodyBylines:
+    """Bylines in the first 2 and last 4 paragraphs: 本报讯（记者 …）, （张巨峰）, (责编：…), 来源：…."""
+    authors: list[str] = []
+    editors: list[str] = []
+    source_raw: str | None = None
+    only: list[int] = []
+    n = len(paragraphs)
+    indices = sorted({*range(min(2, n)), *range(max(0, n - 4), n)})
+    for i in indices:
+        para = clean_whitespace(paragraphs[i]) if isinstance(paragraphs[i], str) else ""
+        if not para:
+            continue
+        inner_m = _WRAPPED.match(para)
+        inner = inner_m.group("inner").strip() if inner_m else para
+        line = parse_byline(inner, site_name=site_name) if len(inner) <= _BYLINE_LINE_MAX else None
+        if line and _LEADING_ANY.match(inner) and (line.source_raw or line.authors or line.editors):
+            only.append(i)
+            authors.extend(a for a in line.authors if a not in authors)
+            editors.extend(e for e in line.editors if e not in editors)
+            source_raw = source_raw or line.source_raw
+            continue
+        # A bare name list counts only when bracketed or role-prefixed: （张巨峰）, 记者 张三 李四.
+        wrapped_or_role = inner_m is not None or _NAME_PREFIX.match(inner) is not None
+        if wrapped_or_role and len(inner) <= _BYLINE_LINE_MAX and (names := _names_only(inner)):
+            only.append(i)
+            authors.extend(a for a in names if a not in authors)
+            continue
+        if i < 2 and (dm := _DATELINE.match(para)):
+            names = split_names(dm.group("names") or dm.group("bare") or "")
+            authors.extend(a for a in names if a not in authors)
+    source = clean_source(source_raw, site_name=site_name) if source_raw else None
+    return BodyBylines(tuple(authors), tuple(editors), source, source_raw, tuple(only))
