@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["PLATFORMS", "Column", "Selectors", "SiteProfile"]
@@ -17,6 +18,9 @@ class Column:
     """The column's name as the site shows it, e.g. 山西要闻."""
     url: str
     """The first listing page (absolute URL)."""
+    platform_options: Mapping[str, str] = field(default_factory=dict)
+    """Platform parameters of this column (Hanweb ``columnid``/``unitid``, UCAP ``channel``); they win over
+    the site-wide ``SiteProfile.platform_options``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +38,8 @@ class Selectors:
     column: str | None = None
     noise: tuple[str, ...] = ()
     """Elements removed from the body before extraction."""
+    listing: str | None = None
+    """On listing pages: the article links (or the rows holding them). Default: the platform's URL patterns."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,9 +57,13 @@ class SiteProfile:
     allowed_domains: tuple[str, ...] = ()
     columns: tuple[Column, ...] = ()
     selectors: Selectors = field(default_factory=Selectors)
+    platform_options: Mapping[str, str] = field(default_factory=dict)
+    """Site-wide platform parameters, e.g. Hanweb ``webid``/``webname``/``dataproxy``; values are strings."""
     encoding: str | None = None
     """Force this encoding for the site's pages (only where header and meta lie)."""
     verified: bool = False
     """True once someone checked the profile against the live site (``newsspider check-site``)."""
     documented: str | None = None
-    """The date of the documentation the profile follows (``reference/sites.md``)."""
+    """The date (YYYY-MM-DD) of the documentation the profile follows (``reference/sites.md``)."""
+    notes: str = ""
+    """What is evidenced, what is inferred and needs a live check."""

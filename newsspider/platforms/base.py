@@ -1,0 +1,205 @@
+"""What every CMS platform module shares: the listing result types, the Platform protocol, and row helpers.
+
+A platform turns one listing response (an HTML column page, an XML or JSON listing API answer) into rows
+(article URL + listing title + listing date) and the request for the next listing page. It never fetches:
+the spider sends the requests and sets their callbacks and the other ``ns_*`` meta keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urljoin
+
+from parsel import Selector
+from scrapy import Request
+
+from newsspider.urls import host_of
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
+
+    from newsspider.sites.profile import Column, SiteProfile
+
+__all__ = [
+    "DATE_RE",
+    "ListingPage",
+    "ListingRow",
+    "Platform",
+    "current_page",
+    "listing_request",
+    "next_link",
+    "option",
+    "rows_from_links",
+    "same_site",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRow:
+    """One article link on a listing page."""
+
+    url: str
+    """Absolute (joined against the listing URL)."""
+    title: str | None
+    """The link's ``@title`` when its visible text is cut with …/..., else the visible text."""
+    date_raw: str | None
+    """The row's date as shown, without brackets (``2019-06-12`` from ``[2019-06-12]``), or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    """What one listing response yields."""
+
+    rows: list[ListingRow]
+    next_requests: list[Request]
+    """Further listing pages or API calls, ``meta={"ns_page": k}``, no callback (the spider sets it)."""
+    total_pages: int | None
+    """How many listing requests the column takes in all, when the page says."""
+    total_records: int | None
+    """How many articles the column holds, when the page says."""
+
+
+class Platform(Protocol):
+    """A CMS family's listing logic."""
+
+    name: str
+
+    def first_requests(self, site: SiteProfile, column: Column) -> list[Request]:
+        """The first listing request(s) of ``column``."""
+        ...
+
+    def parse_listing(self, response: TextResponse, site: SiteProfile, column: Column) -> ListingPage:
+        """Rows and further listing requests from one listing response."""
+        ...
+
+    def is_article_url(self, url: str) -> bool:
+        """True when ``url`` has the shape of this platform's article pages."""
+        ...
+
+
+# A row date as listings print it: 2019-06-12, 2019/6/12, 2019.06.12, 2019年06月12日, optionally a time.
+DATE_RE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?(?!\d)"
+)
+# Visible titles cut by the template: "关于进一步加强…", "关于进一步加强...".
+_TRUNCATED = re.compile(r"(?:…|\.\.\.|。。。|\.\.)\s*$")
+_SPACE = re.compile(r"\s+")
+_NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页)\s*[>»›]*\s*$")
+# The nearest element that holds one listing row (the link plus its date).
+_ROW_XPATH = "ancestor::*[self::li or self::tr or self::dd or self::dt or self::p][1]"
+
+
+def _squash(text: str) -> str:
+    return _SPACE.sub(" ", text.replace("\xa0", " ").replace("\u3000", " ")).strip()
+
+
+def _row_title(anchor: Selector) -> str | None:
+    text = _squash(" ".join(anchor.xpath(".//text()").getall()))
+    attr = _squash(anchor.attrib.get("title", ""))
+    if attr and (not text or _TRUNCATED.search(text)):
+        return attr
+    return text or attr or None
+
+
+def _row_date(anchor: Selector) -> str | None:
+    rows = anchor.xpath(_ROW_XPATH) or anchor.xpath("..")
+    for row in rows[:1]:
+        # The date beside the link, not one inside the headline (标题里的"2019年…").
+        outside = " ".join(row.xpath(".//text()[not(ancestor::a)]").getall())
+        found = DATE_RE.search(outside)
+        if found:
+            return _squash(found.group(0))
+    return None
+
+
+def _anchors(selector: Selector | TextResponse, query: str | None) -> list[Selector]:
+    if not query:
+        return list(selector.xpath("//a[@href]"))
+    found = selector.xpath(query) if query.startswith(("/", "(")) else selector.css(query)
+    anchors: list[Selector] = []
+    for node in found:
+        if getattr(node.root, "tag", None) == "a":
+            anchors.append(node)
+        else:  # the query picked rows: their first link is the article
+            anchors.extend(node.xpath(".//a[@href]")[:1])
+    return anchors
+
+
+def rows_from_links(
+    selector: Selector | TextResponse,
+    base_url: str,
+    keep: Callable[[str], bool],
+    *,
+    links_query: str | None = None,
+) -> list[ListingRow]:
+    """Rows from every ``<a href>`` under ``selector`` whose joined URL passes ``keep``, first wins.
+
+    ``links_query`` (CSS, or XPath when it starts with ``/`` or ``(``) narrows the anchors, as a profile's
+    ``[selectors] listing`` does.
+    """
+    anchors = _anchors(selector, links_query)
+    rows: dict[str, ListingRow] = {}
+    for anchor in anchors:
+        href = (anchor.attrib.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        url = urljoin(base_url, href)
+        if not keep(url):
+            continue
+        row = ListingRow(url=url, title=_row_title(anchor), date_raw=_row_date(anchor))
+        seen = rows.get(url)
+        if seen is None:
+            rows[url] = row
+        elif (seen.title is None and row.title) or (seen.date_raw is None and row.date_raw):
+            # Image link first, text link second: keep the URL's first place, fill in what it lacked.
+            rows[url] = ListingRow(
+                url=url, title=seen.title or row.title, date_raw=seen.date_raw or row.date_raw
+            )
+    return list(rows.values())
+
+
+def next_link(response: TextResponse) -> str | None:
+    """The absolute URL of a "下一页" link, or None (also for ``javascript:`` links and self-links)."""
+    for anchor in response.xpath("//a[@href]"):
+        text = _squash(" ".join(anchor.xpath(".//text()").getall()))
+        if not _NEXT_TEXT.match(text) and not _NEXT_TEXT.match(anchor.attrib.get("title", "")):
+            continue
+        href = anchor.attrib["href"].strip()
+        if not href or href.startswith(("javascript:", "#")):
+            continue
+        url = response.urljoin(href)
+        if url.split("#")[0] != response.url.split("#")[0]:
+            return url
+    return None
+
+
+def current_page(response: TextResponse, default: int = 1) -> int:
+    """The 1-based listing page number the spider put in ``ns_page``, else ``default``."""
+    try:
+        page = response.meta.get("ns_page")
+    except AttributeError:  # a response built in a test has no request
+        return default
+    return page if isinstance(page, int) and page > 0 else default
+
+
+def listing_request(url: str, page: int) -> Request:
+    """A plain GET for listing page ``page`` (1-based)."""
+    return Request(url, meta={"ns_page": page})
+
+
+def option(site: SiteProfile, column: Column, name: str) -> str | None:
+    """A platform option: the column's own value first, then the site-wide one."""
+    value = column.platform_options.get(name)
+    if value is None:
+        value = site.platform_options.get(name)
+    return value
+
+
+def same_site(url: str, hosts: Iterable[str]) -> bool:
+    """True when ``url``'s host is one of ``hosts`` or a subdomain of one."""
+    host = host_of(url)
+    return bool(host) and any(host == h or host.endswith("." + h) for h in hosts if h)
