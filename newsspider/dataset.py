@@ -60,6 +60,8 @@ class BadLine:
     path: Path
     lineno: int
     reason: str
+    torn: bool = False
+    """The file's last line, cut short: what a crash mid-write leaves behind, expected after kill -9."""
 
 
 def record_files(data_dir: Path | str, sites: Iterable[str] | None = None) -> list[Path]:
@@ -91,7 +93,7 @@ def iter_records(path: Path, on_bad: Callable[[BadLine], None]) -> Iterator[tupl
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 torn = not raw.endswith(b"\n")
                 reason = "torn last line (incomplete write)" if torn else f"not JSON: {exc}"
-                on_bad(BadLine(path, lineno, reason))
+                on_bad(BadLine(path, lineno, reason, torn=torn))
                 continue
             if not isinstance(value, dict):
                 on_bad(BadLine(path, lineno, f"not a JSON object but {type(value).__name__}"))
