@@ -68,8 +68,10 @@ _HARD_STOP = re.compile(r"[|丨｜【】\[\]［］]|(?:19|20)\d{2}\s*[-/.年]\s*
 _SOURCE_STOP = re.compile(
     rf"{_HARD_STOP.pattern}|作者|责任编辑|责编|编辑|字体|字号|分享|{_ROLE}|(?:{_ALL_LABELS})\s*[:：]"
 )
-_SOURCE_LABEL_PREFIX = re.compile(rf"^(?:{'|'.join(_SOURCE_LABELS)})\s*[:：]?\s*")
+_SOURCE_LABEL_PREFIX = re.compile(rf"^(?:(?:{'|'.join(_SOURCE_LABELS)})\s*[:：]?\s*)+")
 _EDGE_PUNCT = " \t:：,，;；。.、·\"“”'‘’-—_~"
+_MAX_SOURCE = 200
+_MAX_TOKEN = 64
 _SITE_SELF = frozenset({"本网", "本站", "本网站", "本网原创", "本站原创"})
 _PLACEHOLDERS = frozenset(
     {
@@ -117,8 +119,9 @@ def clean_source(raw: str, *, site_name: str | None = None) -> str | None:
     """The outlet name from a 来源 value: label, widgets and trailing dates cut; 本网/本站 -> ``site_name``."""
     if not isinstance(raw, str):
         return None
-    s = raw
-    for _ in range(len(raw) + 1):  # every step only shortens, so this reaches a fixpoint (idempotence)
+    # No outlet name is this long; the cap keeps the fixpoint loop cheap on junk input.
+    s = raw[:_MAX_SOURCE]
+    for _ in range(len(s) + 1):  # every step only shortens, so this reaches a fixpoint (idempotence)
         nxt = _clean_source_once(s)
         if nxt == s:
             break
@@ -138,6 +141,8 @@ _NAME_SHAPE = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,12}|[A-Za-z][A-Za-z.'\-]{1
 
 
 def _clean_name(token: str) -> str | None:
+    if len(token) > _MAX_TOKEN:
+        return None
     t = token.strip(_EDGE_PUNCT)
     for _ in range(len(token) + 1):
         nxt = _STAFF_CODE.sub("", _NAME_PREFIX.sub("", _LEADING_LABEL.sub("", t))).strip(_EDGE_PUNCT)
@@ -240,7 +245,7 @@ def find_body_bylines(paragraphs: Sequence[str], *, site_name: str | None = None
         para = clean_whitespace(paragraphs[i]) if isinstance(paragraphs[i], str) else ""
         if not para:
             continue
-        inner_m = _WRAPPED.match(para)
+        inner_m = _WRAPPED.match(para) if len(para) <= _BYLINE_LINE_MAX + 2 else None
         inner = inner_m.group("inner").strip() if inner_m else para
         line = parse_byline(inner, site_name=site_name) if len(inner) <= _BYLINE_LINE_MAX else None
         if line and _LEADING_ANY.match(inner) and (line.source_raw or line.authors or line.editors):
