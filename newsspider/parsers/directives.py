@@ -1,10 +1,312 @@
-"""Placeholder: structured directives (issue 3)."""
+"""Structured directives: enumerations of points in the body, with who announced them (issue 3).
+
+The scan has two steps. ``directive_markers`` finds marker *candidates* in every paragraph; here a stack walk
+(like an outline parser) turns them into *runs*: a candidate continues an open run of its family when its
+ordinal follows, or opens a new run nested in the current item. Runs of one item (a lone 一是, a single ●)
+are not structure; the walk is repeated without them until nothing changes, so a dropped candidate never
+splits an item's text.
+"""
 
 from __future__ import annotations
 
-from newsspider.items import DirectiveBlock
+from dataclasses import dataclass, field
+
+from newsspider.items import DirectiveBlock, DirectiveItem
+from newsspider.parsers.directive_markers import STRICT_BULLETS, Marker, find_markers, is_heading_like
+from newsspider.parsers.directive_speakers import (
+    Attribution,
+    attributions,
+    declared_count,
+    is_lead_in,
+    resolve_speaker,
+)
+
+__all__ = ["extract_directives"]
+
+# A sentence-style run (一是…。二是…。) may have unnumbered paragraphs between items, but not many.
+_MAX_SENTENCE_GAP = 8
+_HEADING_MAX = 20
+_SENTENCE_STOPS = "。！？!?；;：:"
+
+
+@dataclass(eq=False)
+class _Item:
+    marker: Marker
+    segment: str
+    extra: list[str] = field(default_factory=list)
+    children: list[_Run] = field(default_factory=list)
+    last_para: int = 0
+
+    @property
+    def own_text(self) -> str:
+        """The item's words after its marker, in its own paragraph."""
+        return self.segment[self.marker.end - self.marker.start :].strip()
+
+    @property
+    def heading_like(self) -> bool:
+        return is_heading_like(self.own_text)
+
+
+@dataclass(eq=False)
+class _Run:
+    family: str
+    items: list[_Item] = field(default_factory=list)
+    top_level: bool = True
+    resumed: bool = False
+
+
+def _continues(run: _Run, item: _Item, marker: Marker) -> bool:
+    """Whether an ordinal marker is the next point of ``run`` (whose last item is ``item``)."""
+    last = item.marker
+    if last.ordinal is None or marker.ordinal is None:
+        return False
+    if marker.family == "seq":
+        follows = marker.ordinal in (0, last.ordinal + 1) and last.ordinal != 0
+    else:
+        follows = marker.ordinal == last.ordinal + 1 or (
+            not marker.inline and len(run.items) >= 2 and marker.ordinal in (last.ordinal, last.ordinal + 2)
+        )
+    gap = marker.para - item.last_para - 1
+    return follows and (item.heading_like or gap <= _MAX_SENTENCE_GAP)
+
+
+class _Walk:
+    """One pass of the stack walk over the paragraphs with a given set of allowed candidates."""
+
+    def __init__(self, paragraphs: list[str], markers: list[list[Marker]]) -> None:
+        self.paragraphs = paragraphs
+        self.markers = markers
+        self.roots: list[_Run] = []
+        self.stack: list[_Run] = []
+        self.pending: list[str] = []
+        # The last run of each family that was closed: statutes number 第七条 on from the previous chapter.
+        self.closed: dict[str, _Run] = {}
+
+    def text_after(self, marker: Marker) -> str:
+        text = self.paragraphs[marker.para]
+        following = [m.start for m in self.markers[marker.para] if m.start > marker.start]
+        return text[marker.end : following[0] if following else len(text)].strip()
+
+    def run(self) -> list[_Run]:
+        for index, text in enumerate(self.paragraphs):
+            markers = self.markers[index]
+            if not markers:
+                self.pending.append(text)
+                continue
+            if markers[0].start > 0 and text[: markers[0].start].strip():
+                self.pending.append(text[: markers[0].start].strip())
+            for position, marker in enumerate(markers):
+                end = markers[position + 1].start if position + 1 < len(markers) else len(text)
+                self._place(marker, text[marker.start : end].strip())
+        self._close_top()
+        return self.roots
+
+    def _top_item(self) -> _Item | None:
+        return self.stack[-1].items[-1] if self.stack else None
+
+    def _commit_pending(self) -> None:
+        top = self._top_item()
+        if top is not None and self.pending:
+            top.extra.extend(self.pending)
+        self.pending = []
+
+    def _pop(self) -> None:
+        self._close_top()
+        run = self.stack.pop()
+        self.closed[run.family] = run
+
+    def _close_top(self) -> None:
+        top = self._top_item()
+        if top is not None and (top.heading_like or not top.own_text):
+            self._commit_pending()
+        self.pending = []
+
+    def _touch(self, para: int) -> None:
+        for run in self.stack:
+            run.items[-1].last_para = max(run.items[-1].last_para, para)
+
+    def _place(self, marker: Marker, segment: str) -> None:
+        item = _Item(marker, segment, last_para=marker.para)
+        for depth in range(len(self.stack) - 1, -1, -1):
+            run = self.stack[depth]
+            if run.family == marker.family and self._follows(run, marker):
+                if depth == len(self.stack) - 1 or self.pending:
+                    self._commit_pending()
+                while len(self.stack) > depth + 1:
+                    self._pop()
+                run.items.append(item)
+                self._touch(marker.para)
+                return
+        previous = self.closed.get(marker.family)
+        resumed = (
+            previous is not None
+            and not marker.bullet
+            and previous.items[-1].marker.ordinal == (marker.ordinal or 0) - 1
+            and _valid(previous)
+        )
+        if not resumed and not self._can_start(marker):
+            self.pending.append(segment)
+            return
+        # A family never nests inside itself: a second 第一章 starts a new outline beside the first (a 目录
+        # followed by the body), not inside its last chapter.
+        same = [depth for depth, run in enumerate(self.stack) if run.family == marker.family]
+        if same:
+            while len(self.stack) > same[0]:
+                self._pop()
+        while self.stack and self._closes(self.stack[-1].items[-1], marker):
+            self._pop()
+        new = _Run(marker.family, [item], top_level=not self.stack, resumed=resumed)
+        if self.stack:
+            self._commit_pending()
+            self.stack[-1].items[-1].children.append(new)
+        else:
+            self.pending = []
+            self.roots.append(new)
+        self.stack.append(new)
+        self._touch(marker.para)
+
+    def _follows(self, run: _Run, marker: Marker) -> bool:
+        last = run.items[-1]
+        if not marker.bullet:
+            return _continues(run, last, marker)
+        gap = marker.para - last.last_para - 1
+        if marker.token in STRICT_BULLETS:
+            return gap == 0
+        # Bullet sub-headings (● 播客热潮迅速蔓延) may have body paragraphs between them; bullet sentences not.
+        return gap <= 0 or (last.heading_like and is_heading_like(self.text_after(marker)))
+
+    @staticmethod
+    def _can_start(marker: Marker) -> bool:
+        if marker.bullet:
+            return True
+        if marker.family == "seq":
+            return marker.ordinal == 1
+        assert marker.ordinal is not None
+        return marker.ordinal == 1 or (not marker.inline and marker.ordinal == 2)
+
+    @staticmethod
+    def _closes(top: _Item, marker: Marker) -> bool:
+        """Whether a new run at ``marker`` lies outside the current item (so the item's run ends)."""
+        if top.heading_like:
+            return False
+        return marker.para - top.last_para - 1 > 0
+
+
+def _valid(run: _Run) -> bool:
+    if len(run.items) < 2 and not run.resumed:
+        return False
+    # Markers with nothing after them and nothing before the next one are pagination, not points.
+    empty = sum(1 for item in run.items if not item.own_text and not item.extra and not item.children)
+    return empty * 2 < len(run.items)
+
+
+def _accepted(runs: list[_Run], keep: set[tuple[int, int]]) -> None:
+    for run in runs:
+        valid = _valid(run) and (run.family != "seq" or run.top_level)
+        for item in run.items:
+            if valid:
+                keep.add((item.marker.para, item.marker.start))
+            _accepted(item.children, keep)
+
+
+def _heading(item: _Item) -> str | None:
+    own = item.own_text
+    if not own:
+        return item.extra[0].strip() if item.extra and is_heading_like(item.extra[0]) else None
+    cut = min((own.find(ch) for ch in _SENTENCE_STOPS if ch in own), default=-1)
+    first = own if cut < 0 else own[:cut]
+    first = first.strip().strip("，,")
+    if 0 < len(first) <= _HEADING_MAX and (cut >= 0 or is_heading_like(own)):
+        return first
+    return None
+
+
+def _to_item(item: _Item) -> DirectiveItem:
+    segment = item.segment
+    if item.marker.bullet:
+        segment = segment[item.marker.end - item.marker.start :].strip()
+    children = [_to_item(child) for run in item.children for child in run.items]
+    return DirectiveItem(
+        marker=item.marker.token,
+        ordinal=item.marker.ordinal if item.marker.family != "seq" else None,
+        heading=_heading(item),
+        text="\n".join([segment, *item.extra]).strip(),
+        children=children,
+    )
+
+
+def _seq_ordinals(items: list[DirectiveItem], runs: _Run) -> None:
+    for number, (item, raw) in enumerate(zip(items, runs.items, strict=True), start=1):
+        if raw.marker.family == "seq":
+            item.ordinal = number
+
+
+class _Speakers:
+    """Attributions of every paragraph, with pronouns resolved against the last named person before them."""
+
+    def __init__(self, paragraphs: list[str]) -> None:
+        self.paragraphs = paragraphs
+        self.found: list[list[tuple[Attribution, str | None]]] = []
+        last_person: str | None = None
+        for text in paragraphs:
+            resolved: list[tuple[Attribution, str | None]] = []
+            for attribution in attributions(text):
+                resolved.append((attribution, resolve_speaker(attribution, last_person)))
+                if attribution.person:
+                    last_person = attribution.subject
+            self.found.append(resolved)
+
+    def window(self, para: int, start: int) -> list[tuple[str, list[tuple[Attribution, str | None]]]]:
+        """The text that introduces an enumeration starting at (para, start), nearest first."""
+        own = [(a, s) for a, s in self.found[para] if a.end <= start]
+        parts = [(self.paragraphs[para][:start], own)]
+        for back in (1, 2):
+            index = para - back
+            if index < 0:
+                break
+            parts.append((self.paragraphs[index], self.found[index]))
+            if not is_lead_in(self.paragraphs[index]):
+                break
+        return parts
+
+    def block_head(self, para: int, start: int) -> tuple[str | None, str | None, int | None]:
+        speaker: str | None = None
+        verb: str | None = None
+        count: int | None = None
+        for text, found in self.window(para, start):
+            if verb is None and found:
+                attribution, speaker = found[-1]
+                verb = attribution.verb
+            if count is None:
+                count = declared_count(text)
+        return speaker, verb, count
 
 
 def extract_directives(paragraphs: list[str]) -> tuple[list[DirectiveBlock], list[str]]:
     """Directive blocks found in the cleaned body paragraphs, and warnings."""
-    return [], []
+    candidates = [find_markers(index, text) for index, text in enumerate(paragraphs)]
+    speakers = _Speakers(paragraphs)
+    roots: list[_Run] = []
+    for _ in range(4):
+        roots = _Walk(paragraphs, candidates).run()
+        keep: set[tuple[int, int]] = set()
+        _accepted(roots, keep)
+        narrowed = [[m for m in found if (m.para, m.start) in keep] for found in candidates]
+        if narrowed == candidates:
+            break
+        candidates = narrowed
+    blocks: list[DirectiveBlock] = []
+    warnings: list[str] = []
+    for run in roots:
+        if not _valid(run):
+            continue
+        first = run.items[0].marker
+        speaker, verb, count = speakers.block_head(first.para, first.start)
+        if run.family == "seq" and verb is None:
+            continue
+        items = [_to_item(item) for item in run.items]
+        _seq_ordinals(items, run)
+        blocks.append(DirectiveBlock(speaker=speaker, verb=verb, declared_count=count, items=items))
+        if count is not None and count != len(items):
+            warnings.append(f"directive_count_mismatch: declared {count}, found {len(items)}")
+    return blocks, warnings

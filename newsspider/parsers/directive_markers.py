@@ -1,0 +1,206 @@
+"""Enumeration markers in Chinese body paragraphs: 一要, 一是, 一、, （一）, 1．, 第一，, 其一, ①, ● …
+
+Each paragraph is scanned for marker *candidates*; whether a candidate is really an item is decided later, by
+the run builder (``directives.py``), from its neighbours: a run needs two consecutive ordinals of the same
+family. A marker's *family* is what must stay the same along a run (一是/二是, 1、/2、, 第一步/第二步).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["BULLETS", "Marker", "cn_numeral", "find_markers", "is_heading_like"]
+
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN = "一二三四五六七八九十"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# Bullet symbols that open a paragraph. ▲ and —— also start photo captions and pull quotes, so the run
+# builder only accepts them in unbroken runs (see STRICT_BULLETS).
+BULLETS = ("●", "■", "◆", "▲", "★", "☆", "◇", "◎", "□", "○", "•", "·", "——", "－－", "--")
+STRICT_BULLETS = frozenset({"▲", "——", "－－", "--", "◎", "·", "○"})
+
+# Where an inline marker may start: the paragraph start or right after clause punctuation.
+_BOUNDARY = "。；;：:，,！？!?"
+_SENTENCE_END = "。！？!?；;"
+
+# 第N + counter word: these counters number occurrences, ranks and dates, not points.
+_DI_COUNTER_BLACKLIST = frozenset(
+    "次 名 届 年 天 期 代 批 号 位 层 轮 季 季度 个月 周 回 座 家 集 版 页 段 句 行 声 秒 分钟 小时 把手 时间 梯队 大 高 产业 书记 线 人 例 支 站 关 局 份 只 个 种".split()
+)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A marker candidate at ``start`` of paragraph ``para``; the item's own words begin at ``end``."""
+
+    para: int
+    start: int
+    end: int
+    token: str
+    family: str
+    ordinal: int | None
+    inline: bool
+
+    @property
+    def bullet(self) -> bool:
+        return self.ordinal is None
+
+
+def cn_numeral(text: str) -> int | None:
+    """一→1, 十二→12, 二十→20, 九十九→99; None for anything else."""
+    if not text or any(ch not in _CN_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return _CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return None
+    value = (_CN_DIGITS[tens] if tens else 1) * 10
+    return value + (_CN_DIGITS[units] if units else 0)
+
+
+def is_heading_like(text: str) -> bool:
+    """A short title line (一、部署Apollo; 爱与责任), as opposed to a sentence that makes a point."""
+    stripped = text.strip().rstrip("：:")
+    return len(stripped) <= 30 and not any(ch in stripped for ch in _SENTENCE_END)
+
+
+_N = rf"[{_CN}]{{1,3}}"
+# Block markers: only at the start of a paragraph.
+_BLOCK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("paren-cn", re.compile(rf"[（(]\s*({_N})\s*[）)]")),
+    ("paren-num", re.compile(r"[（(]\s*(\d{1,2})([a-z]?)\s*[）)]")),
+    ("circled", re.compile(rf"([{_CIRCLED}])")),
+    ("cn-dun", re.compile(rf"({_N})\s*[、．.](?![\d{_CN}、])")),
+    ("cn-comma", re.compile(rf"({_N})[，,](?![\d{_CN}])")),
+    ("num-dun", re.compile(r"(\d{1,2})\s*[、](?!\d)")),
+    ("num-dot", re.compile(r"(\d{1,2})\s*[.．](?![\d.．])")),
+    ("num-close", re.compile(r"(\d{1,2})[)）](?!\d)")),
+    ("num-zero", re.compile(r"0(\d)(?=\s*[\u4e00-\u9fff《“\"])")),
+    ("num-bare", re.compile(r"(\d{1,2})$")),
+]
+# Markers that may also sit inside a paragraph, after clause punctuation.
+_INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("cn-shi", re.compile(rf"({_N})(是要|要在|是|要|来)(?![\u4e00-\u9fff]{{0,1}}[个月日年号次天])")),
+    ("qi", re.compile(rf"其([{_CN}])[，,、：:是]")),
+    ("paren-cn", re.compile(rf"[（(]({_N})[）)]")),
+    ("paren-num", re.compile(r"[（(](\d{1,2})[）)]")),
+    ("circled", re.compile(rf"([{_CIRCLED}])")),
+    ("cn-dun", re.compile(rf"({_N})、(?![\d{_CN}、])")),
+    ("num-dun", re.compile(r"(\d{1,2})、(?![\d])")),
+]
+# 第一，/ 第一是 / 第一步是 / 第一章 / 第一个理念就是 …; group 2 is the counter word, the family.
+_DI = re.compile(
+    rf"第({_N}|\d{{1,2}})([\u4e00-\u9fff]{{0,4}}?)(?:就是|则是|是|为|[，,：:、]|\s+|(?=[“\"《]))"
+)
+_SEQ = re.compile(r"(首先|其次|再次|然后|最后)[，,：:是]?")
+_SEQ_ORDER = {"首先": 1, "其次": 2, "再次": 3}
+
+
+def _ordinal(raw: str) -> int | None:
+    if raw.isdecimal():
+        return int(raw)
+    if raw in _CIRCLED:
+        return _CIRCLED.index(raw) + 1
+    return cn_numeral(raw)
+
+
+def _at_boundary(text: str, pos: int) -> bool:
+    if pos == 0:
+        return True
+    before = text[:pos].rstrip()
+    return not before or before[-1] in _BOUNDARY or before[-1] in '”"）)'
+
+
+def _block_marker(index: int, text: str) -> Marker | None:
+    lead = len(text) - len(text.lstrip())
+    body = text[lead:]
+    for symbol in BULLETS:
+        if body.startswith(symbol):
+            end = lead + len(symbol)
+            while end < len(text) and text[end] in " \u3000\xa0" + symbol[0]:
+                end += 1
+            return Marker(index, lead, end, symbol, f"bullet:{symbol}", None, inline=False)
+    di = _DI.match(body)
+    if di and di.group(2) not in _DI_COUNTER_BLACKLIST:
+        ordinal = _ordinal(di.group(1))
+        if ordinal is not None:
+            return Marker(
+                index, lead, lead + di.end(), di.group(0).strip(), f"di:{di.group(2)}", ordinal, False
+            )
+    for family, pattern in _BLOCK_PATTERNS:
+        match = pattern.match(body)
+        if not match:
+            continue
+        ordinal = _ordinal(match.group(1))
+        if ordinal is None or ordinal == 0:
+            continue
+        key = family
+        if family == "paren-num" and match.group(2):
+            key = f"paren-num-{match.group(2)}"
+        end = lead + match.end()
+        while end < len(text) and text[end] in " \u3000\xa0":
+            end += 1
+        return Marker(index, lead, end, match.group(0).strip(), key, ordinal, inline=False)
+    return None
+
+
+def find_markers(index: int, text: str) -> list[Marker]:
+    """Every marker candidate in paragraph ``index``, in order of position."""
+    found: dict[int, Marker] = {}
+    block = _block_marker(index, text)
+    if block is not None:
+        found[block.start] = block
+    for family, pattern in _INLINE_PATTERNS:
+        for match in pattern.finditer(text):
+            pos = match.start()
+            # Circled numbers are never running text, so they need no punctuation before them.
+            if pos in found or (family != "circled" and not _at_boundary(text, pos)):
+                continue
+            ordinal = _ordinal(match.group(1))
+            if ordinal is None or ordinal == 0:
+                continue
+            key = family
+            if family == "cn-shi":
+                key = "cn-shi:" + {"是要": "是", "要在": "要"}.get(match.group(2), match.group(2))
+            found[pos] = Marker(index, pos, match.end(), match.group(0), key, ordinal, inline=pos > 0)
+    for match in _DI.finditer(text):
+        pos = match.start()
+        if pos in found or pos == 0 or not _at_boundary(text, pos):
+            continue
+        if match.group(2) in _DI_COUNTER_BLACKLIST:
+            continue
+        ordinal = _ordinal(match.group(1))
+        if ordinal is not None:
+            found[pos] = Marker(
+                index, pos, match.end(), match.group(0).strip(), f"di:{match.group(2)}", ordinal, True
+            )
+    for match in _SEQ.finditer(text):
+        pos = match.start()
+        if pos in found or not _at_boundary(text, pos):
+            continue
+        word = match.group(1)
+        found[pos] = Marker(index, pos, match.end(), match.group(0), "seq", _SEQ_ORDER.get(word, 0), pos > 0)
+    # A marker inside another marker's token (the 一 of 第一是) is not a marker of its own.
+    result: list[Marker] = []
+    for pos in sorted(found):
+        marker = found[pos]
+        if result and pos < result[-1].end:
+            continue
+        result.append(marker)
+    return result

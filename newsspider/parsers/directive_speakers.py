@@ -1,0 +1,125 @@
+"""Who announces an enumeration, with what verb, and how many points they say they will make.
+
+Meeting reports attribute each statement with ``<subject><verb>``: 楼阳生强调, 会议指出, 省委书记楼阳生要求,
+他强调 (a pronoun for the last named person). Titles before the name are stripped (省委书记楼阳生 → 楼阳生).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Attribution", "attributions", "declared_count", "is_lead_in", "resolve_speaker"]
+
+# Verbs that attribute a statement. 说/希望/建议 are common inside ordinary words and phrases, so they
+# count only when punctuation follows them.
+_STRONG_VERBS = "强调|指出|要求|表示|提出|认为|介绍|透露|规定|倡议|告诫|部署|明确|谈到|提到"
+_WEAK_VERBS = "说|希望|建议|说明"
+_ATTRIBUTION = re.compile(
+    rf"(?:^|(?<=[，。；：,;:\s、”\"）)]))"
+    rf"([\u4e00-\u9fff、·]{{1,30}}?)"
+    rf"(?:还|也|又|进一步|同时|再次|最后|特别|着重|重点)?"
+    rf"(?:({_STRONG_VERBS})|({_WEAK_VERBS})(?=[，,：:“\"]))"
+)
+# The subject ends before 对/在/就… ("楼阳生对下一步工作提出三点要求" → 楼阳生).
+_SUBJECT_CUT = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:对|在|就|向|为|于|同|与|和|代表|主持|出席|听取|作|等)")
+_TITLES = re.compile(
+    r"^.*(?:书记|省长|市长|县长|区长|州长|主任|部长|厅长|局长|主席|总理|委员|组长|会长|秘书长|院长|校长|常委|"
+    r"经理|董事长|总裁|司长|处长|巡视员|负责人|发言人|总编辑|所长|行长|理事长|署长|政委|司令员|总书记|同志)"
+)
+_PRONOUNS = frozenset({"他", "她", "他们", "她们"})
+_NOT_SUBJECTS = frozenset(
+    {"我们", "大家", "有关", "文件", "通知", "同时", "此外", "其中", "这", "这也", "并", "还"}
+)
+_COUNT = re.compile(
+    r"([一二三四五六七八九十两]{1,3}|\d{1,2})"
+    r"(?:个方面|点|条|项|类|大|个)(?:的)?(?:具体|重点|主要|明确|工作)?"
+    r"(?:要求|意见|任务|措施|工作|建议|举措|方面|标准|问题|原则|行为|目标|重点|事项|希望|部署|内容|做法)"
+)
+_COUNT_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """``subject`` (titles stripped) said something with ``verb``, at ``start`` of a paragraph."""
+
+    start: int
+    end: int
+    subject: str
+    verb: str
+
+    @property
+    def pronoun(self) -> bool:
+        return self.subject in _PRONOUNS
+
+    @property
+    def person(self) -> bool:
+        """A named speaker a later 他/她 can refer to (not 会议, not a pronoun)."""
+        return not self.pronoun and self.subject not in {"会议", "会上"} and 2 <= len(self.subject) <= 4
+
+
+def _subject(raw: str) -> str | None:
+    subject = raw.strip("、·")
+    cut = _SUBJECT_CUT.search(subject)
+    if cut:
+        subject = subject[: cut.start()]
+    named = _TITLES.sub("", subject)
+    if named:
+        subject = named
+    subject = subject.strip("、·")
+    if not subject or subject in _NOT_SUBJECTS or len(subject) > 12:
+        return None
+    return subject
+
+
+def attributions(text: str) -> list[Attribution]:
+    """Every ``<subject><verb>`` attribution in a paragraph, in order."""
+    found: list[Attribution] = []
+    for match in _ATTRIBUTION.finditer(text):
+        subject = _subject(match.group(1))
+        if subject is None:
+            continue
+        verb = match.group(2) or match.group(3)
+        found.append(Attribution(match.start(), match.end(), subject, verb))
+    return found
+
+
+def resolve_speaker(attribution: Attribution, last_person: str | None) -> str | None:
+    """The attribution's speaker, with 他/她 resolved to the last named person."""
+    if attribution.pronoun:
+        return last_person
+    return attribution.subject
+
+
+def cn_count(raw: str) -> int | None:
+    if raw.isdecimal():
+        return int(raw)
+    if raw == "十":
+        return 10
+    if raw.startswith("十") and len(raw) == 2:
+        return 10 + _COUNT_DIGITS.get(raw[1], 0)
+    if len(raw) == 1:
+        return _COUNT_DIGITS.get(raw)
+    if len(raw) == 2 and raw[1] == "十":
+        return _COUNT_DIGITS.get(raw[0], 0) * 10
+    return None
+
+
+def declared_count(text: str) -> int | None:
+    """The count a lead-in announces: 提出三点要求 → 3, 七个方面的具体要求 → 7; the last one wins."""
+    value: int | None = None
+    for match in _COUNT.finditer(text):
+        count = cn_count(match.group(1))
+        if count is not None and count >= 2:
+            value = count
+    return value
+
+
+def is_lead_in(text: str) -> bool:
+    """A paragraph that introduces what follows: 他强调：, 楼阳生对下一步工作提出三点要求。"""
+    stripped = text.strip()
+    return (
+        len(stripped) <= 24
+        or stripped.endswith(("：", ":", ">", "＞"))
+        or (declared_count(stripped) is not None and len(stripped) <= 60)
+    )
