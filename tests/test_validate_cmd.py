@@ -1,0 +1,82 @@
+"""``newsspider validate``: every line of every record file checked against data/schema.json."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from newsspider.cli import main
+from tests.test_dataset import article, build_dataset, line, write
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def validate(data: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, list[str]]:
+    code = main(["validate", str(data), *extra])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def test_clean_folder_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    build_dataset(data)
+    code, out = validate(data, capsys, "--site", "shanxi-gov", "--site", "henan-gov")
+    assert code == 0
+    assert out == [f"checked 6 lines in 3 files under {data}: all valid"]
+
+
+def test_each_bad_line_is_named_with_its_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    good = article("sxrb", "content/1.htm", "全省秋粮收获进度过九成", "2020-10-01")
+    wrong_type = json.loads(line(article("sxrb", "content/2.htm", "黄河流域生态保护", "2020-10-02")))
+    wrong_type["authors"] = "王晓明、李华"  # a string where the schema wants a list of names
+    unknown = json.loads(line(good))
+    unknown["crawled_at"] = "2026-11-20T02:00:00Z"  # a field the schema does not know
+    no_url = json.loads(line(good))
+    del no_url["url"]
+    nested = json.loads(line(good))
+    nested["images"] = [{"alt": "会议现场"}]  # an image without its url
+    tail = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (wrong_type, unknown, no_url, nested))
+    path = write(data, "sxrb/2026-11-20.jsonl", good, tail=tail + line(good)[:40])
+    code, out = validate(data, capsys)
+    assert code == 1
+    assert out[0] == f"{path}:2: authors: '王晓明、李华' is not of type 'array'"
+    assert out[1].startswith(f"{path}:3: Additional properties are not allowed ('crawled_at' was unexpected)")
+    assert out[2] == f"{path}:4: 'url' is a required property"
+    assert out[3] == f"{path}:5: images/0: 'url' is a required property"
+    assert out[4] == f"{path}:6: torn last line (incomplete write)"
+    assert out[5] == f"checked 6 lines in 1 files under {data}: 5 bad"
+
+
+def test_torn_line_after_a_crash_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    build_dataset(data)
+    code, out = validate(data, capsys)
+    assert code == 1
+    assert out[0] == f"{data / 'sxrb' / '2026-11-20.worker-2.jsonl'}:2: torn last line (incomplete write)"
+    assert out[-1] == f"checked 8 lines in 4 files under {data}: 1 bad"
+
+
+def test_several_errors_in_one_record_are_capped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    record = json.loads(line(article("sxrb", "content/1.htm", "标题", None)))
+    record.update(title=None, text=None, version="2", paragraphs="正文", schema_version="1")
+    write(data, "sxrb/2026-11-20.jsonl", tail=json.dumps(record, ensure_ascii=False) + "\n")
+    code, out = validate(data, capsys)
+    assert code == 1
+    assert out[0].count(";") == 2
+    assert out[0].endswith("(and 2 more)")
+
+
+def test_explicit_schema_and_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    write(data, "sxrb/2026-11-20.jsonl", article("sxrb", "content/1.htm", "标题", None))
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"type": "object", "required": ["lead_image"]}), encoding="utf-8")
+    code, out = validate(data, capsys, "--schema", str(strict))
+    assert code == 1
+    assert "'lead_image' is a required property" in out[0]
+    assert main(["validate", str(tmp_path / "nope")]) == 2
+    assert "no data folder" in capsys.readouterr().err
