@@ -1,10 +1,81 @@
-"""Placeholder for the NormalizePipeline (issue 5): passes items through."""
+"""NormalizePipeline: whitespace, noise width, canonical URL, fetch time and content hash of every record.
+
+Runs first, so validation, versioning and the content hash all see the same form of a record whatever
+the parser or the page's HTML did with spaces.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from typing import Any
+
+from itemadapter import ItemAdapter
+
+from newsspider.textnorm import clean_whitespace, content_hash
+from newsspider.urls import canonical_url
+
+__all__ = ["NormalizePipeline", "normalize_string", "normalize_text", "normalize_value"]
+
+# Full-width ASCII letters and digits (Ａ-Ｚ, ａ-ｚ, ０-９) are typesetting noise in 文号, dates and names:
+# 晋政发〔２０２０〕５号 and 晋政发〔2020〕5号 are the same number. Chinese punctuation (，。：（）) is
+# the norm in Chinese text and is kept, which is why this is not a blanket NFKC.
+_WIDTH = {c: c - 0xFEE0 for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
+# Fields whose newlines carry structure (paragraph breaks); everything else is one line.
+_MULTILINE = frozenset({"text"})
+# Values that are identifiers or raw provenance: kept exactly as received.
+_VERBATIM = frozenset({"url", "canonical_url", "content_hash", "published_raw", "source_raw"})
+
+
+def normalize_string(value: str) -> str:
+    """One-line form: every whitespace run (\\u3000, &nbsp;, full-width) one space; full-width ASCII narrowed."""
+    return clean_whitespace(value.translate(_WIDTH))
+
+
+def normalize_text(value: str) -> str:
+    """Like :func:`normalize_string` per line; blank lines dropped, paragraph breaks kept."""
+    lines = (normalize_string(line) for line in value.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def normalize_value(value: Any, key: str = "") -> Any:
+    """Normalize every string inside ``value`` (lists, dicts and nested dataclasses included)."""
+    if isinstance(value, str):
+        if key in _VERBATIM:
+            return value.strip()
+        return normalize_text(value) if key in _MULTILINE else normalize_string(value)
+    if isinstance(value, list):
+        return [normalize_value(v, key) for v in value]
+    if isinstance(value, dict):
+        return {k: normalize_value(v, k) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: normalize_value(getattr(value, f.name), f.name) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class NormalizePipeline:
+    """Whitespace and width in every string field; ``canonical_url`` from ``url``; ``fetched_at`` (UTC)
+    when the spider did not set it; ``content_hash`` recomputed over the normalized text."""
+
     def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        for key in list(adapter.keys()):
+            adapter[key] = normalize_value(adapter[key], key)
+        if "paragraphs" in adapter and "text" in adapter:
+            paragraphs = [p for p in adapter["paragraphs"] if p]
+            adapter["paragraphs"] = paragraphs
+            if not adapter.get("text") and paragraphs:
+                adapter["text"] = "\n".join(paragraphs)
+        url = adapter.get("url")
+        if isinstance(url, str) and url:
+            adapter["canonical_url"] = canonical_url(url)
+        if not adapter.get("fetched_at"):
+            adapter["fetched_at"] = _utc_now()
+        if isinstance(adapter.get("text"), str):
+            adapter["content_hash"] = content_hash(adapter["text"])
         return item

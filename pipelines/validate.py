@@ -1,10 +1,144 @@
-"""Placeholder for the ValidatePipeline (issue 5): passes items through."""
+"""ValidatePipeline: every record is checked against ``data/schema.json`` and the format rules the schema
+cannot express; a failing record goes to ``DATA/quarantine/<run-id>.jsonl`` with its reason, never
+silently away."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from jsonschema import Draft202012Validator
+from scrapy.exceptions import DropItem
+
+from newsspider.extensions.report import run_id_of
+from newsspider.schema import SCHEMA_PATH
+from pipelines.store import append_durable, dump_line
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["Quarantined", "ValidatePipeline", "check_record", "quarantine_path"]
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?P<offset>Z|[+-]\d{2}:\d{2})?")
+_SITE = re.compile(r"[a-z0-9-]+")
+_RESERVED_SITES = frozenset({"runs", "logs", "quarantine"})
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class Quarantined(DropItem):
+    """A record that failed validation; ``code`` is the short reason the run report counts by."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(f"quarantined: {code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+def _schema_reason(error: Any) -> tuple[str, str]:
+    where = "/".join(str(p) for p in error.absolute_path) or "record"
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"missing_{missing}", f"{missing} is required"
+    if error.validator == "additionalProperties":
+        return "unknown_field", error.message
+    return f"bad_type_{where.split('/')[0]}", f"{where}: {error.message}"
+
+
+def _check_published_at(value: str) -> tuple[str, str] | None:
+    if _DATE.fullmatch(value):
+        return None if _valid_date(value) else ("bad_published_at", f"not a real date: {value!r}")
+    match = _DATETIME.fullmatch(value)
+    if not match or not _valid_date(value):
+        return "bad_published_at", f"not ISO 8601: {value!r}"
+    if match["offset"] != "+08:00":
+        return "published_at_offset", f"not Beijing time (+08:00): {value!r}"
+    return None
+
+
+def _valid_date(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_fetched_at(value: str) -> tuple[str, str] | None:
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return "bad_fetched_at", f"not ISO 8601: {value!r}"
+    if when.utcoffset() is None or when.utcoffset() != UTC.utcoffset(None):
+        return "bad_fetched_at", f"not UTC: {value!r}"
+    return None
+
+
+def check_record(record: dict[str, Any], validator: Draft202012Validator) -> tuple[str, str] | None:
+    """The first reason ``record`` cannot be stored, as ``(code, detail)``, or None when it is valid."""
+    errors = sorted(validator.iter_errors(record), key=lambda e: (list(e.absolute_path), e.validator))
+    if errors:
+        return _schema_reason(errors[0])
+    url = record["url"]
+    if not url.lower().startswith(("http://", "https://")):
+        return "bad_url", f"not an absolute http(s) URL: {url!r}"
+    site = record.get("site")
+    if not site:
+        return "missing_site", "site is required to place the record"
+    if not _SITE.fullmatch(site) or site in _RESERVED_SITES:
+        return "bad_site", f"site key must be [a-z0-9-]+ and not runs/logs/quarantine: {site!r}"
+    if not (record.get("title") or "").strip() and not (record.get("text") or "").strip():
+        return "empty", "neither title nor text"
+    published_at = record.get("published_at")
+    if published_at is not None and (problem := _check_published_at(published_at)):
+        return problem
+    fetched_at = record.get("fetched_at")
+    if not fetched_at:
+        return "missing_fetched_at", "fetched_at is required"
+    if problem := _check_fetched_at(fetched_at):
+        return problem
+    if not _SHA256.fullmatch(record.get("content_hash") or ""):
+        return "bad_content_hash", "content_hash must be 64 hex digits"
+    return None
+
+
+def quarantine_path(data_dir: Path, run_id: str) -> Path:
+    return data_dir / "quarantine" / f"{run_id}.jsonl"
+
+
+def _jsonable(record: Any) -> Any:
+    # A record that fails validation may hold anything; it must still reach the quarantine file.
+    return json.loads(json.dumps(record, ensure_ascii=False, default=repr))
 
 
 class ValidatePipeline:
+    """Schema and format checks; failures are written to quarantine and raised as :class:`Quarantined`."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.data_dir = Path(crawler.settings.get("NEWSSPIDER_DATA_DIR", "data"))
+        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        self.validator = Draft202012Validator(schema)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls(crawler)
+
     def process_item(self, item: Any) -> Any:
-        return item
+        record = ItemAdapter(item).asdict()
+        problem = check_record(record, self.validator)
+        if problem is None:
+            return item
+        code, detail = problem
+        path = quarantine_path(self.data_dir, run_id_of(self.crawler))
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        append_durable(
+            path, [dump_line({"reason": code, "detail": detail, "at": at, "record": _jsonable(record)})]
+        )
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsspider/quarantined/{code}")
+        raise Quarantined(code, detail)

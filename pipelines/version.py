@@ -1,10 +1,105 @@
-"""Placeholder for the VersionPipeline (issue 5): passes items through."""
+"""VersionPipeline: identity is the canonical URL; same content again is dropped, changed content is a new
+version, and the same content under another URL is linked with ``duplicate_of``, never dropped."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from newsspider.textnorm import content_hash as hash_text
+from pipelines.state import SeenEntry, shared_state, title_hash
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from pipelines.state import StateStore
+
+__all__ = ["Unchanged", "VersionPipeline", "compare"]
+
+# The hash of an empty body: title-only records would otherwise all be "duplicates" of each other.
+_EMPTY_HASH = hash_text("")
+
+
+class Unchanged(DropItem):
+    """The article was fetched again and nothing that matters changed."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"unchanged: {url}")
+        self.url = url
+
+
+def compare(previous: SeenEntry, record: dict[str, Any]) -> list[str]:
+    """Which of title, text and published_at differ from the stored version."""
+    changed = []
+    if title_hash(record.get("title") or "") != previous.title_hash:
+        changed.append("title")
+    if record.get("content_hash") != previous.content_hash:
+        changed.append("text")
+    if record.get("published_at") != previous.published_at:
+        changed.append("published_at")
+    return changed
 
 
 class VersionPipeline:
+    """Set ``version``, ``previous_hash``, ``changed`` and ``duplicate_of`` from the state store.
+
+    Records of this run that are not committed yet (the store batches its fsyncs) are looked up in
+    ``self._run``, so a second fetch of the same URL within one run is versioned against the first.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._state: StateStore | None = None
+        self._run: dict[str, SeenEntry] = {}
+        self._run_hashes: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> VersionPipeline:
+        return cls(crawler)
+
+    @property
+    def state(self) -> StateStore:
+        if self._state is None:
+            self._state = shared_state(self.crawler)
+        return self._state
+
     def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        record = adapter.asdict()
+        url = record.get("canonical_url") or record["url"]
+        previous = self._run.get(url) or self.state.get(url)
+        if previous is not None:
+            changed = compare(previous, record)
+            if not changed:
+                self.state.touch(url, record.get("fetched_at") or datetime.now(UTC).isoformat())
+                self._inc("newsspider/unchanged")
+                raise Unchanged(url)
+            adapter["version"] = previous.version + 1
+            adapter["previous_hash"] = previous.content_hash
+            adapter["changed"] = changed
+        else:
+            adapter["version"] = 1
+            adapter["previous_hash"] = None
+            adapter["changed"] = []
+        chash = record.get("content_hash") or ""
+        if chash and chash != _EMPTY_HASH:
+            first = self._run_hashes.get(chash) or self.state.url_for_hash(chash)
+            adapter["duplicate_of"] = first if first and first != url else None
+            self._run_hashes.setdefault(chash, url)
+        self._run[url] = SeenEntry(
+            url=url,
+            content_hash=chash,
+            title_hash=title_hash(record.get("title") or ""),
+            version=adapter["version"],
+            published_at=record.get("published_at"),
+            last_seen=record.get("fetched_at") or "",
+            site=record.get("site"),
+        )
         return item
+
+    def _inc(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)

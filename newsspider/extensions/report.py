@@ -1,7 +1,374 @@
-"""The run report: ``data/runs/<run-id>.json`` and a summary table. Placeholder until issue 5."""
+"""The run report: ``DATA/runs/<run-id>.json`` per run, and the summary table the crawl command prints.
+
+Fed by the project signals (:mod:`newsspider.signals`), Scrapy's item_scraped / item_dropped / item_error
+and the stats; counted per site and per column (栏目).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
+import subprocess
+import tempfile
+import unicodedata
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals as scrapy_signals
+
+from newsspider import __version__
+from newsspider import signals as ns_signals
+from newsspider.items import SCHEMA_VERSION
+from newsspider.urls import host_of
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+__all__ = ["COUNTS", "FILL_FIELDS", "RunReportExtension", "format_summary", "load_report", "run_id_of"]
+
+COUNTS = (
+    "listing_pages",
+    "new",
+    "updated",
+    "unchanged",
+    "skipped",
+    "failed",
+    "duplicates",
+    "quarantined",
+    "removed",
+)
+FILL_FIELDS = ("published_at", "source", "authors", "summary", "directives")
+_MAX_URLS = 500  # per site and list: a report must stay readable when a whole site fails
+_NO_COLUMN = "(none)"
+_RUN_ID_STAT = "newsspider/run_id"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def run_id_of(crawler: Crawler) -> str:
+    """The run id: ``NEWSSPIDER_RUN_ID``, else one generated per crawler and kept in its stats, so the
+    report and the quarantine file of one crawl share it."""
+    configured: str = crawler.settings.get("NEWSSPIDER_RUN_ID", "") or ""
+    if configured:
+        return configured
+    assert crawler.stats is not None, "the crawler's stats are created before its components"
+    existing = crawler.stats.get_value(_RUN_ID_STAT)
+    if existing:
+        return str(existing)
+    generated = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    crawler.stats.set_value(_RUN_ID_STAT, generated)
+    return generated
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+class _Column:
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.fill: Counter[str] = Counter()
+
+    def as_dict(self) -> dict[str, Any]:
+        records = self.counts["new"] + self.counts["updated"]
+        out: dict[str, Any] = {key: self.counts[key] for key in COUNTS}
+        out["fill"] = {f: round(self.fill[f] / records, 3) if records else None for f in FILL_FIELDS}
+        return out
+
+
+class _Site:
+    def __init__(self) -> None:
+        self.columns: defaultdict[str, _Column] = defaultdict(_Column)
+        self.failures: list[dict[str, Any]] = []
+        self.skipped: Counter[str] = Counter()
+        self.skipped_urls: list[dict[str, Any]] = []
+        self.quarantine: Counter[str] = Counter()
+        self.removed: list[dict[str, Any]] = []
+        self.challenge_hosts: set[str] = set()
+
 
 class RunReportExtension:
-    pass
+    """Collects the run's events and writes ``DATA/runs/<run-id>.json`` atomically when the spider closes."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.data_dir = Path(crawler.settings.get("NEWSSPIDER_DATA_DIR", "data"))
+        self.run_id = run_id_of(crawler)
+        self.started_at = _now()
+        self.sites: defaultdict[str, _Site] = defaultdict(_Site)
+        self.hosts: dict[str, str] = {}
+        self.challenges: list[dict[str, Any]] = []
+        self.path: Path | None = None
+        connect = crawler.signals.connect
+        connect(self.spider_opened, signal=scrapy_signals.spider_opened)
+        connect(self.spider_closed, signal=scrapy_signals.spider_closed)
+        connect(self.item_scraped, signal=scrapy_signals.item_scraped)
+        connect(self.item_dropped, signal=scrapy_signals.item_dropped)
+        connect(self.item_error, signal=scrapy_signals.item_error)
+        connect(self.listing_fetched, signal=ns_signals.listing_fetched)
+        connect(self.article_failed, signal=ns_signals.article_failed)
+        connect(self.article_skipped, signal=ns_signals.article_skipped)
+        connect(self.article_removed, signal=ns_signals.article_removed)
+        connect(self.challenge_detected, signal=ns_signals.challenge_detected)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunReportExtension:
+        return cls(crawler)
+
+    # -- listeners ---------------------------------------------------------------------------------
+
+    def spider_opened(self) -> None:
+        self.started_at = _now()
+
+    def listing_fetched(self, url: str, site: str, column: str | None, **_: Any) -> None:
+        self.hosts.setdefault(host_of(url), site)
+        self._column(site, column).counts["listing_pages"] += 1
+
+    def article_failed(self, url: str, site: str, column: str | None, reason: str, **_: Any) -> None:
+        self._column(site, column).counts["failed"] += 1
+        self._keep(self.sites[site].failures, {"url": url, "column": column, "reason": reason})
+
+    def article_skipped(self, url: str, site: str, column: str | None, reason: str, **_: Any) -> None:
+        self._column(site, column).counts["skipped"] += 1
+        self.sites[site].skipped[reason] += 1
+        self._keep(self.sites[site].skipped_urls, {"url": url, "column": column, "reason": reason})
+
+    def article_removed(
+        self, url: str, site: str, column: str | None, status: int, reason: str, **_: Any
+    ) -> None:
+        self._column(site, column).counts["removed"] += 1
+        self._keep(
+            self.sites[site].removed, {"url": url, "column": column, "status": status, "reason": reason}
+        )
+
+    def challenge_detected(self, url: str, host: str, kind: str, **_: Any) -> None:
+        self.challenges.append({"url": url, "host": host, "kind": kind})
+
+    def item_scraped(self, item: Any, response: Response | None = None, **_: Any) -> None:
+        record = ItemAdapter(item)
+        site = str(record.get("site") or "unknown")
+        self.hosts.setdefault(host_of(str(record.get("url") or "")), site)
+        column = self._column(site, _column_of(record, response))
+        column.counts["updated" if (record.get("version") or 1) > 1 else "new"] += 1
+        if record.get("duplicate_of"):
+            column.counts["duplicates"] += 1
+        for name in FILL_FIELDS:
+            if record.get(name):
+                column.fill[name] += 1
+
+    def item_dropped(
+        self, item: Any, exception: BaseException, response: Response | None = None, **_: Any
+    ) -> None:
+        record = ItemAdapter(item)
+        site = str(record.get("site") or "unknown")
+        column = self._column(site, _column_of(record, response))
+        code = getattr(exception, "code", None)
+        if code is not None:
+            column.counts["quarantined"] += 1
+            self.sites[site].quarantine[code] += 1
+        elif str(exception).startswith("unchanged"):
+            column.counts["unchanged"] += 1
+        else:
+            column.counts["failed"] += 1
+            self._keep(
+                self.sites[site].failures, {"url": record.get("url"), "reason": f"dropped: {exception}"}
+            )
+
+    def item_error(self, item: Any, failure: Any, response: Response | None = None, **_: Any) -> None:
+        record = ItemAdapter(item)
+        site = str(record.get("site") or "unknown")
+        self._column(site, _column_of(record, response)).counts["failed"] += 1
+        reason = (
+            f"pipeline error: {failure.getErrorMessage() if hasattr(failure, 'getErrorMessage') else failure}"
+        )
+        self._keep(self.sites[site].failures, {"url": record.get("url"), "reason": reason})
+
+    def spider_closed(self, reason: str = "finished", **_: Any) -> None:
+        report = self.build(reason)
+        self.path = write_report(self.data_dir, report)
+
+    # -- building ----------------------------------------------------------------------------------
+
+    def build(self, finish_reason: str) -> dict[str, Any]:
+        for challenge in self.challenges:
+            site = self.hosts.get(challenge["host"])
+            if site:
+                self.sites[site].challenge_hosts.add(challenge["host"])
+        sites = {key: self._site_dict(site) for key, site in sorted(self.sites.items())}
+        stats = self.crawler.stats.get_stats() if self.crawler.stats is not None else {}
+        settings = self.crawler.settings
+        return {
+            "run_id": self.run_id,
+            "spider": getattr(self.crawler.spider, "name", None),
+            "started_at": self.started_at,
+            "finished_at": _now(),
+            "finish_reason": finish_reason,
+            "newsspider_version": __version__,
+            "git_commit": _git_commit(),
+            "schema_version": SCHEMA_VERSION,
+            "settings": {
+                "refresh_days": settings.getint("NEWSSPIDER_REFRESH_DAYS", 0),
+                "stop_on_seen": settings.getbool("NEWSSPIDER_STOP_ON_SEEN", True),
+                "shard": settings.get("NEWSSPIDER_SHARD", "") or None,
+            },
+            "totals": _sum_totals(sites),
+            "sites": sites,
+            "challenges": self.challenges[:_MAX_URLS],
+            "stats": {k: v for k, v in stats.items() if isinstance(v, int | float | str) and "/" in k},
+        }
+
+    def _site_dict(self, site: _Site) -> dict[str, Any]:
+        removed_urls = {r["url"] for r in site.removed}
+        columns = {name: col.as_dict() for name, col in sorted(site.columns.items())}
+        totals = _sum_counts(columns.values())
+        # A takedown also fails the spider's request (404/410): report it once, as removed.
+        failures = [f for f in site.failures if f["url"] not in removed_urls]
+        totals["failed"] -= len(site.failures) - len(failures)
+        records = totals["new"] + totals["updated"]
+        fill = {
+            f: round(
+                sum((c["fill"][f] or 0) * (c["new"] + c["updated"]) for c in columns.values()) / records, 3
+            )
+            if records
+            else None
+            for f in FILL_FIELDS
+        }
+        return {
+            "totals": totals,
+            "fill": fill,
+            "columns": columns,
+            "failures": failures,
+            "skipped": dict(site.skipped),
+            "skipped_urls": site.skipped_urls,
+            "quarantine": dict(site.quarantine),
+            "removed": site.removed,
+            "challenge_hosts": sorted(site.challenge_hosts),
+        }
+
+    def _column(self, site: str, column: str | None) -> _Column:
+        return self.sites[site].columns[column or _NO_COLUMN]
+
+    @staticmethod
+    def _keep(bucket: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+        if len(bucket) < _MAX_URLS:
+            bucket.append(entry)
+
+
+def _column_of(record: ItemAdapter, response: Response | None) -> str | None:
+    meta_column = None
+    if response is not None:
+        try:
+            meta_column = response.meta.get("ns_column")
+        except AttributeError:  # a response built without a request (tests, item injected by hand)
+            meta_column = None
+    return meta_column or record.get("column")
+
+
+def _sum_counts(columns: Any) -> dict[str, int]:
+    totals = dict.fromkeys(COUNTS, 0)
+    for col in columns:
+        for key in COUNTS:
+            totals[key] += col[key]
+    return totals
+
+
+def _sum_totals(sites: dict[str, dict[str, Any]]) -> dict[str, int]:
+    return _sum_counts(site["totals"] for site in sites.values())
+
+
+def write_report(data_dir: Path, report: dict[str, Any]) -> Path:
+    """Write ``runs/<run-id>.json`` atomically (temp file, fsync, rename): a reader never sees half.
+
+    When several crawlers of one run share the id, their sites are merged into the one file.
+    """
+    runs = data_dir / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    path = runs / f"{report['run_id']}.json"
+    if path.exists():
+        report = _merge(load_report(path), report)
+    fd, tmp = tempfile.mkstemp(dir=runs, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(report, f, ensure_ascii=False, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(new)
+    merged["sites"] = {**old.get("sites", {}), **new["sites"]}
+    merged["totals"] = _sum_totals(merged["sites"])
+    merged["started_at"] = min(old.get("started_at") or new["started_at"], new["started_at"])
+    merged["challenges"] = old.get("challenges", []) + new["challenges"]
+    return merged
+
+
+def load_report(path: Path | str) -> dict[str, Any]:
+    """Read a run report written by :class:`RunReportExtension`."""
+    loaded: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return loaded
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+_HEADERS = ("site", "column", "pages", "new", "upd", "same", "skip", "fail", "dup", "quar", "rm")
+
+
+def format_summary(report: dict[str, Any]) -> str:
+    """A plain-text table of the report: one row per site and column, then the totals and failures."""
+    rows: list[list[str]] = []
+    for site, data in report.get("sites", {}).items():
+        for name, col in data.get("columns", {}).items():
+            rows.append([site, name, *(str(col[k]) for k in COUNTS)])
+    rows.append(["total", "", *(str(report.get("totals", {}).get(k, 0)) for k in COUNTS)])
+    widths = [max(_width(r[i]) for r in [list(_HEADERS), *rows]) for i in range(len(_HEADERS))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(_pad(c, widths[i], right=i >= 2) for i, c in enumerate(cells)).rstrip()
+
+    out = [
+        f"run {report.get('run_id')}  {report.get('started_at')} → {report.get('finished_at')}",
+        line(list(_HEADERS)),
+    ]
+    out += [line(r) for r in rows]
+    for site, data in report.get("sites", {}).items():
+        fill = ", ".join(f"{k} {v:.0%}" for k, v in data.get("fill", {}).items() if v is not None)
+        if fill:
+            out.append(f"{site} fill: {fill}")
+        if data.get("challenge_hosts"):
+            out.append(f"{site} challenge hosts: {', '.join(data['challenge_hosts'])}")
+        for failure in data.get("failures", [])[:10]:
+            out.append(f"{site} failed: {failure.get('url')} ({failure.get('reason')})")
+        for code, n in data.get("quarantine", {}).items():
+            out.append(f"{site} quarantined {code}: {n}")
+    return "\n".join(out) + "\n"

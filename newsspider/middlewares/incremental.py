@@ -1,21 +1,267 @@
-"""Incremental crawling: skip articles already stored, stop paginating at the first page with nothing new.
+"""Incremental crawling: skip articles already stored, stop paginating at the first page with nothing new,
+and record takedowns of articles re-fetched with ``NEWSSPIDER_REFRESH_DAYS``.
 
-Placeholder: passes everything through until the state store exists (issue 5).
+A spider middleware (not a downloader one) because it must see a listing's whole output: which article
+requests it yielded, whether any was new, and the next-page request to drop when none was. It reads the
+request meta documented in docs/architecture.md (``ns_kind``, ``ns_site``, ``ns_column``,
+``ns_listing_date``).
 """
 
 from __future__ import annotations
 
+import logging
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter, is_item
+from scrapy import Request
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from newsspider import signals
+from newsspider.urls import canonical_url
+from pipelines.state import RemovedEvent, shared_state
+from pipelines.store import write_event
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import AsyncIterator, Iterable, Iterator
 
-    from scrapy import Spider
+    from scrapy.crawler import Crawler
     from scrapy.http import Response
+
+    from pipelines.state import SeenEntry, StateStore
+
+__all__ = ["IncrementalMiddleware", "is_index_url"]
+
+logger = logging.getLogger(__name__)
+
+_BEIJING = timezone(timedelta(hours=8))
+_GONE = frozenset({404, 410})
+_INDEX_PAGE = re.compile(r"(index|default|main|list)(_\d+)?\.(s?html?|jsp|php|aspx?)", re.IGNORECASE)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_index_url(url: str) -> bool:
+    """Whether ``url`` looks like a site or column index rather than an article: a folder (``/``,
+    ``/xwzx/``) or an index file (``index.html``, ``default.htm``). Takedowns on these CMSs redirect a
+    deleted article there instead of answering 404."""
+    path = urlsplit(url).path or "/"
+    return path.endswith("/") or bool(_INDEX_PAGE.fullmatch(PurePosixPath(path).name))
+
+
+def _published(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=_BEIJING)
+
+
+class _ListingFilter:
+    """The filter over one response's output; fed object by object, then finished."""
+
+    def __init__(self, mw: IncrementalMiddleware, response: Response) -> None:
+        self.mw = mw
+        self.meta = _meta(response)
+        self.is_listing = self.meta.get("ns_kind") == "listing"
+        self.articles = 0
+        self.wanted = 0
+        self.newest: str | None = None
+        self.held: list[Request] = []
+        self.drop_items = mw.check_removed(response)
+        self.alias = _alias_source(response)
+
+    def feed(self, obj: Any) -> Iterator[Any]:
+        if isinstance(obj, Request):
+            kind = obj.meta.get("ns_kind")
+            if kind == "article":
+                if self._want_article(obj):
+                    yield obj
+                return
+            if self.is_listing and kind == "listing" and self._same_column(obj):
+                self.held.append(obj)  # decided once the whole page is seen
+                return
+            yield obj
+            return
+        if is_item(obj):
+            if self.drop_items:
+                return
+            if self.alias:
+                self.mw.note_alias(self.alias, obj)
+        yield obj
+
+    def finish(self) -> Iterator[Request]:
+        site, column = self.meta.get("ns_site"), self.meta.get("ns_column")
+        if self.newest and site and column:
+            current = self.mw.state.get_watermark(site, column)
+            if current is None or self.newest > current:
+                self.mw.state.set_watermark(site, column, self.newest)
+        if self.held and self.articles and not self.wanted and self.mw.stop_on_seen:
+            logger.info(
+                "%s %s: page %s brought nothing new, not paginating further",
+                site,
+                column,
+                self.meta.get("ns_page"),
+            )
+            self.mw.inc("newsspider/incremental/pagination_stopped")
+            return
+        yield from self.held
+
+    def _same_column(self, request: Request) -> bool:
+        return bool(
+            request.meta.get("ns_site") == self.meta.get("ns_site")
+            and request.meta.get("ns_column") == self.meta.get("ns_column")
+        )
+
+    def _want_article(self, request: Request) -> bool:
+        self.articles += 1
+        date = request.meta.get("ns_listing_date")
+        if isinstance(date, str) and _ISO_DATE.match(date) and (self.newest is None or date > self.newest):
+            self.newest = date[:10]
+        entry = self.mw.state.resolve(canonical_url(request.url))
+        if entry is None:
+            self.wanted += 1
+            return True
+        if self.mw.within_refresh(entry):
+            self.wanted += 1
+            self.mw.inc("newsspider/incremental/refetched")
+            return True
+        self.mw.skip(request, "seen")
+        return False
+
+
+def _meta(response: Response) -> dict[str, Any]:
+    try:
+        return dict(response.meta)
+    except AttributeError:  # a response not tied to a request
+        return {}
+
+
+def _alias_source(response: Response) -> str | None:
+    redirects = _meta(response).get("redirect_urls")
+    return canonical_url(redirects[0]) if redirects else None
+
+
+def _original_url(response: Response) -> str:
+    redirects = _meta(response).get("redirect_urls")
+    return str(redirects[0]) if redirects else response.url
 
 
 class IncrementalMiddleware:
-    def process_spider_output(
-        self, response: Response, result: Iterable[Any], spider: Spider
-    ) -> Iterable[Any]:
-        yield from result
+    """Settings: ``NEWSSPIDER_REFRESH_DAYS`` (0: never re-fetch a seen article), ``NEWSSPIDER_STOP_ON_SEEN``."""
+
+    def __init__(self, crawler: Crawler, now: datetime | None = None) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.refresh_days = settings.getint("NEWSSPIDER_REFRESH_DAYS", 0)
+        self.stop_on_seen = settings.getbool("NEWSSPIDER_STOP_ON_SEEN", True)
+        self.data_dir = Path(settings.get("NEWSSPIDER_DATA_DIR", "data"))
+        self.shard = settings.get("NEWSSPIDER_SHARD", "") or ""
+        self._now = now
+        self._state: StateStore | None = None
+        self._removed: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
+        return cls(crawler)
+
+    @property
+    def state(self) -> StateStore:
+        if self._state is None:
+            self._state = shared_state(self.crawler)
+        return self._state
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        flt = _ListingFilter(self, response)
+        for obj in result:
+            yield from flt.feed(obj)
+        yield from flt.finish()
+
+    async def process_spider_output_async(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        flt = _ListingFilter(self, response)
+        async for obj in result:
+            for out in flt.feed(obj):
+                yield out
+        for out in flt.finish():
+            yield out
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any] | None:
+        # Without an errback on the request, a 404/410 reaches us as HttpError: a takedown is handled
+        # (and the error swallowed) only for an article we stored before.
+        if isinstance(exception, HttpError) and self.check_removed(response):
+            return []
+        return None
+
+    # -- helpers shared with _ListingFilter ---------------------------------------------------------
+
+    def within_refresh(self, entry: SeenEntry) -> bool:
+        if self.refresh_days <= 0:
+            return False
+        published = _published(entry.published_at)
+        now = self._now or datetime.now(UTC)
+        return published is not None and now - published <= timedelta(days=self.refresh_days)
+
+    def check_removed(self, response: Response) -> bool:
+        """Whether this article response is a takedown of a stored article (recorded once if so)."""
+        meta = _meta(response)
+        if meta.get("ns_kind") != "article":
+            return False
+        if response.status in _GONE:
+            status, reason = response.status, f"http {response.status}"
+        elif meta.get("redirect_urls") and is_index_url(response.url):
+            reasons = meta.get("redirect_reasons") or [301]
+            status = reasons[-1] if isinstance(reasons[-1], int) else 302  # "meta refresh" redirects
+            reason = f"redirected to {response.url}"
+        else:
+            return False
+        entry = self.state.resolve(canonical_url(_original_url(response)))
+        if entry is None:
+            return False
+        if entry.url in self._removed:
+            return True
+        self._removed.add(entry.url)
+        event = RemovedEvent(
+            url=entry.url,
+            site=meta.get("ns_site") or entry.site,
+            column=meta.get("ns_column"),
+            status=status,
+            reason=reason,
+            at=(self._now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        )
+        self.state.record_removed(event)
+        write_event(self.data_dir, event, self.shard)
+        self.inc("newsspider/incremental/removed")
+        self.crawler.signals.send_catch_log(
+            signal=signals.article_removed,
+            url=event.url,
+            site=event.site,
+            column=event.column,
+            status=event.status,
+            reason=event.reason,
+        )
+        return True
+
+    def note_alias(self, alias: str, item: Any) -> None:
+        url = ItemAdapter(item).get("url")
+        if isinstance(url, str) and (target := canonical_url(url)) != alias:
+            self.state.add_alias(alias, target)
+
+    def skip(self, request: Request, reason: str) -> None:
+        self.inc(f"newsspider/incremental/skipped_{reason}")
+        self.crawler.signals.send_catch_log(
+            signal=signals.article_skipped,
+            url=request.url,
+            site=request.meta.get("ns_site"),
+            column=request.meta.get("ns_column"),
+            reason=reason,
+        )
+
+    def inc(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)

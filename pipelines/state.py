@@ -1,0 +1,162 @@
+"""The crawl state store: what has been durably written, so the next run fetches only what is new.
+
+Why our own store and not scrapy-deltafetch or JOBDIR: deltafetch marks a request seen as soon as its
+callback yields an item, before any pipeline has written it, so a crash between the two loses the record
+for good; JOBDIR persists the scheduler queue, not which records reached the disk. Here the seen-mark
+for an article is committed only after its record line is fsync'ed (``pipelines.store``), and the
+per-file journal lets the next run tell "written but not yet marked" apart from "never written".
+
+Two backends share the :class:`StateStore` protocol: SQLite (default, one file beside the data) and
+Redis (shared by distributed workers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from scrapy.crawler import Crawler
+
+__all__ = [
+    "RemovedEvent",
+    "SeenEntry",
+    "StateStore",
+    "open_state",
+    "shared_state",
+    "state_spec",
+    "title_hash",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeenEntry:
+    """The stored summary of the latest durably written version of one article."""
+
+    url: str
+    """canonical_url: the article's identity."""
+    content_hash: str
+    title_hash: str
+    version: int
+    published_at: str | None
+    last_seen: str
+    """ISO 8601 UTC time the article was last fetched (written or found unchanged)."""
+    site: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemovedEvent:
+    """A previously seen article that now answers 404/410 or redirects to an index page."""
+
+    url: str
+    site: str | None
+    column: str | None
+    status: int
+    reason: str
+    at: str
+
+
+class StateStore(Protocol):
+    """What pipelines and the incremental middleware need from the state, whatever the backend."""
+
+    def get(self, url: str) -> SeenEntry | None:
+        """The entry stored under this canonical URL, or None."""
+
+    def resolve(self, url: str) -> SeenEntry | None:
+        """Like :meth:`get`, also following an alias (a URL that redirected to a stored article)."""
+
+    def url_for_hash(self, content_hash: str) -> str | None:
+        """The canonical URL under which this content was first written, or None."""
+
+    def commit(self, entries: Sequence[SeenEntry], journal: Mapping[str, int]) -> None:
+        """Atomically mark ``entries`` seen and advance the journal offsets of the files they are in."""
+
+    def journal_begin(self, path: str, offset: int) -> None:
+        """Note that records after ``offset`` in ``path`` may be written but not yet marked seen."""
+
+    def journal_pending(self) -> dict[str, int]:
+        """Every journalled file and its marked-up-to offset."""
+
+    def journal_clear(self, path: str) -> None:
+        """Forget the journal of ``path``: everything in it is marked."""
+
+    def touch(self, url: str, when: str) -> None:
+        """Record that the article was fetched again, unchanged, at ``when``."""
+
+    def add_alias(self, alias: str, url: str) -> None:
+        """``alias`` (a canonical request URL) redirected to the article stored as ``url``."""
+
+    def record_removed(self, event: RemovedEvent) -> None:
+        """Store a takedown event; the article's entry is kept."""
+
+    def removed(self) -> list[RemovedEvent]:
+        """Every stored takedown event, oldest first."""
+
+    def get_watermark(self, site: str, column: str) -> str | None:
+        """The newest listing date seen in this column, or None."""
+
+    def set_watermark(self, site: str, column: str, value: str) -> None:
+        """Store the newest listing date seen in this column."""
+
+    def count(self) -> int:
+        """How many articles are marked seen."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+def title_hash(title: str) -> str:
+    """A short fingerprint of a title (whitespace and width insensitive), to tell title edits apart."""
+    from newsspider.textnorm import normalize_for_hash
+
+    return hashlib.sha256(normalize_for_hash(title).encode("utf-8")).hexdigest()[:16]
+
+
+def state_spec(setting: str, data_dir: Path) -> str:
+    """The effective state spec: the setting, or ``<data dir>/state.sqlite`` when it is empty."""
+    return setting or str(data_dir / "state.sqlite")
+
+
+def open_state(spec: str, data_dir: Path | str) -> StateStore:
+    """Open the state store named by ``spec``: a ``redis://``/``rediss://``/``unix://`` URL, a path to
+    an SQLite file, or "" for ``<data_dir>/state.sqlite``."""
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        from pipelines.state_redis import RedisStateStore
+
+        return RedisStateStore.from_url(spec)
+    from pipelines.state_sqlite import SqliteStateStore
+
+    return SqliteStateStore(Path(state_spec(spec, Path(data_dir))))
+
+
+_CRAWLER_ATTR = "_newsspider_state"
+
+
+def shared_state(crawler: Crawler) -> StateStore:
+    """The one state store of this crawler, opened on first use and closed when the spider closes.
+
+    Kept on the crawler (not in a module global) so the middleware and the pipelines of one crawl see
+    the same connection, and two crawlers in one process never share one.
+    """
+    existing: StateStore | None = getattr(crawler, _CRAWLER_ATTR, None)
+    if existing is not None:
+        return existing
+    from scrapy import signals
+
+    settings = crawler.settings
+    store = open_state(
+        settings.get("NEWSSPIDER_STATE", ""), Path(settings.get("NEWSSPIDER_DATA_DIR", "data"))
+    )
+    setattr(crawler, _CRAWLER_ATTR, store)
+
+    def _close() -> None:
+        store.close()
+        setattr(crawler, _CRAWLER_ATTR, None)
+
+    # spider_closed fires after every pipeline's close_spider, so the last commit happens first.
+    crawler.signals.connect(_close, signal=signals.spider_closed, weak=False)
+    return store

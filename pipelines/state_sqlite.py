@@ -1,0 +1,157 @@
+"""The SQLite state store: one WAL-mode file beside the data (``DATA/state.sqlite``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from pipelines.state import RemovedEvent, SeenEntry
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
+__all__ = ["SqliteStateStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen (
+    url TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    title_hash TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    published_at TEXT,
+    last_seen TEXT NOT NULL,
+    site TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hashes (content_hash TEXT PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS aliases (alias TEXT PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS watermarks (
+    site TEXT NOT NULL, col TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (site, col)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS removed (
+    id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, col TEXT, status INTEGER NOT NULL,
+    reason TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal (path TEXT PRIMARY KEY, "offset" INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+_SELECT = "SELECT url, content_hash, title_hash, version, published_at, last_seen, site FROM seen"
+
+
+def _entry(row: tuple[str, str, str, int, str | None, str, str | None]) -> SeenEntry:
+    url, chash, thash, version, published_at, last_seen, site = row
+    return SeenEntry(
+        url=url,
+        content_hash=chash,
+        title_hash=thash,
+        version=version,
+        published_at=published_at,
+        last_seen=last_seen,
+        site=site,
+    )
+
+
+class SqliteStateStore:
+    """:class:`pipelines.state.StateStore` on SQLite.
+
+    WAL mode lets the dataset tools read while a crawl writes; ``synchronous=NORMAL`` may lose the last
+    commits on power loss (never on a process kill), which only means a few articles are fetched again:
+    the journal offset rolls back with the marks, so recovery re-reads those lines instead of writing
+    them twice.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a batch of marks is one transaction.
+        self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def get(self, url: str) -> SeenEntry | None:
+        row = self._db.execute(f"{_SELECT} WHERE url = ?", (url,)).fetchone()
+        return _entry(row) if row else None
+
+    def resolve(self, url: str) -> SeenEntry | None:
+        found = self.get(url)
+        if found is not None:
+            return found
+        alias = self._db.execute("SELECT url FROM aliases WHERE alias = ?", (url,)).fetchone()
+        return self.get(alias[0]) if alias else None
+
+    def url_for_hash(self, content_hash: str) -> str | None:
+        row = self._db.execute("SELECT url FROM hashes WHERE content_hash = ?", (content_hash,)).fetchone()
+        return str(row[0]) if row else None
+
+    def commit(self, entries: Sequence[SeenEntry], journal: Mapping[str, int]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (e.url, e.content_hash, e.title_hash, e.version, e.published_at, e.last_seen, e.site)
+                    for e in entries
+                ],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO hashes VALUES (?, ?)", [(e.content_hash, e.url) for e in entries]
+            )
+            self._db.executemany("INSERT OR REPLACE INTO journal VALUES (?, ?)", list(journal.items()))
+
+    def journal_begin(self, path: str, offset: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO journal VALUES (?, ?)", (path, offset))
+
+    def journal_pending(self) -> dict[str, int]:
+        return {str(p): int(o) for p, o in self._db.execute('SELECT path, "offset" FROM journal')}
+
+    def journal_clear(self, path: str) -> None:
+        self._db.execute("DELETE FROM journal WHERE path = ?", (path,))
+
+    def touch(self, url: str, when: str) -> None:
+        self._db.execute("UPDATE seen SET last_seen = ? WHERE url = ?", (when, url))
+
+    def add_alias(self, alias: str, url: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO aliases VALUES (?, ?)", (alias, url))
+
+    def record_removed(self, event: RemovedEvent) -> None:
+        self._db.execute(
+            "INSERT INTO removed (url, site, col, status, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (event.url, event.site, event.column, event.status, event.reason, event.at),
+        )
+
+    def removed(self) -> list[RemovedEvent]:
+        rows = self._db.execute("SELECT url, site, col, status, reason, at FROM removed ORDER BY id")
+        return [
+            RemovedEvent(url=u, site=s, column=c, status=st, reason=r, at=a) for u, s, c, st, r, a in rows
+        ]
+
+    def get_watermark(self, site: str, column: str) -> str | None:
+        row = self._db.execute(
+            "SELECT value FROM watermarks WHERE site = ? AND col = ?", (site, column)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def set_watermark(self, site: str, column: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?)", (site, column, value))
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM seen").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on error (sqlite3's own context manager needs implicit BEGIN)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
