@@ -3,6 +3,6 @@
 No network, no clock, no settings. See :func:`parse_article`.
 """
 
-from newsspider.parsers.article import parse_article, parse_response
+from newsspider.parsers.article import ListingContext, parse_article, parse_response
 
-__all__ = ["parse_article", "parse_response"]
+__all__ = ["ListingContext", "parse_article", "parse_response"]

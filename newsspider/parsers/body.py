@@ -1,0 +1,267 @@
+"""The body container's paragraphs, images and attachments, with widgets, related news and credit lines out.
+
+Widgets are removed by a whitelist of control words (打印, 字体, 分享, …), never by a generic ``【…】`` rule:
+real sub-headings look like ``【基本案情】``. Credit lines (责任编辑, 来源, 记者…, 原标题) are taken out of the
+paragraph flow but returned as ``credits`` so the byline parser still sees them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urljoin, urlsplit
+
+from lxml import etree
+
+from newsspider.items import Attachment, Image
+from newsspider.parsers.container import SKIP_ATTR
+from newsspider.parsers.families import NOISE_ATTR
+from newsspider.textnorm import clean_whitespace
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+__all__ = ["Body", "attachment_of", "extract_body"]
+
+_BLOCK = frozenset(
+    [
+        "p",
+        "div",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "center",
+        "hr",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "address",
+        "tbody",
+        "thead",
+        "caption",
+    ]
+)
+_DROP_TAGS = frozenset(
+    ["form", "button", "select", "input", "textarea", "iframe", "object", "embed", "nav", "aside", "label"]
+)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_CENTER = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+_CAPTION_ATTR = re.compile(r"caption|pic_?txt|img_?desc|imgtxt|pictext|tuzhu|desc", re.IGNORECASE)
+
+# Paragraphs made only of widget words are dropped (whitelist, see module docstring).
+_WIDGET_WORD = re.compile(
+    r"打印(?:本页|此页|文章|本文|页面)?|关闭(?:窗口|本页|页面)?|我要纠错|纠错|收藏(?:本页|本文)?|分享(?:到)?|复制(?:链接|网址)?"
+    r"|返回(?:顶部|首页|列表|上页)?|放大|缩小|字体|字号|默认|大|中|小|扫一扫在手机(?:上)?打开(?:当前|本)页(?:面)?|微信|微博"
+    r"|QQ空间|QQ好友|朋友圈|新浪微博|腾讯微博|人人网|豆瓣|更多|顶部|[【】\[\]〖〗()（）:：|丨/\s·]"
+)
+_WIDGET_KEY = re.compile(r"打印|关闭|纠错|收藏|分享|复制|返回|字体|字号|扫一扫|放大|缩小")
+_PREV_NEXT = re.compile(r"^(?:上一篇|下一篇|上一条|下一条|上篇|下篇|前一篇|后一篇)\s*[:：]?")
+_RELATED_HEAD = re.compile(
+    r"^[【\[]?(?:相关(?:新闻|阅读|链接|文章|报道|推荐|稿件)|延伸阅读|推荐阅读|热门推荐|热点推荐|更多精彩|猜你喜欢|往期回顾"
+    r"|精彩推荐|热门文章|热门新闻|相关专题|更多阅读)[】\]]?\s*[:：]?$"
+)
+_CREDIT = re.compile(
+    r"^[（(【\[]?\s*(?:责任编辑|责编|值班编辑|编辑|审核|校对|审校|终审|初审|复审|编审|监制|签发|出品|统筹|策划|美编"
+    r"|作者|记者|本报记者|通讯员|撰文|摄影|来源|稿源|信息来源|文章来源|原标题|文|图)\s*[:：/丨|]"
+)
+_MAX_CREDIT_LEN = 80
+_SENTENCE = re.compile(r"[。？！?!，,；;]")
+_DECORATION = re.compile(
+    r"icon|arrow|logo|qrcode|qr_?code|erweima|ewm|share|btn|button|blank|spacer|loading|/dot|line\.|bg_|_bg"
+    r"|weixin|wechat|weibo|print|close|favicon|gotop|top\.(?:png|gif)|\.svg$|pixel|counter|tongji|stat\.",
+    re.IGNORECASE,
+)
+_MIN_IMAGE_SIDE = 60
+_ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|et|dps|pptx?)$", re.IGNORECASE)
+_ATTACHMENT_QUERY = re.compile(
+    r"(?:filename|file|fileName|path)=([^&]+\.(?:pdf|docx?|wps|xlsx?|ofd|zip|rar))", re.IGNORECASE
+)
+
+
+@dataclass
+class Body:
+    paragraphs: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+    """Credit lines taken out of the flow (责任编辑…, 来源…, 记者…, 原标题…), in order."""
+    images: list[Image] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
+class _Line:
+    parts: list[str] = field(default_factory=list)
+    caption: bool = False
+    after_image: int | None = None
+
+
+def _skip(element: HtmlElement) -> bool:
+    if element.get(SKIP_ATTR) or element.tag in _DROP_TAGS:
+        return True
+    style = element.get("style")
+    if style and _HIDDEN.search(style):
+        return True
+    attrs = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(attrs.strip()) and NOISE_ATTR.search(attrs) is not None
+
+
+def _is_caption_context(element: HtmlElement) -> bool:
+    if element.tag in ("figcaption", "center") or (element.get("align") or "").lower() == "center":
+        return True
+    style = element.get("style")
+    if style and _CENTER.search(style):
+        return True
+    return _CAPTION_ATTR.search(f"{element.get('class', '')} {element.get('id', '')}") is not None
+
+
+def image_url(element: HtmlElement, base_url: str) -> str | None:
+    for attr in ("data-original", "data-src", "oldsrc", "src"):
+        value = (element.get(attr) or "").strip()
+        if value and not value.startswith(("data:", "javascript:")):
+            joined: str = urljoin(base_url, value)
+            return joined
+    return None
+
+
+def _is_decoration(element: HtmlElement, url: str) -> bool:
+    if _DECORATION.search(url):
+        return True
+    for attr in ("width", "height"):
+        value = (element.get(attr) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < _MIN_IMAGE_SIDE:
+            return True
+    return False
+
+
+def attachment_of(element: HtmlElement, base_url: str) -> Attachment | None:
+    href = (element.get("href") or "").strip()
+    if not href or href.startswith(("javascript:", "mailto:", "#")):
+        return None
+    url = urljoin(base_url, href)
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    match = _ATTACHMENT.search(path)
+    query = _ATTACHMENT_QUERY.search(unquote(parts.query)) if not match else None
+    if not match and not query:
+        return None
+    name = clean_whitespace("".join(element.itertext())) or clean_whitespace(element.get("title") or "")
+    if not name:
+        name = (query.group(1) if query else path).rsplit("/", 1)[-1]
+    return Attachment(url=url, name=name or None)
+
+
+def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
+    lines: list[_Line] = [_Line()]
+    caption_depth = 0
+    skipped: set[HtmlElement] = set()
+    walker = etree.iterwalk(container, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        if not isinstance(tag, str):
+            if event == "end" and element.tail:
+                lines[-1].parts.append(element.tail)
+            continue
+        if event == "start":
+            if element is not container and _skip(element):
+                skipped.add(element)
+                walker.skip_subtree()
+                continue
+            if tag in _BLOCK:
+                lines.append(_Line())
+            if _is_caption_context(element):
+                caption_depth += 1
+            if tag == "img":
+                _add_image(element, base_url, body, lines)
+            elif tag == "a":
+                attachment = attachment_of(element, base_url)
+                if attachment:
+                    body.attachments.append(attachment)
+            if element.text:
+                _append(lines[-1], element.text, caption_depth)
+        else:
+            if element in skipped:
+                skipped.discard(element)
+            else:
+                if _is_caption_context(element):
+                    caption_depth -= 1
+                if tag in _BLOCK:
+                    lines.append(_Line())
+            if element is not container and element.tail:
+                _append(lines[-1], element.tail, caption_depth)
+    return lines
+
+
+def _append(line: _Line, text: str, caption_depth: int) -> None:
+    line.parts.append(text)
+    if caption_depth > 0 and text.strip():
+        line.caption = True
+
+
+def _add_image(element: HtmlElement, base_url: str, body: Body, lines: list[_Line]) -> None:
+    url = image_url(element, base_url)
+    if url is None or _is_decoration(element, url) or any(i.url == url for i in body.images):
+        return
+    alt = clean_whitespace(element.get("alt") or element.get("title") or "") or None
+    body.images.append(Image(url=url, alt=alt))
+    lines.append(_Line(after_image=len(body.images) - 1))
+
+
+def _is_widget(text: str) -> bool:
+    return _WIDGET_KEY.search(text) is not None and not _WIDGET_WORD.sub("", text)
+
+
+def _is_credit(text: str) -> bool:
+    match = _CREDIT.match(text)
+    if match is None or len(text) > _MAX_CREDIT_LEN:
+        return False
+    # "记者：您怎么看？" is an interview question, not a byline: credits carry no sentence punctuation.
+    return text.startswith("原标题") or not _SENTENCE.search(text[match.end() :])
+
+
+def extract_body(container: HtmlElement, base_url: str) -> Body:
+    body = Body()
+    lines = _walk(container, base_url, body)
+    pending_image: int | None = None
+    seen_text = False
+    for line in lines:
+        if line.after_image is not None:
+            pending_image = line.after_image
+            continue
+        text = clean_whitespace("".join(line.parts))
+        if not text:
+            continue
+        image_index, pending_image = pending_image, None
+        if image_index is not None and line.caption and len(text) <= _MAX_CREDIT_LEN:
+            body.images[image_index].caption = text
+            continue
+        if _is_widget(text) or _PREV_NEXT.match(text):
+            continue
+        if _RELATED_HEAD.match(text) and seen_text:
+            break
+        if _is_credit(text):
+            body.credits.append(text)
+            continue
+        if body.paragraphs and body.paragraphs[-1] == text:
+            continue
+        body.paragraphs.append(text)
+        seen_text = True
+    return body

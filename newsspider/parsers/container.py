@@ -1,0 +1,163 @@
+"""Finding the element that holds the article body: profile selector, CMS family selectors, Hanweb's
+``ZJEG_RSS`` comment markers, then a text-density heuristic for pages of unknown templates.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from newsspider.parsers.families import BODY, NOISE_ATTR, compile_selector, select
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+__all__ = ["SKIP_ATTR", "find_container", "mark_zjeg"]
+
+SKIP_ATTR = "data-ns-skip"
+"""Set on elements outside the Hanweb markers (and on noise) so the paragraph walker leaves them out."""
+
+_MIN_FAMILY_TEXT = 30
+_PUNCT = re.compile(r"[，。！？；：、,.!?;]")
+_CANDIDATE_TAGS = ("p", "div", "td", "section", "article", "li", "span", "font", "dd", "pre", "blockquote")
+_PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "td", "dd", "li"})
+_CONTAINER_TAGS = frozenset(
+    {"div", "td", "section", "article", "main", "ucapcontent", "span", "font", "dd", "body"}
+)
+_NAV_TAGS = frozenset(
+    {"a", "nav", "header", "footer", "aside", "form", "select", "option", "button", "ul", "ol"}
+)
+_BAD_CONTAINER = re.compile(
+    r"comment|footer|sidebar|side|nav|menu|header|related|recommend|hot|rank|list", re.IGNORECASE
+)
+_GOOD_CONTAINER = re.compile(
+    r"article|content|text|body|detail|zoom|editor|main|news|zw|con\b|post", re.IGNORECASE
+)
+
+
+def _text_len(element: HtmlElement) -> int:
+    return len("".join(element.itertext()).strip())
+
+
+def _link_len(element: HtmlElement) -> int:
+    return sum(len("".join(a.itertext()).strip()) for a in element.iter("a"))
+
+
+def mark_zjeg(tree: HtmlElement) -> HtmlElement | None:
+    """Hanweb's ``<!--ZJEG_RSS.content.begin-->``…``.end`` slice: the parent, with the siblings outside the
+    markers flagged with :data:`SKIP_ATTR`. Must run before comments are stripped."""
+    begin = end = None
+    for comment in tree.iter(etree.Comment):
+        text = comment.text or ""
+        if "ZJEG_RSS.content.begin" in text and begin is None:
+            begin = comment
+        elif "ZJEG_RSS.content.end" in text and begin is not None:
+            end = comment
+            break
+    if begin is None or end is None or begin.getparent() is not end.getparent():
+        return None
+    parent = begin.getparent()
+    if parent is None:
+        return None
+    inside = False
+    for child in parent:
+        if child is begin:
+            inside = True
+        elif child is end:
+            inside = False
+        elif not inside and isinstance(child.tag, str):
+            child.set(SKIP_ATTR, "1")
+    return parent
+
+
+def _enough(element: HtmlElement) -> bool:
+    return _text_len(element) >= _MIN_FAMILY_TEXT
+
+
+def find_container(
+    tree: HtmlElement, profile_selector: str | None, zjeg: HtmlElement | None
+) -> tuple[HtmlElement | None, str]:
+    """The body container and how it was found (``profile``, ``zjeg``, ``family``, ``density``, ``none``)."""
+    if profile_selector:
+        xpath = compile_selector(profile_selector)
+        if xpath is not None:
+            found = select(xpath, tree)
+            if found and _enough(found[0]):
+                return found[0], "profile"
+    if zjeg is not None and _enough(zjeg):
+        return zjeg, "zjeg"
+    for xpath in BODY:
+        for element in select(xpath, tree):
+            if _enough(element) and not _inside_noise(element):
+                return element, "family"
+    best = _densest(tree)
+    return (best, "density") if best is not None else (None, "none")
+
+
+def _inside_noise(element: HtmlElement) -> bool:
+    for ancestor in element.iterancestors():
+        attrs = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        if attrs.strip() and _BAD_CONTAINER.search(attrs) and not _GOOD_CONTAINER.search(attrs):
+            return True
+    return False
+
+
+def _paragraph_score(element: HtmlElement) -> float:
+    """Readability's paragraph score adapted to Chinese: punctuation instead of commas, chars / 50."""
+    if element.tag in _PARAGRAPH_TAGS:
+        text = "".join(element.itertext())
+    else:
+        # A div/span that holds text directly (br-separated pages) counts by its own text nodes only.
+        parts = [element.text or ""] + [c.tail or "" for c in element if c.tag != "a"]
+        parts += ["".join(c.itertext()) for c in element if c.tag in ("br", "b", "strong", "font", "em", "i")]
+        text = "".join(parts)
+    text = text.strip()
+    if len(text) < 12:
+        return 0.0
+    return 1.0 + len(_PUNCT.findall(text)) + min(len(text) / 50.0, 3.0)
+
+
+def _in_nav(element: HtmlElement) -> bool:
+    return any(ancestor.tag in _NAV_TAGS for ancestor in element.iterancestors())
+
+
+def _densest(tree: HtmlElement) -> HtmlElement | None:
+    scores: dict[HtmlElement, float] = {}
+    for element in tree.iter(*_CANDIDATE_TAGS):
+        score = _paragraph_score(element)
+        if not score or _in_nav(element):
+            continue
+        parent = element.getparent()
+        if parent is None:
+            continue
+        attrs = f"{element.get('class', '')} {element.get('id', '')}"
+        if attrs.strip() and NOISE_ATTR.search(attrs):
+            continue
+        if element.tag in _CONTAINER_TAGS and element.tag not in _PARAGRAPH_TAGS:
+            scores[element] = scores.get(element, 0.0) + score
+        for weight, ancestor in zip((1.0, 0.5, 0.25), element.iterancestors(), strict=False):
+            if ancestor.tag in _CONTAINER_TAGS:
+                scores[ancestor] = scores.get(ancestor, 0.0) + score * weight
+    if not scores:
+        return None
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:8]
+    best: HtmlElement | None = None
+    best_score = 0.0
+    for element, score in ranked:
+        total = _text_len(element)
+        if not total:
+            continue
+        density = _link_len(element) / total
+        attrs = f"{element.get('class', '')} {element.get('id', '')}"
+        bonus = 1.0
+        if attrs.strip():
+            if _GOOD_CONTAINER.search(attrs):
+                bonus = 1.25
+            elif _BAD_CONTAINER.search(attrs):
+                bonus = 0.6
+        final = score * (1.0 - density) * bonus
+        if final > best_score:
+            best, best_score = element, final
+    return best

@@ -1,0 +1,148 @@
+"""Deciding published_at, source, authors and editors from every place that may state them.
+
+Order and provenance (DESIGN.md): the visible info line beats a meta value that differs (labellers and readers
+go by what the page shows), then government/Open Graph metas, JSON-LD, the listing row, the URL, and finally
+lines inside or below the body. Never Maketime (not a date key in :mod:`meta`), never an ``@alt`` (only text
+nodes are read), never a related-news or comment date (link lists are skipped when locating the info line).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from newsspider.parsers.bylines import clean_source, find_body_bylines, parse_byline, split_names
+from newsspider.parsers.dates import ParsedDate, date_from_url, find_date, parse_date
+from newsspider.parsers.meta import AUTHOR_KEYS, DATE_KEYS, SOURCE_KEYS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from newsspider.parsers.locate import InfoBlocks
+    from newsspider.parsers.meta import PageMeta
+
+__all__ = ["Attribution", "Published", "resolve_attribution", "resolve_published"]
+
+_NOT_A_NAME = re.compile(r"https?://|www\.|\.com|\.cn|@")
+
+
+@dataclass
+class Published:
+    value: str | None = None
+    raw: str | None = None
+    origin: str | None = None
+
+
+@dataclass
+class Attribution:
+    source: str | None = None
+    source_raw: str | None = None
+    authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    drop_paragraphs: set[int] = field(default_factory=set)
+    """Indices of body paragraphs that are only a byline/editor/source line."""
+
+
+def _same_day(a: ParsedDate, b: ParsedDate) -> bool:
+    return a.value[:10] == b.value[:10]
+
+
+def _jsonld_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value:
+        return _jsonld_text(value[0])
+    if isinstance(value, dict):
+        return _jsonld_text(value.get("name"))
+    return None
+
+
+def resolve_published(
+    meta: PageMeta,
+    blocks: InfoBlocks,
+    tail_lines: Sequence[str],
+    url: str,
+    listing_date: str | None,
+    now: datetime | None,
+) -> Published:
+    info: ParsedDate | None = None
+    for text in blocks.head:
+        info = find_date(text, now=now)
+        if info is not None:
+            break
+    meta_date: ParsedDate | None = None
+    found = meta.first(DATE_KEYS)
+    if found:
+        meta_date = parse_date(found[1], now=now)
+    jsonld = _jsonld_text(meta.jsonld.get("datePublished"))
+    jsonld_date = parse_date(jsonld, now=now) if jsonld else None
+    if info is not None:
+        return Published(info.value, info.raw, "info")
+    for origin, parsed in (("meta", meta_date), ("jsonld", jsonld_date)):
+        if parsed is not None:
+            return Published(parsed.value, parsed.raw, origin)
+    if listing_date:
+        listed = parse_date(listing_date, now=now)
+        if listed is not None:
+            return Published(listed.value, listed.raw, "listing")
+    from_url = date_from_url(url)
+    if from_url is not None:
+        return Published(from_url.value, from_url.raw, "url")
+    for text in [*blocks.tail, *tail_lines]:
+        in_body = find_date(text, now=now)
+        if in_body is not None:
+            return Published(in_body.value, in_body.raw, "body")
+    return Published()
+
+
+def _add(names: list[str], more: Sequence[str]) -> None:
+    for name in more:
+        if name and name not in names and not _NOT_A_NAME.search(name):
+            names.append(name)
+
+
+def resolve_attribution(
+    meta: PageMeta,
+    blocks: InfoBlocks,
+    credits: Sequence[str],
+    paragraphs: Sequence[str],
+    site_name: str | None,
+) -> Attribution:
+    out = Attribution()
+    for text in blocks.head:
+        byline = parse_byline(text, site_name=site_name)
+        if out.source is None and byline.source:
+            out.source, out.source_raw = byline.source, byline.source_raw
+        _add(out.authors, byline.authors)
+        _add(out.editors, byline.editors)
+    if out.source is None:
+        found = meta.first(SOURCE_KEYS)
+        if found:
+            source = clean_source(found[1], site_name=site_name)
+            if source:
+                out.source, out.source_raw = source, found[1]
+    if not out.authors:
+        found = meta.first(AUTHOR_KEYS)
+        if found and not _NOT_A_NAME.search(found[1]):
+            _add(out.authors, split_names(found[1]))
+        jsonld_author = _jsonld_text(meta.jsonld.get("author"))
+        if not out.authors and jsonld_author:
+            _add(out.authors, split_names(jsonld_author))
+    for text in [*credits, *blocks.tail]:
+        if text.startswith("原标题"):
+            continue
+        byline = parse_byline(text, site_name=site_name)
+        if out.source is None and byline.source:
+            out.source, out.source_raw = byline.source, byline.source_raw
+        _add(out.authors, byline.authors)
+        _add(out.editors, byline.editors)
+    body = find_body_bylines(list(paragraphs), site_name=site_name)
+    if out.source is None and body.source:
+        out.source, out.source_raw = body.source, body.source_raw
+    _add(out.authors, body.authors)
+    _add(out.editors, body.editors)
+    out.drop_paragraphs = set(body.byline_only)
+    out.authors = [a for a in out.authors if a not in out.editors and a != out.source]
+    return out

@@ -1,0 +1,206 @@
+"""Locating the info line (date · 来源 · 作者 · 责任编辑) and the breadcrumb in the DOM.
+
+Only text nodes are read: ``@alt`` holds stale template defaults on TRS pages, and comments were stripped
+before this runs (an editor inside ``<!-- -->`` does not exist). The info line is the first short element
+after the headline that carries a date or a label; related-news lists are skipped by their link density.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from newsspider.parsers.families import BREADCRUMB, INFO, NOISE_ATTR, compile_selector, select
+from newsspider.textnorm import clean_whitespace
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+__all__ = ["InfoBlocks", "find_breadcrumb", "find_info", "node_text"]
+
+_HINT = re.compile(
+    r"(?:来源|来自|稿源|出处|作者|记者|编辑|责编|发布|时间|日期|浏览|阅读|点击)\s*[:：]"
+    r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}\s*[-月]\s*\d{1,2}日?\s+\d{1,2}:\d{2}"
+    r"|(?:来源|作者|责任编辑|责编|编辑|文|记者)\s*[/丨|]"
+)
+_EDITOR_HINT = re.compile(r"(?:责任编辑|责编|编辑|作者|记者|来源)\s*[:：]")
+_MAX_INFO_LEN = 300
+_MAX_AFTER_LEN = 120
+_MAX_LINK_SHARE = 0.5
+_SKIP_TAGS = frozenset({"a", "option", "select", "script", "style", "title", "head", "html", "body"})
+_CRUMB_HINT = re.compile(
+    r"当前位置|您的位置|你的位置|所在位置|当前的位置|您所在的位置|位置\s*[:：]|首页\s*[>＞»›/]"
+)
+_CRUMB_SPLIT = re.compile(r"\s*(?:>>|[>＞»›→]|\s/\s|\|)\s*")
+_CRUMB_LABEL = re.compile(
+    r"^.*?(?:当前位置|您的位置|你的位置|所在的?位置|当前的位置|您现在的位置|现在位置)\s*[:：]?\s*"
+)
+_MAX_CRUMB_LEN = 120
+_MAX_AFTER_ELEMENTS = 400
+
+
+@dataclass
+class InfoBlocks:
+    """Texts that may hold the date/source/author/editor, best first."""
+
+    head: list[str] = field(default_factory=list)
+    """Info lines next to the headline (family selector or the first hinted element after the title)."""
+    tail: list[str] = field(default_factory=list)
+    """Short labelled lines after the body (责任编辑 at the bottom)."""
+
+
+def node_text(element: HtmlElement) -> str:
+    """Text of an element with a space at every text-node boundary (``<i>时间：</i>2019…`` stays apart)."""
+    return clean_whitespace(" ".join(t for t in element.itertext() if t.strip()))
+
+
+def _link_share(element: HtmlElement, length: int) -> float:
+    links = sum(len(clean_whitespace("".join(a.itertext()))) for a in element.iter("a"))
+    return links / length if length else 0.0
+
+
+def _contains(ancestor: HtmlElement, element: HtmlElement | None) -> bool:
+    if element is None:
+        return False
+    return any(a is ancestor for a in element.iterancestors()) or ancestor is element
+
+
+def _noisy(element: HtmlElement) -> bool:
+    attrs = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(attrs.strip()) and NOISE_ATTR.search(attrs) is not None and "info" not in attrs.lower()
+
+
+def find_info(
+    tree: HtmlElement,
+    title: HtmlElement | None,
+    container: HtmlElement | None,
+    selectors: tuple[str | None, ...] = (),
+) -> InfoBlocks:
+    blocks = InfoBlocks()
+    for selector in selectors:
+        if selector:
+            xpath = compile_selector(selector)
+            for element in select(xpath, tree):
+                if node_text(element):
+                    blocks.head.append(node_text(element))
+                    break
+    for xpath in INFO:
+        for element in select(xpath, tree):
+            text = node_text(element)
+            if text and len(text) <= _MAX_INFO_LEN:
+                blocks.head.append(text)
+                break
+    before: list[str] = []
+    after_title: list[str] = []
+    state = "before"  # before the title, then "title" (after it), then "body" (after the container)
+    count_after = 0
+    for element in tree.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        if title is not None and element is title:
+            state = "title"
+            continue
+        if container is not None and element is container:
+            state = "body"
+            continue
+        if state == "body" and container is not None and _contains(container, element):
+            continue
+        if tag in _SKIP_TAGS or (title is not None and _contains(element, title)):
+            continue
+        if container is not None and _contains(element, container):
+            continue
+        if state == "body":
+            count_after += 1
+            if count_after > _MAX_AFTER_ELEMENTS:
+                break
+        text = node_text(element)
+        if not text or len(text) > _MAX_INFO_LEN or not _HINT.search(text) or _noisy(element):
+            continue
+        if _link_share(element, len(text)) > _MAX_LINK_SHARE or _inside_link_list(element):
+            continue
+        if state == "before":
+            before.append(text)
+        elif state == "title":
+            if not after_title or not _is_inside_previous(after_title[-1], text):
+                after_title.append(text)
+        elif (
+            len(text) <= _MAX_AFTER_LEN
+            and _EDITOR_HINT.search(text)
+            and (not blocks.tail or text not in blocks.tail[-1])
+        ):
+            blocks.tail.append(text)
+    if after_title:
+        blocks.head.extend(after_title[:3])
+    elif before:
+        blocks.head.append(before[-1])
+    return blocks
+
+
+def _is_inside_previous(previous: str, text: str) -> bool:
+    return text in previous
+
+
+def _inside_link_list(element: HtmlElement) -> bool:
+    for ancestor in element.iterancestors("li", "ul", "ol"):
+        if ancestor.tag in ("ul", "ol") and len(ancestor) > 3:
+            return True
+    return False
+
+
+def find_breadcrumb(tree: HtmlElement, profile_selector: str | None = None) -> list[str]:
+    """The breadcrumb items, e.g. ["首页", "听政策"] (label such as 您当前的位置 removed)."""
+    elements: list[HtmlElement] = []
+    if profile_selector:
+        xpath = compile_selector(profile_selector)
+        elements.extend(select(xpath, tree))
+    for xpath in BREADCRUMB:
+        elements.extend(select(xpath, tree))
+    for element in elements:
+        items = _crumb_items(element)
+        if len(items) >= 2:
+            return items
+    for element in tree.iter("div", "td", "p", "span", "nav", "li"):
+        text = node_text(element)
+        if len(text) <= _MAX_CRUMB_LEN and _CRUMB_HINT.search(text) and element.find(".//a") is not None:
+            items = _crumb_items(element)
+            if len(items) >= 2:
+                return items
+    return []
+
+
+def _crumb_items(element: HtmlElement) -> list[str]:
+    text = node_text(element)
+    if not text or len(text) > _MAX_CRUMB_LEN:
+        return []
+    text = _CRUMB_LABEL.sub("", text)
+    items = [clean_whitespace(p) for p in _CRUMB_SPLIT.split(text)]
+    return [i for i in items if i and len(i) <= 30]
+
+
+_SUMMARY_WORD = r"(?:内容)?(?:摘\s*要|提\s*要|导\s*读|导\s*语|核心提示)"
+_SUMMARY_LABEL = re.compile(rf"^\s*(?:[【\[]\s*{_SUMMARY_WORD}\s*[】\]]\s*[:：]?|{_SUMMARY_WORD}\s*[:：])\s*")
+_SUMMARY_TAGS = ("div", "p", "span", "td", "dd", "section", "blockquote", "li")
+_MAX_SUMMARY_LEN = 600
+
+
+def is_summary_line(text: str) -> bool:
+    return _SUMMARY_LABEL.match(text) is not None
+
+
+def find_summary_box(tree: HtmlElement) -> str | None:
+    """The page's own 摘要 box (label removed), or None."""
+    for element in tree.iter(*_SUMMARY_TAGS):
+        head = (element.text or "").lstrip()
+        if not head and len(element):
+            head = "".join(element[0].itertext()).lstrip()
+        if not _SUMMARY_LABEL.match(head[:12]):
+            continue
+        text = node_text(element)
+        if len(text) > _MAX_SUMMARY_LEN:
+            continue
+        value = _SUMMARY_LABEL.sub("", text).strip()
+        if value:
+            return value
+    return None

@@ -1,0 +1,165 @@
+"""The displayed headline, its 引题 (kicker) and 副题 (subtitle).
+
+``<title>`` carries the site suffix (``…_山西省人民政府``) and is sometimes cut; the visible heading does not,
+but a page has many headings (logo, column name, sidebar boxes). So the heading wins when it agrees with
+``<title>`` or the ArticleTitle/og:title metas, and ``<title>`` minus its suffix is the fallback.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from newsspider.parsers.families import TITLE, compile_selector, select
+from newsspider.textnorm import clean_whitespace
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+    from newsspider.parsers.meta import PageMeta
+
+__all__ = ["Headline", "find_title"]
+
+_SUFFIX_SPLIT = re.compile(r"\s*(?:[_｜|]|--?|——|—|–|\s-\s)\s*")
+_HEADINGS = ("h1", "h2", "h3", "ucaptitle")
+_TITLE_ATTR = etree.XPath(
+    "//*[self::div or self::p or self::span or self::td or self::strong or self::font or self::b]"
+    "[contains(translate(@class, 'TITLE', 'title'), 'title') or contains(translate(@id, 'TITLE', 'title'), 'title')]"
+)
+_SIBLING_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_NOT_HEADLINE = re.compile(r"来源|发布时间|作者|责任编辑|当前位置|您的位置|\d{4}[-年/.]\d{1,2}")
+_MIN_LEN, _MAX_LEN = 2, 150
+_MAX_SIDE_LEN = 80
+_CUT = ("…", "...", "⋯")
+
+
+@dataclass
+class Headline:
+    title: str
+    element: HtmlElement | None
+    kicker: str | None = None
+    subtitle: str | None = None
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _text(element: HtmlElement) -> str:
+    return clean_whitespace("".join(element.itertext()))
+
+
+def _doc_title(tree: HtmlElement) -> str:
+    for element in tree.iter("title"):
+        return _text(element)
+    return ""
+
+
+def _first_segment(doc_title: str) -> str:
+    parts = [p for p in _SUFFIX_SPLIT.split(doc_title) if p.strip()]
+    if not parts:
+        return doc_title
+    first = parts[0]
+    # "新闻 | 正式启动…" style: a very short first part is the column, take the longest part instead.
+    return first if len(first) >= 6 or len(parts) == 1 else max(parts, key=len)
+
+
+def _candidates(tree: HtmlElement) -> list[HtmlElement]:
+    found: list[HtmlElement] = []
+    seen: set[HtmlElement] = set()
+    for xpath in TITLE:
+        for element in select(xpath, tree):
+            if element not in seen:
+                seen.add(element)
+                found.append(element)
+    for element in tree.iter(*_HEADINGS):
+        if element not in seen:
+            seen.add(element)
+            found.append(element)
+    for element in select(_TITLE_ATTR, tree):
+        if element not in seen:
+            seen.add(element)
+            found.append(element)
+    return found
+
+
+def _score(text: str, refs: list[str], first: str) -> float:
+    n = _norm(text)
+    if not n:
+        return 0.0
+    best = 0.0
+    for ref in refs:
+        if not ref:
+            continue
+        if n == ref:
+            best = max(best, 3.0)
+        elif n in ref and len(n) >= 4:
+            best = max(best, 1.0 + len(n) / len(ref))
+        elif ref in n and len(ref) >= 6:
+            # <title> cut short, the heading is the full text.
+            best = max(best, 1.0 + len(ref) / len(n))
+    if first and _norm(first) == n:
+        best += 1.0
+    return best
+
+
+def find_title(tree: HtmlElement, meta: PageMeta, profile_selector: str | None = None) -> Headline:
+    if profile_selector:
+        xpath = compile_selector(profile_selector)
+        found = select(xpath, tree)
+        if found and _text(found[0]):
+            element = found[0]
+            return _with_sides(Headline(_text(element), element))
+    doc_title = _doc_title(tree)
+    first = _first_segment(doc_title)
+    meta_title = meta.get("articletitle")
+    og_title = meta.get("og:title", "twitter:title")
+    refs = [_norm(x) for x in (meta_title, og_title, first, doc_title) if x]
+    best: tuple[float, int, HtmlElement, str] | None = None
+    for element in _candidates(tree):
+        text = _text(element)
+        if not _MIN_LEN <= len(text) <= _MAX_LEN:
+            continue
+        score = _score(text, refs, first)
+        if element.tag == "h1":
+            score += 0.3
+        if score >= 1.0 and (best is None or (score, len(text)) > (best[0], best[1])):
+            best = (score, len(text), element, text)
+    if best is not None:
+        return _with_sides(Headline(best[3], best[2]))
+    for fallback in (meta_title, og_title and _first_segment(og_title), first):
+        if fallback:
+            return Headline(fallback, None)
+    for element in tree.iter("h1"):
+        text = _text(element)
+        if _MIN_LEN <= len(text) <= _MAX_LEN:
+            return _with_sides(Headline(text, element))
+    return Headline("", None)
+
+
+def _side_text(element: HtmlElement | None) -> str | None:
+    if element is None or not isinstance(element.tag, str) or element.tag not in _SIBLING_HEADINGS:
+        return None
+    text = _text(element)
+    if not text or len(text) > _MAX_SIDE_LEN or _NOT_HEADLINE.search(text):
+        return None
+    return text
+
+
+def _with_sides(headline: Headline) -> Headline:
+    """TRS h3/h2/h3 (and People h3/h1/h4): the headings right before and after the title element."""
+    element = headline.element
+    if element is None or element.tag not in _SIBLING_HEADINGS:
+        return headline
+    before, after = element.getprevious(), element.getnext()
+    headline.kicker = _side_text(before) if before is None or before.tag != element.tag else None
+    headline.subtitle = _side_text(after) if after is None or after.tag != element.tag else None
+    return headline
+
+
+def is_cut(title: str | None) -> bool:
+    return bool(title) and title is not None and title.rstrip().endswith(_CUT)
