@@ -1,0 +1,195 @@
+"""The state store protocol, on both backends: SQLite (always) and Redis (a real redis-server on 127.0.0.1).
+
+Without a redis-server binary the Redis cases skip with a message, except when NEWSSPIDER_REQUIRE_REDIS=1
+(CI), where they fail: a distributed crawl must never ship untested.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pipelines.state import RemovedEvent, SeenEntry, open_state
+from pipelines.state_redis import RedisStateStore
+from pipelines.state_sqlite import SqliteStateStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    from pipelines.state import StateStore
+
+URL = "http://www.shanxi.gov.cn/yw/sxyw/202002/t20200218_123456.shtml"
+
+
+def entry(url: str = URL, chash: str = "a" * 64, version: int = 1, **more: str | None) -> SeenEntry:
+    return SeenEntry(
+        url=url,
+        content_hash=chash,
+        title_hash="t" * 16,
+        version=version,
+        published_at=more.get("published_at", "2020-02-18T19:58:03+08:00"),
+        last_seen=more.get("last_seen") or "2020-02-19T01:02:03+00:00",
+        site="shanxi-gov",
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server not installed (apt-get install -y redis-server); Redis state store untested"
+        if os.environ.get("NEWSSPIDER_REQUIRE_REDIS") == "1":
+            pytest.fail(message + " but NEWSSPIDER_REQUIRE_REDIS=1")
+        pytest.skip(message)
+    workdir = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"redis-server did not start on port {port}")
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], StateStore]:
+    """Opens (and re-opens) one store; each test gets a fresh database or key prefix."""
+    if request.param == "sqlite":
+        return lambda: open_state("", tmp_path)
+    url = request.getfixturevalue("redis_url")
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    return lambda: open_state(f"{url}?prefix={prefix}", tmp_path)
+
+
+def test_backend_chosen_by_spec(tmp_path: Path) -> None:
+    default = open_state("", tmp_path)
+    assert isinstance(default, SqliteStateStore)
+    assert default.path == tmp_path / "state.sqlite"
+    custom = open_state(str(tmp_path / "elsewhere" / "s.db"), tmp_path)
+    assert isinstance(custom, SqliteStateStore)
+    assert (tmp_path / "elsewhere" / "s.db").exists()
+    assert isinstance(open_state("redis://127.0.0.1:1/0", tmp_path), RedisStateStore)
+
+
+def test_sqlite_uses_wal_so_readers_never_block_the_crawl(tmp_path: Path) -> None:
+    open_state("", tmp_path).close()
+    mode = sqlite3.connect(tmp_path / "state.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_marks_survive_reopen(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    assert store.get(URL) is None
+    store.commit([entry(), entry(url=URL + "?id=2", chash="b" * 64)], {})
+    store.close()
+    again = opener()
+    assert again.get(URL) == entry()
+    assert again.count() == 2
+
+
+def test_new_version_replaces_the_entry(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    store.commit([entry()], {})
+    store.commit([entry(chash="c" * 64, version=2, published_at=None)], {})
+    got = store.get(URL)
+    assert got is not None
+    assert (got.version, got.content_hash, got.published_at) == (2, "c" * 64, None)
+    assert store.count() == 1
+
+
+def test_hash_index_keeps_the_first_url(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    store.commit([entry()], {})
+    store.commit([entry(url="https://www.sxrb.com/a.html")], {})
+    assert store.url_for_hash("a" * 64) == URL
+    assert store.url_for_hash("f" * 64) is None
+
+
+def test_journal_advances_with_the_marks(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    store.journal_begin("shanxi-gov/2020-02-19.jsonl", 0)
+    assert store.journal_pending() == {"shanxi-gov/2020-02-19.jsonl": 0}
+    store.commit([entry()], {"shanxi-gov/2020-02-19.jsonl": 812})
+    assert store.journal_pending() == {"shanxi-gov/2020-02-19.jsonl": 812}
+    store.journal_clear("shanxi-gov/2020-02-19.jsonl")
+    assert store.journal_pending() == {}
+
+
+def test_touch_updates_last_seen_only(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    store.commit([entry()], {})
+    store.touch(URL, "2020-03-01T00:00:00+00:00")
+    store.touch("http://never.seen/", "2020-03-01T00:00:00+00:00")
+    assert store.get(URL) == entry(last_seen="2020-03-01T00:00:00+00:00")
+    assert store.get("http://never.seen/") is None
+
+
+def test_alias_resolves_to_the_stored_article(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    store.add_alias("http://shanxi.gov.cn/old.html", URL)
+    assert store.resolve("http://shanxi.gov.cn/old.html") is None  # target not written yet
+    store.commit([entry()], {})
+    assert store.resolve("http://shanxi.gov.cn/old.html") == entry()
+    assert store.get("http://shanxi.gov.cn/old.html") is None
+
+
+def test_removed_events_and_watermarks(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    event = RemovedEvent(
+        url=URL,
+        site="shanxi-gov",
+        column="山西要闻",
+        status=404,
+        reason="http 404",
+        at="2020-03-01T00:00:00+00:00",
+    )
+    store.record_removed(event)
+    assert store.get_watermark("shanxi-gov", "山西要闻") is None
+    store.set_watermark("shanxi-gov", "山西要闻", "2020-02-18")
+    store.set_watermark("shanxi-gov", "山西要闻", "2020-02-19")
+    store.close()
+    again = opener()
+    assert again.removed() == [event]
+    assert again.get_watermark("shanxi-gov", "山西要闻") == "2020-02-19"
+    assert again.get_watermark("shanxi-gov", "政务活动") is None
