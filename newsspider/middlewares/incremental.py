@@ -120,7 +120,11 @@ class _ListingFilter:
     def _want_article(self, request: Request) -> bool:
         self.articles += 1
         date = request.meta.get("ns_listing_date")
-        if isinstance(date, str) and _ISO_DATE.match(date) and (self.newest is None or date > self.newest):
+        if (
+            isinstance(date, str)
+            and _ISO_DATE.match(date)
+            and (self.newest is None or date[:10] > self.newest)
+        ):
             self.newest = date[:10]
         entry = self.mw.state.resolve(canonical_url(request.url))
         if entry is None:

@@ -1,0 +1,254 @@
+"""The incremental spider middleware over fake listing and article responses (no network, no reactor)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
+
+from newsspider import signals
+from newsspider.items import NewsArticle
+from newsspider.middlewares.incremental import IncrementalMiddleware, is_index_url
+from pipelines.state import SeenEntry, shared_state
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scrapy.crawler import Crawler
+
+BASE = "http://www.shanxi.gov.cn/yw/sxyw/"
+NOW = datetime(2020, 3, 1, 4, 0, tzinfo=UTC)
+
+
+def article_request(n: int, date: str = "2020-02-18") -> Request:
+    return Request(
+        f"{BASE}202002/t20200218_{n}.shtml",
+        meta={"ns_kind": "article", "ns_site": "shanxi-gov", "ns_column": "山西要闻",
+              "ns_listing_title": f"标题{n}", "ns_listing_date": date},
+    )  # fmt: skip
+
+
+def listing_request(page: int, column: str = "山西要闻") -> Request:
+    suffix = "index.shtml" if page == 1 else f"index_{page - 1}.shtml"
+    return Request(
+        BASE + suffix,
+        meta={"ns_kind": "listing", "ns_site": "shanxi-gov", "ns_column": column, "ns_page": page},
+    )
+
+
+def response_for(request: Request, status: int = 200, url: str | None = None) -> HtmlResponse:
+    return HtmlResponse(url or request.url, status=status, body=b"<html></html>", request=request)
+
+
+def seen(crawler: Crawler, *numbers: int, published_at: str = "2020-02-18T19:58:03+08:00") -> None:
+    shared_state(crawler).commit(
+        [
+            SeenEntry(
+                url=article_request(n).url,
+                content_hash=f"{n:064d}",
+                title_hash="0" * 16,
+                version=1,
+                published_at=published_at,
+                last_seen="2020-02-19T00:00:00+00:00",
+                site="shanxi-gov",
+            )
+            for n in numbers
+        ],
+        {},
+    )
+
+
+@pytest.fixture
+def crawler(tmp_path: Path) -> Crawler:
+    return get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path)})
+
+
+def collect(crawler: Crawler, signal: object) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+
+    def receiver(**kwargs: Any) -> None:
+        kwargs.pop("signal", None)
+        kwargs.pop("sender", None)
+        got.append(kwargs)
+
+    crawler.signals.connect(receiver, signal=signal, weak=False)
+    return got
+
+
+def run(mw: IncrementalMiddleware, response: HtmlResponse, output: list[Any]) -> list[Any]:
+    return list(mw.process_spider_output(response, iter(output)))
+
+
+def test_seen_articles_are_dropped_and_reported(crawler: Crawler) -> None:
+    seen(crawler, 1, 2)
+    skipped = collect(crawler, signals.article_skipped)
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    page = response_for(listing_request(1))
+    out = run(mw, page, [article_request(1), article_request(2), article_request(3), listing_request(2)])
+    assert [r.url for r in out] == [article_request(3).url, listing_request(2).url]
+    assert [s["url"] for s in skipped] == [article_request(1).url, article_request(2).url]
+    assert {s["reason"] for s in skipped} == {"seen"}
+    assert skipped[0]["column"] == "山西要闻"
+
+
+def test_pagination_stops_at_the_first_page_with_nothing_new(crawler: Crawler) -> None:
+    seen(crawler, 1, 2)
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    other_column = listing_request(1, column="政务活动")
+    out = run(
+        mw,
+        response_for(listing_request(1)),
+        [article_request(1), article_request(2), listing_request(2), other_column],
+    )
+    # The next page of this column goes; a listing of another column is not this column's pagination.
+    assert [r.url for r in out] == [other_column.url]
+    assert crawler.stats.get_value("newsspider/incremental/pagination_stopped") == 1
+
+
+def test_pagination_continues_when_stop_on_seen_is_off(tmp_path: Path) -> None:
+    crawler = get_crawler(
+        settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_STOP_ON_SEEN": False}
+    )
+    seen(crawler, 1)
+    out = run(
+        IncrementalMiddleware(crawler, now=NOW),
+        response_for(listing_request(1)),
+        [article_request(1), listing_request(2)],
+    )
+    assert [r.url for r in out] == [listing_request(2).url]
+
+
+def test_a_listing_without_article_rows_still_paginates(crawler: Crawler) -> None:
+    # A column index page that only links its first listing page has nothing to judge by.
+    out = run(IncrementalMiddleware(crawler, now=NOW), response_for(listing_request(1)), [listing_request(2)])
+    assert len(out) == 1
+
+
+def test_refresh_days_lets_recent_seen_articles_through(tmp_path: Path) -> None:
+    crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_REFRESH_DAYS": 14})
+    seen(crawler, 1, published_at="2020-02-20")  # 10 days before NOW
+    seen(crawler, 2, published_at="2020-01-01T08:00:00+08:00")  # two months before
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    out = run(
+        mw, response_for(listing_request(1)), [article_request(1), article_request(2), listing_request(2)]
+    )
+    assert [r.url for r in out] == [article_request(1).url, listing_request(2).url]
+
+
+def test_watermark_keeps_the_newest_listing_date(crawler: Crawler) -> None:
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    run(
+        mw,
+        response_for(listing_request(1)),
+        [article_request(1, "2020-02-18"), article_request(2, "2020-02-19 08:00")],
+    )
+    run(mw, response_for(listing_request(2)), [article_request(3, "2020-02-10")])
+    assert shared_state(crawler).get_watermark("shanxi-gov", "山西要闻") == "2020-02-19"
+
+
+def removed_events(tmp_path: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for p in sorted(tmp_path.glob("shanxi-gov/events/*.jsonl"))
+        for line in p.read_text().splitlines()
+    ]
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_seen_article_now_gone_is_a_removed_event(crawler: Crawler, tmp_path: Path, status: int) -> None:
+    seen(crawler, 1)
+    removed = collect(crawler, signals.article_removed)
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    response = response_for(article_request(1), status=status)
+    assert mw.process_spider_exception(response, HttpError(response)) == []
+    # The same takedown seen again in this run (a retry, a second link) is one event.
+    assert mw.process_spider_exception(response, HttpError(response)) == []
+    (event,) = removed_events(tmp_path)
+    assert event == {
+        "event": "removed", "url": article_request(1).url, "site": "shanxi-gov", "column": "山西要闻",
+        "status": status, "reason": f"http {status}", "at": "2020-03-01T04:00:00+00:00",
+    }  # fmt: skip
+    assert [r["status"] for r in removed] == [status]
+    assert shared_state(crawler).removed()[0].url == article_request(1).url
+    assert shared_state(crawler).get(article_request(1).url) is not None  # the old record is kept
+
+
+def test_a_404_of_an_article_never_stored_is_an_ordinary_failure(crawler: Crawler, tmp_path: Path) -> None:
+    response = response_for(article_request(9), status=404)
+    assert (
+        IncrementalMiddleware(crawler, now=NOW).process_spider_exception(response, HttpError(response))
+        is None
+    )
+    assert removed_events(tmp_path) == []
+
+
+def test_redirect_to_the_index_is_a_takedown_and_its_page_is_not_a_record(
+    crawler: Crawler, tmp_path: Path
+) -> None:
+    seen(crawler, 1)
+    request = article_request(1)
+    request.meta["redirect_urls"] = [request.url]
+    request.meta["redirect_reasons"] = [302]
+    response = response_for(request, url="http://www.shanxi.gov.cn/")
+    out = run(
+        IncrementalMiddleware(crawler, now=NOW),
+        response,
+        [NewsArticle(url=response.url, title="山西省人民政府")],
+    )
+    assert out == []
+    (event,) = removed_events(tmp_path)
+    assert (event["status"], event["reason"]) == (302, "redirected to http://www.shanxi.gov.cn/")
+
+
+def test_a_redirect_to_another_article_is_an_alias_not_a_takedown(crawler: Crawler, tmp_path: Path) -> None:
+    request = article_request(1)
+    request.meta["redirect_urls"] = [request.url]
+    moved = "https://www.shanxi.gov.cn/yw/sxyw/202002/t20200218_1.shtml"
+    response = response_for(request, url=moved)
+    item = NewsArticle(url=moved, title="标题1")
+    assert run(IncrementalMiddleware(crawler, now=NOW), response, [item]) == [item]
+    assert removed_events(tmp_path) == []
+    # Once the moved article is stored, the old link counts as seen.
+    shared_state(crawler).commit(
+        [SeenEntry(url=moved, content_hash="1" * 64, title_hash="0" * 16, version=1, published_at=None,
+                   last_seen="2020-03-01T00:00:00+00:00")], {}
+    )  # fmt: skip
+    out = run(IncrementalMiddleware(crawler, now=NOW), response_for(listing_request(1)), [article_request(1)])
+    assert out == []
+
+
+@pytest.mark.parametrize(
+    ("url", "index"),
+    [
+        ("http://www.shanxi.gov.cn/", True),
+        ("http://www.shanxi.gov.cn/yw/sxyw/", True),
+        ("http://www.shanxi.gov.cn/yw/sxyw/index.shtml", True),
+        ("http://www.henan.gov.cn/ywdt/default.htm", True),
+        ("http://www.shanxi.gov.cn/yw/sxyw/202002/t20200218_1.shtml", False),
+        ("http://sx.people.com.cn/n2/2020/0218/c189130-33806141.html", False),
+    ],
+)
+def test_index_url_detection(url: str, index: bool) -> None:
+    assert is_index_url(url) is index
+
+
+def test_async_output_is_filtered_the_same_way(crawler: Crawler) -> None:
+    import asyncio
+
+    seen(crawler, 1)
+
+    async def output() -> Any:
+        for r in (article_request(1), listing_request(2)):
+            yield r
+
+    async def drain() -> list[Any]:
+        mw = IncrementalMiddleware(crawler, now=NOW)
+        return [r async for r in mw.process_spider_output_async(response_for(listing_request(1)), output())]
+
+    assert asyncio.run(drain()) == []
