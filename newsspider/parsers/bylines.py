@@ -42,11 +42,11 @@ class BodyBylines:
 
 
 _SOURCE_LABELS = ("信息来源", "稿件来源", "文章来源", "新闻来源", "内容来源", "来源", "稿源", "出处")
-_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "记者", "通讯员", "文")
+_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "记者", "通讯员")
 _EDITOR_LABELS = ("责任编辑", "责编", "值班编辑", "网络编辑", "编辑")
 _OTHER_LABELS = (
     "发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "成文日期", "时间", "日期",
-    "审核", "审校", "校对", "终审", "初审", "复审", "监制", "摄影", "图", "签发",
+    "审核", "审校", "校对", "终审", "初审", "复审", "监制", "摄影", "签发",
     "点击数", "点击量", "点击", "浏览次数", "浏览量", "阅读量", "阅读", "访问量", "字体", "字号", "分享到", "分享",
 )  # fmt: skip
 _KIND = (
@@ -57,10 +57,10 @@ _KIND = (
 )
 _ALL_LABELS = "|".join(sorted(_KIND, key=len, reverse=True))
 _ROLE = r"(?:本报|本台|本刊|本网|新华社|特约|见习|实习|首席|摄影)?(?:记者|通讯员)"
-# label + colon; 文/ and 图/ with a slash; a bare 记者/通讯员 (记者 张三 李四) not inside a longer word
+# label + colon; 文/ 图/ (or 文：) only as a word of their own, so 原文：/全文： are not bylines; a bare 记者/通讯员 (记者 张三 李四) not inside a longer word
 _LABEL = re.compile(
     rf"(?P<label>{_ALL_LABELS})\s*[:：]"
-    r"|(?<![\u4e00-\u9fff])(?P<slash>文|图|摄影)\s*[/／]"
+    r"|(?<![\u4e00-\u9fff])(?P<slash>文|图|摄影)\s*[/／:：]"
     rf"|(?<![\u4e00-\u9fff])(?P<bare>{_ROLE})(?=[\s\u4e00-\u9fff])"
 )
 # Where a value stops even without a next label: brackets and bars, or a following date (来源：云南日报2019-…).
@@ -134,7 +134,12 @@ def clean_source(raw: str, *, site_name: str | None = None) -> str | None:
 
 
 _NAME_SPLIT = re.compile(r"[、，,;；/／|丨\s()（）\[\]【】]+")
-_NAME_PREFIX = re.compile(rf"^(?:{_ROLE}|实习生|特约撰稿人|撰稿人|作者|责任编辑|责编|编辑|文|记者)[:：]?")
+_NAME_PREFIX = re.compile(
+    rf"^(?:(?:{_ROLE}|实习生|特约撰稿人|撰稿人|作者|责任编辑|责编|编辑|记者)[:：]?|文[:：/／])"
+)
+# Words that end a credit but are no one's name: 摄影报道, 综合整理, an outlet (新华社, 山西日报).
+_NOT_NAME = re.compile(r"报道|摄影|整理|编译|供稿|综合")
+_ORG = re.compile(r"(?:社|报|网|台|刊|杂志|中心|局|厅|委|办|部|院|署|政府|办公室)$")
 _LEADING_LABEL = re.compile(rf"^(?:{_ALL_LABELS})\s*[:：]")
 _STAFF_CODE = re.compile(r"[_\-][A-Za-z]{0,6}\d+$")
 _NAME_SHAPE = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,12}|[A-Za-z][A-Za-z.'\-]{1,40})$")
@@ -151,7 +156,7 @@ def _clean_name(token: str) -> str | None:
         t = nxt
     if not t or t.lower() in _PLACEHOLDERS or t in _SITE_SELF or t.isdigit():
         return None
-    if not _NAME_SHAPE.match(t):
+    if not _NAME_SHAPE.match(t) or _NOT_NAME.search(t):
         return None
     return t
 
@@ -160,7 +165,8 @@ def split_names(raw: str) -> tuple[str, ...]:
     """``温文、李琳`` -> (温文, 李琳): role prefixes, brackets, staff codes and photo credits (…摄) removed."""
     if not isinstance(raw, str):
         return ()
-    tokens = [t for t in _NAME_SPLIT.split(raw) if t]
+    tokens = [t.strip(_EDGE_PUNCT) for t in _NAME_SPLIT.split(raw)]
+    tokens = [t for t in tokens if t]
     names: list[str] = []
     for i, token in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
@@ -168,6 +174,8 @@ def split_names(raw: str) -> tuple[str, ...]:
         if token in {"摄", "摄影", "图"} or token.endswith(("摄", "摄影")) or nxt in {"摄", "摄影"}:
             continue
         name = _clean_name(token)
+        if name and name.endswith(("摄", "摄影")):
+            continue
         if name and name not in names:
             names.append(name)
     return tuple(names)
@@ -219,7 +227,7 @@ _DATELINE = re.compile(
 )
 _WRAPPED = re.compile(r"^\s*[(（\[［【](?P<inner>.*)[)）\]］】]\s*$")
 _BYLINE_LINE_MAX = 80
-_LEADING_ANY = re.compile(rf"^(?:(?:{_ALL_LABELS})\s*[:：]|(?:文|图)\s*[/／])")
+_LEADING_ANY = re.compile(rf"^(?:(?:{_ALL_LABELS})\s*[:：]|(?:文|图)\s*[/／:：])")
 
 
 def _names_only(text: str) -> tuple[str, ...]:
@@ -229,6 +237,8 @@ def _names_only(text: str) -> tuple[str, ...]:
     if not tokens or not names:
         return ()
     if any(_clean_name(t) is None and not _NAME_PREFIX.fullmatch(t) for t in tokens):
+        return ()
+    if any(_ORG.search(name) for name in names):
         return ()
     return names
 
@@ -259,6 +269,11 @@ def find_body_bylines(paragraphs: Sequence[str], *, site_name: str | None = None
         if wrapped_or_role and len(inner) <= _BYLINE_LINE_MAX and (names := _names_only(inner)):
             only.append(i)
             authors.extend(a for a in names if a not in authors)
+            continue
+        # A trailing （新华社） / （山西日报）: the outlet, not a person.
+        if inner_m and i >= n - 4 and _ORG.search(inner) and (src := clean_source(inner)) and src == inner:
+            only.append(i)
+            source_raw = source_raw or inner
             continue
         if i < 2 and (dm := _DATELINE.match(para)):
             names = split_names(dm.group("names") or dm.group("bare") or "")
