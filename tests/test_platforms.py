@@ -1,0 +1,415 @@
+"""Listing parsing per CMS platform, on saved listing pages in each platform's style (tests/listings/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from scrapy import FormRequest, Request
+from scrapy.http import HtmlResponse, TextResponse, XmlResponse
+
+from newsspider.platforms import detect_platform, get_platform
+from newsspider.platforms.trs import pager_info
+from newsspider.sites.profile import Column, Selectors, SiteProfile
+
+LISTINGS = Path(__file__).resolve().parent / "listings"
+
+
+def _site(platform: str, domains: tuple[str, ...] = (), **options: str) -> SiteProfile:
+    return SiteProfile(
+        key="t", name="测试站", platform=platform, allowed_domains=domains, platform_options=options
+    )
+
+
+def _html(name: str, url: str, *, page: int | None = None, content_type: str = "text/html") -> HtmlResponse:
+    request = Request(url, meta={"ns_page": page}) if page else None
+    return HtmlResponse(
+        url, body=(LISTINGS / name).read_bytes(), headers={"Content-Type": content_type}, request=request
+    )
+
+
+# --- TRS -----------------------------------------------------------------------------------------------
+
+
+def test_trs_rows_take_the_title_attribute_when_the_text_is_cut_and_the_date_from_brackets() -> None:
+    url = "https://www.shanxi.gov.cn/yw/sxyw/index.shtml"
+    page = get_platform("trs").parse_listing(
+        _html("trs/sxyw_index.shtml", url), _site("trs"), Column(name="c", url=url)
+    )
+    by_url = {row.url: row for row in page.rows}
+    first = by_url["https://www.shanxi.gov.cn/yw/sxyw/202009/t20200929_859251.shtml"]
+    assert first.title == "省政府新闻办举行新闻发布会介绍全省前三季度经济运行情况"
+    assert first.date_raw == "2020-09-29"
+    cut_ascii = by_url["https://www.shanxi.gov.cn/yw/sxyw/202009/t20200928_858990.shtml"]
+    assert cut_ascii.title == "山西品牌中华行（北京站）活动举行 推介山西特色农产品"
+    # ../ links are joined against the listing, not the site root.
+    assert "https://www.shanxi.gov.cn/yw/zwhd/202009/t20200927_858811.shtml" in by_url
+    # The topic page and footer column links are not articles.
+    assert len(page.rows) == 5
+
+
+def test_trs_stale_commented_call_is_ignored_and_count_page_wins() -> None:
+    url = "https://www.shanxi.gov.cn/yw/sxyw/index.shtml"
+    page = get_platform("trs").parse_listing(
+        _html("trs/sxyw_index.shtml", url), _site("trs"), Column(name="c", url=url)
+    )
+    assert page.total_pages == 17  # not the commented-out createPageHTML(9, …)
+    assert [r.url for r in page.next_requests] == ["https://www.shanxi.gov.cn/yw/sxyw/index_1.shtml"]
+    assert page.next_requests[0].meta == {"ns_page": 2}
+    assert page.next_requests[0].callback is None
+
+
+def test_trs_create_page_call_gives_count_current_base_and_extension() -> None:
+    body = (
+        b"<html><body><ul><li><a href='./202001/t20200105_1.html'>a</a><span>[2020-01-05]</span></li></ul>"
+        b"<script>function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){}\n"
+        b"function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){}</script>"
+        b'<!-- createPageHTML(40, 0, "index", "html"); -->'
+        b'<script>createPageHTML(6, 2, "index", "htm");</script></body></html>'
+    )
+    url = "http://www.fujian.gov.cn/xw/fjyw/index_2.htm"
+    response = HtmlResponse(url, body=body, encoding="utf-8")
+    page = get_platform("trs").parse_listing(response, _site("trs"), Column(name="c", url=url))
+    assert page.total_pages == 6
+    assert [(r.url, r.meta["ns_page"]) for r in page.next_requests] == [
+        ("http://www.fujian.gov.cn/xw/fjyw/index_3.htm", 4)
+    ]
+
+
+def test_trs_last_page_generates_nothing() -> None:
+    url = "https://www.shanxi.gov.cn/yw/sxyw/index_16.shtml"
+    page = get_platform("trs").parse_listing(
+        _html("trs/sxyw_last.shtml", url), _site("trs"), Column(name="c", url=url)
+    )
+    assert page.total_pages == 17
+    assert page.next_requests == []
+    assert len(page.rows) == 2
+
+
+def test_trs_shanxi_2022_numbered_column_pages_inside_the_id() -> None:
+    url = "https://www.shanxi.gov.cn/zfxxgk/zfxxgkzl/fdzdgknr/lzyj/szfwj/index_11287_1.shtml"
+    response = _html("trs/szfwj_index_11287_1.shtml", url)
+    page = get_platform("trs").parse_listing(response, _site("trs"), Column(name="c", url=url))
+    assert page.total_pages == 3
+    assert [(r.url.rsplit("/", 1)[1], r.meta["ns_page"]) for r in page.next_requests] == [
+        ("index_11287_2.shtml", 3)
+    ]
+    assert page.rows[0].url.endswith("/szfwj/202205/t20220513_5976070_gfwj.shtml")
+    assert page.rows[0].title == "山西省人民政府关于印发山西省加快推进数字经济发展若干政策的通知"
+    assert page.rows[0].date_raw == "2022-05-13"
+
+
+def test_trs_first_page_of_a_numbered_column_is_page_one() -> None:
+    body = b"<html><body><script>var countPage = 3;</script></body></html>"
+    response = HtmlResponse("https://www.tj.gov.cn/zwgk/szfwj/index_10954.html", body=body, encoding="utf-8")
+    info = pager_info(response)
+    assert info is not None
+    assert (info.count, info.current, info.base, info.ext) == (3, 1, "index_10954", "html")
+
+
+def test_trs_page_without_pager_script_has_no_next_page() -> None:
+    response = HtmlResponse("https://x.gov.cn/a/", body=b"<html><body><p>no pager</p></body></html>")
+    page = get_platform("trs").parse_listing(response, _site("trs"), Column(name="c", url=response.url))
+    assert (page.rows, page.next_requests, page.total_pages) == ([], [], None)
+
+
+# --- Hanweb --------------------------------------------------------------------------------------------
+
+
+def test_hanweb_column_page_rows_come_from_the_datastore_island() -> None:
+    url = "https://www.zj.gov.cn/col/col76705/index.html"
+    page = get_platform("hanweb").parse_listing(
+        _html("hanweb/col76705_index.html", url), _site("hanweb"), Column(name="c", url=url)
+    )
+    assert len(page.rows) == 15
+    assert page.rows[0].url == "https://www.zj.gov.cn/art/2022/6/28/art_76705_59220000.html"
+    assert page.rows[0].date_raw == "2022-06-28"
+    truncated = next(row for row in page.rows if row.url.endswith("_59220003.html"))
+    assert truncated.title == "浙江省人民政府办公厅关于进一步加强高标准农田建设的实施意见"
+    assert page.total_records == 100
+
+
+def test_hanweb_next_group_is_a_form_post_with_ids_scraped_from_the_page() -> None:
+    url = "https://www.zj.gov.cn/col/col76705/index.html"
+    page = get_platform("hanweb").parse_listing(
+        _html("hanweb/col76705_index.html", url), _site("hanweb"), Column(name="c", url=url)
+    )
+    (request,) = page.next_requests
+    assert request.method == "POST"
+    parts = urlsplit(request.url)
+    assert parts.path == "/module/web/jpage/dataproxy.jsp"
+    assert dict(parse_qsl(parts.query)) == {"startrecord": "16", "endrecord": "60", "perpage": "15"}
+    form = dict(parse_qsl(request.body.decode()))
+    assert (form["columnid"], form["unitid"], form["webid"]) == ("76705", "5423", "3")
+    assert form["webname"] == "浙江省人民政府"
+    assert request.headers[b"Content-Type"] == b"application/x-www-form-urlencoded"
+    assert request.meta == {"ns_page": 2}
+    # 15 inline + 2 groups of 45 cover the 100 records.
+    assert page.total_pages == 3
+
+
+def test_hanweb_profile_options_override_scraped_ids_and_the_proxy_path() -> None:
+    url = "https://www.zj.gov.cn/col/col76705/index.html"
+    column = Column(name="c", url=url, platform_options={"unitid": "999"})
+    site = _site("hanweb", dataproxy="/module/jpage/dataproxy.jsp", webid="77")
+    page = get_platform("hanweb").parse_listing(_html("hanweb/col76705_index.html", url), site, column)
+    (request,) = page.next_requests
+    assert urlsplit(request.url).path == "/module/jpage/dataproxy.jsp"
+    form = dict(parse_qsl(request.body.decode()))
+    assert (form["unitid"], form["webid"]) == ("999", "77")
+
+
+def _proxy_response(name: str, start: int, end: int, page: int) -> XmlResponse:
+    url = (
+        f"https://www.zj.gov.cn/module/web/jpage/dataproxy.jsp?startrecord={start}&endrecord={end}&perpage=15"
+    )
+    request = FormRequest(url, formdata={"col": "1", "webid": "3", "columnid": "76705", "unitid": "5423"})
+    request.meta["ns_page"] = page
+    return XmlResponse(url, body=(LISTINGS / name).read_bytes(), request=request)
+
+
+def test_hanweb_dataproxy_group_continues_with_the_same_form_until_totalrecord() -> None:
+    column = Column(name="c", url="https://www.zj.gov.cn/col/col76705/index.html")
+    page = get_platform("hanweb").parse_listing(_proxy_response("hanweb/dataproxy_16_60.xml", 16, 60, 2),
+                                                _site("hanweb"), column)  # fmt: skip
+    assert len(page.rows) == 45
+    assert page.total_records == 100
+    (request,) = page.next_requests
+    assert dict(parse_qsl(urlsplit(request.url).query))["startrecord"] == "61"
+    assert dict(parse_qsl(request.body.decode()))["unitid"] == "5423"
+    assert request.meta == {"ns_page": 3}
+
+    last = get_platform("hanweb").parse_listing(_proxy_response("hanweb/dataproxy_61_105.xml", 61, 105, 3),
+                                                _site("hanweb"), column)  # fmt: skip
+    assert len(last.rows) == 40
+    assert last.next_requests == []  # 105 >= totalrecord 100
+
+
+def test_hanweb_without_any_unit_id_keeps_the_inline_rows_only() -> None:
+    body = (
+        b"<html><body><script type='text/xml'><datastore><recordset>"
+        b"<record><![CDATA[<li><a href='/art/2020/1/2/art_1_2.html'>t</a></li>]]></record>"
+        b"</recordset></datastore></script><script>var totalRecord = 80;</script></body></html>"
+    )
+    response = HtmlResponse("http://www.jiangxi.gov.cn/col/col1/index.html", body=body, encoding="utf-8")
+    page = get_platform("hanweb").parse_listing(response, _site("hanweb"), Column(name="c", url=response.url))
+    assert [r.url for r in page.rows] == ["http://www.jiangxi.gov.cn/art/2020/1/2/art_1_2.html"]
+    assert page.next_requests == []
+
+
+# --- UCAP ----------------------------------------------------------------------------------------------
+
+
+def _json(name: str, url: str) -> TextResponse:
+    return TextResponse(
+        url, body=(LISTINGS / name).read_bytes(), headers={"Content-Type": "application/json;charset=UTF-8"}
+    )
+
+
+def test_ucap_first_request_uses_the_search_api_when_a_channel_id_is_known() -> None:
+    column = Column(name="c", url="https://www.csrc.gov.cn/xiamen/c101757/",
+                    platform_options={"channel": "0123456789abcdef0123456789abcdef"})  # fmt: skip
+    (request,) = get_platform("ucap").first_requests(_site("ucap"), column)
+    parts = urlsplit(request.url)
+    assert parts.path == "/common/search/0123456789abcdef0123456789abcdef"
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    assert (query["_isJson"], query["page"]) == ("true", "1")
+    assert request.meta == {"ns_page": 1}
+    without = get_platform("ucap").first_requests(_site("ucap"), Column(name="c", url=column.url))
+    assert [r.url for r in without] == [column.url]
+
+
+def test_ucap_json_rows_join_protocol_relative_urls_and_use_the_wall_clock_string() -> None:
+    api = "https://www.csrc.gov.cn/common/search/0123456789abcdef0123456789abcdef?_isAgg=false&_isJson=true&_pageSize=20&page=1"
+    page = get_platform("ucap").parse_listing(_json("ucap/search_page1.json", api), _site("ucap"),
+                                              Column(name="c", url=api))  # fmt: skip
+    assert len(page.rows) == 20
+    assert page.rows[0].url == "https://www.csrc.gov.cn/xiamen/c101757/c7661500/content.shtml"
+    assert page.rows[0].date_raw == "2026-09-28 14:30:12"
+    assert page.rows[3].title == "关于证券期货违法违规行为的行政处罚决定书（3）"  # <em> highlight removed
+    assert (page.total_records, page.total_pages) == (45, 3)
+    (request,) = page.next_requests
+    assert dict(parse_qsl(urlsplit(request.url).query))["page"] == "2"
+    assert request.meta == {"ns_page": 2}
+
+
+def test_ucap_json_last_page_stops() -> None:
+    api = "https://www.csrc.gov.cn/common/search/0123456789abcdef0123456789abcdef?_isJson=true&_pageSize=20&page=3"
+    page = get_platform("ucap").parse_listing(_json("ucap/search_page3.json", api), _site("ucap"),
+                                              Column(name="c", url=api))  # fmt: skip
+    assert len(page.rows) == 5
+    assert page.next_requests == []
+
+
+def test_ucap_html_list_fallback_follows_the_next_link() -> None:
+    url = "https://www.hainan.gov.cn/hainan/fzfztz/list3.shtml"
+    page = get_platform("ucap").parse_listing(_html("ucap/fzfztz_index.shtml", url), _site("ucap"),
+                                              Column(name="c", url=url))  # fmt: skip
+    assert [r.date_raw for r in page.rows][:3] == ["2023-01-16", "2023-01-12", "2022-12-30"]
+    assert len(page.rows) == 6
+    assert page.rows[1].title == "海南省优化营商环境条例实施细则（征求意见稿）公开征求意见的公告"
+    assert page.rows[2].url.startswith("https://www.hainan.gov.cn/hainan/fzfztz/202212/")
+    assert [(r.url, r.meta) for r in page.next_requests] == [
+        ("https://www.hainan.gov.cn/hainan/fzfztz/list3_2.shtml", {"ns_page": 2})
+    ]
+
+
+# --- Founder -------------------------------------------------------------------------------------------
+
+
+def test_founder_rows_from_a_gbk_page_and_next_node_page() -> None:
+    url = "http://www.sxgov.cn/node_311.htm"
+    page = get_platform("founder").parse_listing(_html("founder/node_311.htm", url), _site("founder"),
+                                                 Column(name="c", url=url))  # fmt: skip
+    assert page.rows[0].url == "http://www.sxgov.cn/content/2025-09/12/content_13503101.htm"
+    assert page.rows[0].date_raw == "2025-09-12 09:31"
+    assert page.rows[1].title == "太原至忻州城际铁路全线铺轨贯通，预计年底前开通运营"
+    assert page.rows[-1].url == "http://lf.sxgov.cn/content/2025-09/10/content_13502801.htm"
+    assert [(r.url, r.meta) for r in page.next_requests] == [
+        ("http://www.sxgov.cn/node_311_2.htm", {"ns_page": 2})
+    ]
+
+
+def test_founder_last_page_stops() -> None:
+    url = "http://www.sxgov.cn/node_311_5.htm"
+    page = get_platform("founder").parse_listing(_html("founder/node_311_5.htm", url), _site("founder"),
+                                                 Column(name="c", url=url))  # fmt: skip
+    assert page.rows
+    assert page.next_requests == []
+
+
+# --- People --------------------------------------------------------------------------------------------
+
+
+def test_people_skips_big5_mirrors_and_pages_by_index_k() -> None:
+    url = "http://news.sxrb.com/GB/314064/index.html"
+    page = get_platform("people").parse_listing(_html("people/314064_index.html", url), _site("people"),
+                                                Column(name="c", url=url))  # fmt: skip
+    urls = [r.url for r in page.rows]
+    assert urls == [
+        "http://news.sxrb.com/GB/314064/9947757.html",
+        "http://news.sxrb.com/GB/314064/9947702.html",
+        "http://news.sxrb.com/GB/314064/9947688.html",
+    ]
+    assert page.rows[1].title == "山西日报评论员：以钉钉子精神抓好各项工作落实落地"
+    assert page.rows[0].date_raw == "2022年06月12日"
+    # Declared GB2312, holds a GBK-only character: decoded as GB18030.
+    assert page.rows[2].title == "硚口至晋中冷链物流通道开通"
+    assert [(r.url, r.meta) for r in page.next_requests] == [
+        ("http://news.sxrb.com/GB/314064/index2.html", {"ns_page": 2})
+    ]
+
+
+def test_people_last_linked_page_stops() -> None:
+    body = b"<html><body><a href='index2.html'>2</a><a href='index3.html'>3</a></body></html>"
+    response = HtmlResponse("http://news.sxrb.com/GB/314064/index3.html", body=body, encoding="utf-8")
+    page = get_platform("people").parse_listing(response, _site("people"), Column(name="c", url=response.url))
+    assert page.next_requests == []
+
+
+# --- generic -------------------------------------------------------------------------------------------
+
+
+def test_generic_keeps_dated_same_site_links_and_follows_next_link() -> None:
+    url = "http://zqsxnews.com/tingzhengce/"
+    response = _html("generic/tingzhengce/index.html", url, page=1)
+    page = get_platform("generic").parse_listing(response, _site("generic", ("zqsxnews.com",)),
+                                                 Column(name="c", url=url))  # fmt: skip
+    assert [r.url for r in page.rows] == [
+        "http://zqsxnews.com/tingzhengce/2020-07-20/11540.html",
+        "http://zqsxnews.com/tingzhengce/2020-07-19/11531.html",
+        "http://zqsxnews.com/tingzhengce/2020-07-18/11522.html",
+    ]
+    assert page.rows[0].title == "省政府召开常务会议 研究部署防汛和安全生产工作"
+    assert [(r.url, r.meta) for r in page.next_requests] == [
+        ("http://zqsxnews.com/tingzhengce/list_2.html", {"ns_page": 2})
+    ]
+
+
+def test_listing_selector_override_narrows_the_rows() -> None:
+    url = "http://zqsxnews.com/tingzhengce/"
+    site = SiteProfile(key="t", name="t", platform="generic", allowed_domains=("zqsxnews.com",),
+                       selectors=Selectors(listing="//li[span[@class='date']][2]/a"))  # fmt: skip
+    page = get_platform("generic").parse_listing(_html("generic/tingzhengce/index.html", url), site,
+                                                 Column(name="c", url=url))  # fmt: skip
+    assert [r.url for r in page.rows] == ["http://zqsxnews.com/tingzhengce/2020-07-19/11531.html"]
+
+
+@pytest.mark.parametrize(
+    ("platform", "url", "expected"),
+    [
+        ("trs", "https://www.shanxi.gov.cn/szfwj/202205/t20220513_5976070_gfwj.shtml", True),
+        ("trs", "https://www.shanxi.gov.cn/yw/sxyw/index_1.shtml", False),
+        ("hanweb", "http://www.jiangsu.gov.cn/art/2013/11/3/art_46143_2543964.html", True),
+        ("hanweb", "http://www.jiangsu.gov.cn/col/col46143/index.html", False),
+        ("ucap", "https://www.csrc.gov.cn/xiamen/c101757/c7661505/content.shtml", True),
+        (
+            "ucap",
+            "https://www.hainan.gov.cn/hainan/fzfztz/202301/0d2c7fb4a9e14b8f9a6c3d1e2f4b5a67.shtml",
+            True,
+        ),
+        ("founder", "https://lf.sxgov.cn/content/2026-08/25/content_13676534.htm", True),
+        ("founder", "http://www.sxgov.cn/node_311_2.htm", False),
+        ("people", "http://news.sxrb.com/GB/314064/9947757.html", True),
+        ("people", "https://www.sxrb.com/BIG5/314133/314217/9627142.html", False),
+        ("people", "http://culture.people.com.cn/n1/2019/0615/c1013-31153719.html", True),
+        ("generic", "http://zqsxnews.com/tingzhengce/2020-07-20/11540.html", True),
+        ("generic", "http://zqsxnews.com/tingzhengce/", False),
+    ],
+)
+def test_is_article_url(platform: str, url: str, expected: bool) -> None:
+    assert get_platform(platform).is_article_url(url) is expected
+
+
+def test_unknown_platform_is_a_key_error() -> None:
+    with pytest.raises(KeyError, match="wordpress"):
+        get_platform("wordpress")
+
+
+# --- detection -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "expected"),
+    [
+        ("trs/sxyw_index.shtml", "https://www.shanxi.gov.cn/yw/sxyw/", "trs"),
+        (
+            "trs/szfwj_index_11287_1.shtml",
+            "https://www.shanxi.gov.cn/zfxxgk/szfwj/index_11287_1.shtml",
+            "trs",
+        ),
+        ("hanweb/col76705_index.html", "https://www.zj.gov.cn/col/col76705/index.html", "hanweb"),
+        ("ucap/fzfztz_index.shtml", "https://www.hainan.gov.cn/hainan/fzfztz/", "ucap"),
+        ("founder/node_311.htm", "http://www.sxgov.cn/node_311.htm", "founder"),
+        ("people/314064_index.html", "http://news.sxrb.com/GB/314064/index.html", "people"),
+        ("generic/tingzhengce/index.html", "http://zqsxnews.com/tingzhengce/", "generic"),
+    ],
+)
+def test_detect_platform_on_listing_pages(name: str, url: str, expected: str) -> None:
+    html = _html(name, url).text
+    assert detect_platform(html, url) == expected
+
+
+_ANY = "https://example.gov.cn/a/b.html"
+
+
+@pytest.mark.parametrize(
+    ("html", "url", "expected"),
+    [
+        ('<div class="TRS_Editor"><style>.TRS_Editor P{margin:0}</style><img src="./W020190918234243033577.jpg">',
+         _ANY, "trs"),
+        ("<p class='con-title'><!--<$[标题]>begin-->x<!--<$[标题]>end--></p><!--ZJEG_RSS.content.begin-->",
+         _ANY, "hanweb"),
+        ("<div class='title_cen mar-t2 text'><ucaptitle>标题</ucaptitle></div>", _ANY, "ucap"),
+        ('<span id="pubtime_baidu">2025-09-12</span><span id="source_baidu">来源：山西日报</span>',
+         "https://www.sxgov.cn/content/2025-09/12/content_13503101.htm", "founder"),
+        ('<div id="rwb_navpath"></div><div class="box01"></div><div class="edit clearfix">(责编：甲)</div>',
+         _ANY, "people"),
+        # 开普云's monitoring counter is on sites of any CMS: not a UCAP signal.
+        ('<script src="https://fxsjcj.kaipuyun.cn/count/10000/10000000.js"></script><p>x</p>', _ANY, "generic"),
+        ("<html><body><p>一个普通页面</p></body></html>", _ANY, "generic"),
+    ],
+)  # fmt: skip
+def test_detect_platform_on_article_markup(html: str, url: str, expected: str) -> None:
+    assert detect_platform(html, url) == expected
