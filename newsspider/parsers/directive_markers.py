@@ -144,7 +144,7 @@ _BLOCK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # Markers that may also sit inside a paragraph, after clause punctuation.
 _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("cn-shi", re.compile(rf"({_N})(是要|要在|是|要|来)(?![\u4e00-\u9fff]{{0,1}}[个月日年号次天])")),
+    ("cn-shi", re.compile(rf"({_N})(是|要|来)(?![\u4e00-\u9fff]?[个月日年号次天])")),
     ("qi", re.compile(rf"其([{_CN}])[，,、：:是]")),
     ("paren-cn", re.compile(rf"[（(]({_N})[）)]")),
     ("paren-num", re.compile(r"[（(](\d{1,2})[）)]")),
@@ -225,7 +225,7 @@ def find_markers(index: int, text: str) -> list[Marker]:
                 continue
             key = family
             if family == "cn-shi":
-                key = "cn-shi:" + {"是要": "是", "要在": "要"}.get(match.group(2), match.group(2))
+                key = "cn-shi:" + match.group(2)
             found[pos] = Marker(index, pos, match.end(), match.group(0), key, ordinal, inline=pos > 0)
     for match in _DI.finditer(text):
         pos = match.start()

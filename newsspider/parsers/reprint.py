@@ -1,15 +1,119 @@
-"""Placeholder: reprint provenance (issue 3)."""
+"""Reprint provenance: 原标题：…, (据山西新闻网-山西日报 10月24日), 转载自…, 本文来源于….
+
+People-platform pages (sxrb.com) put ``<div class="title_o"><a href=…>原标题：…</a></div>`` after the body,
+outside the cleaned paragraphs, so 原标题 is looked for in the page tree; the 据/转载自 lines are body text.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+from newsspider.items import Reprint
+from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-    from newsspider.items import Reprint
+__all__ = ["extract_reprint"]
+
+_ORIGINAL_TITLE = re.compile(r"^[（(【\[]?\s*原(?:标)?题\s*[：:]\s*(?P<title>.+?)\s*[）)】\]]?$")
+# (据山西新闻网-山西日报 10月24日), （据新华社报道）, (据人民网)
+_ACCORDING_TO = re.compile(
+    r"^[（(]\s*据\s*(?P<source>[^（）()]+?)\s*(?:\d{1,2}月\d{1,2}日|\d{4}[-./]\d{1,2}[-./]\d{1,2})?"
+    r"\s*(?:报道|消息|电)?\s*[）)]$"
+)
+_TRANSFERRED = re.compile(
+    r"(?:本文)?(?:转载自|转自|来源于|来自于)\s*[：:]?\s*(?:微信公众号|公众号)?\s*[：:]?\s*"
+    r"(?P<source>[^，,。；;！!？?\s（(]{2,40})"
+)
+_TRANSFERRED_LEAD = re.compile(r"^[（(【]?\s*(?:本文|本文章|文章)?(?:转载自|转自|来源于)")
+_TITLE_TAGS = ("div", "p", "span", "a", "font", "h2", "h3", "h4", "td", "li", "em", "strong")
+_MAX_LINE = 200
+
+
+def _text(element: HtmlElement) -> str:
+    return clean_whitespace(element.text_content())
+
+
+def _link_of(element: HtmlElement, base_url: str) -> str | None:
+    candidates = [element] if element.tag == "a" else list(element.iter("a"))
+    parent = element.getparent()
+    if parent is not None and parent.tag == "a":
+        candidates.insert(0, parent)
+    for link in candidates:
+        href = (link.get("href") or "").strip()
+        if href and not href.startswith(("javascript:", "#", "mailto:")):
+            return str(urljoin(base_url, str(href)))
+    return None
+
+
+def _original_title(tree: HtmlElement, base_url: str) -> tuple[str, str | None] | None:
+    """The deepest element whose whole text is 原标题：…, with its link."""
+    best: HtmlElement | None = None
+    for element in tree.iter(*_TITLE_TAGS):
+        text = _text(element)
+        if len(text) > _MAX_LINE or not _ORIGINAL_TITLE.match(text):
+            continue
+        if best is None or element in best.iterdescendants():
+            best = element
+    if best is None:
+        return None
+    match = _ORIGINAL_TITLE.match(_text(best))
+    assert match is not None
+    return match.group("title").strip('《》“”" '), _link_of(best, base_url)
+
+
+def _source_from_lines(paragraphs: list[str]) -> str | None:
+    # The marks sit at the start or the end of the article; look at the last lines first.
+    for raw in reversed(paragraphs):
+        line = clean_whitespace(raw)
+        if len(line) > _MAX_LINE:
+            continue
+        according = _ACCORDING_TO.match(line)
+        if according:
+            return according.group("source").strip()
+    for raw in paragraphs:
+        line = clean_whitespace(raw)
+        if len(line) > _MAX_LINE or not _TRANSFERRED_LEAD.match(line):
+            continue
+        transferred = _TRANSFERRED.search(line)
+        if transferred:
+            return transferred.group("source").strip('：:《》“”" ')
+    return None
+
+
+def _transferred_in_tree(tree: HtmlElement, base_url: str) -> tuple[str, str | None] | None:
+    for element in tree.iter("p", "div", "span", "font", "em"):
+        text = _text(element)
+        if len(text) > _MAX_LINE or not _TRANSFERRED_LEAD.match(text):
+            continue
+        if any(
+            _TRANSFERRED_LEAD.match(_text(child))
+            for child in element.iter(*_TITLE_TAGS)
+            if child is not element
+        ):
+            continue
+        match = _TRANSFERRED.search(text)
+        if match:
+            return match.group("source").strip('：:《》“”" '), _link_of(element, base_url)
+    return None
 
 
 def extract_reprint(tree: HtmlElement, paragraphs: list[str], base_url: str) -> Reprint | None:
     """Reprint provenance (原标题, 据…, 转载自…, 本文来源于…) or None."""
-    return None
+    title = _original_title(tree, base_url)
+    source = _source_from_lines(paragraphs)
+    source_url: str | None = None
+    if source is None:
+        found = _transferred_in_tree(tree, base_url)
+        if found is not None:
+            source, source_url = found
+    if title is None and source is None:
+        return None
+    return Reprint(
+        original_title=title[0] if title else None,
+        original_url=(title[1] if title else None) or source_url,
+        original_source=source,
+    )
