@@ -20,20 +20,17 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``benchmarks`` and ``newsspider`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.directive_scoring import DirectiveTotals, PageDirectives, load_directives, score_directives
 from benchmarks.evalset import (
     FIELDS,
     PLACEHOLDER_URL,
     RESULTS_DIR,
-    DirectiveTotals,
     GoldPage,
-    PageDirectives,
     Prediction,
     find_eval_dir,
-    load_directives,
     load_gold,
     load_page_list,
     read_page,
-    score_directives,
     score_field,
     shown,
 )
@@ -250,24 +247,26 @@ def main(argv: list[str] | None = None) -> int:
             "parser_errors": dir_errors,
         }
     report = "\n".join(out)
-    print(report)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "accuracy.md").write_text(report + "\n", encoding="utf-8")
+    files = {"accuracy.md": report}
     if fields:
         text = render_field_failures(results["failures"]["newsspider"])
-        (RESULTS_DIR / "failures.txt").write_text(text + "\n", encoding="utf-8")
-        if args.show_failures:
-            print("\n# newsspider failures (expected vs got)\n" + text)
+        if errors:
+            text = "\n".join(["# parser errors", *(f"{k}: {e}" for k, e in errors.items()), "", text])
+        files["failures.txt"] = text
     if "directives" in results:
-        text = render_directive_failures(dir_pages, dir_errors)
-        (RESULTS_DIR / "directive-failures.txt").write_text(text + "\n", encoding="utf-8")
-        if args.show_failures:
-            print("\n# directive failures\n" + text)
+        files["directive-failures.txt"] = render_directive_failures(dir_pages, dir_errors)
     payload = json.dumps(results, ensure_ascii=False, indent=1, default=str)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (RESULTS_DIR / name).write_text(text + "\n", encoding="utf-8")
     (RESULTS_DIR / "accuracy.json").write_text(payload, encoding="utf-8")
     if args.json:
         args.json.write_text(payload, encoding="utf-8")
-    print(f"\nwritten: {RESULTS_DIR}/accuracy.md, accuracy.json, failures.txt, directive-failures.txt")
+    print(report)
+    if args.show_failures:
+        print("\n# newsspider failures (expected vs got)\n" + files.get("failures.txt", "-"))
+        print("\n# directive failures\n" + files.get("directive-failures.txt", "-"))
+    print(f"\nwritten to {RESULTS_DIR}: accuracy.json, " + ", ".join(files))
     return 0
 
 

@@ -11,13 +11,16 @@ import contextlib
 import logging
 import re
 import signal
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from benchmarks.evalset import FIELDS, PredBlock, Prediction, PredItem, decode_html, parse_stamp
+from benchmarks.directive_scoring import PredBlock, PredItem
+from benchmarks.evalset import FIELDS, Prediction, decode_html, parse_stamp
 
 PEER_NAMES = ("trafilatura", "gne", "newspaper4k")
 ALL_NAMES = ("newsspider", *PEER_NAMES)
@@ -213,4 +216,7 @@ def run(extractor: Extractor, body: bytes, url: str, timeout: float = 30.0) -> t
             raw = extractor.call(extractor.prepare(body), url)
             return extractor.to_prediction(raw), raw
     except Exception as exc:  # noqa: BLE001 - any failure of an extractor on a page is that page's score
-        return Prediction(error=f"{type(exc).__name__}: {exc}"[:300], supported=frozenset(FIELDS)), None
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+        error = f"{type(exc).__name__}: {str(exc)[:200]} (at {where})"
+        return Prediction(error=error, supported=frozenset(FIELDS)), None

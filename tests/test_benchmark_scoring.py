@@ -13,20 +13,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks import accuracy, speed
-from benchmarks.evalset import (
+from benchmarks.directive_scoring import (
     DirectiveTotals,
     GoldBlock,
     GoldItem,
-    GoldPage,
     PredBlock,
-    Prediction,
     PredItem,
+    item_matches,
+    score_directives,
+)
+from benchmarks.evalset import (
+    GoldPage,
+    Prediction,
     ambiguous_fields,
     decode_html,
     find_eval_dir,
-    item_matches,
     normalize,
-    score_directives,
     score_field,
     score_lead,
     score_names,
