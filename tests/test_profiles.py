@@ -1,0 +1,164 @@
+"""Site profiles: the bundled ones load, and every kind of mistake is refused naming file, key and reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newsspider.platforms import get_platform
+from newsspider.sites import BUNDLED_SITES_DIR, PLATFORMS, ProfileError, list_keys, load_all, load_profile
+
+GOOD = """
+name = "测试站"
+province = "山西"
+platform = "trs"
+allowed_domains = ["example.gov.cn"]
+documented = "2026-11-28"
+
+[[columns]]
+name = "要闻"
+url = "https://www.example.gov.cn/yw/"
+"""
+
+
+def _top(line: str) -> Callable[[str], str]:
+    """An edit adding a top-level line (appending would land inside the last [[columns]] table)."""
+    return lambda t: t.replace("[[columns]]", f"{line}\n\n[[columns]]", 1)
+
+
+def _write(folder: Path, key: str, text: str) -> Path:
+    path = folder / f"{key}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("key", list_keys())
+def test_every_bundled_profile_loads_and_is_unverified_with_a_documentation_date(key: str) -> None:
+    profile = load_profile(key)
+    assert profile.key == key
+    assert profile.platform in PLATFORMS
+    assert profile.columns
+    assert profile.documented == "2026-11-28"
+    assert profile.verified is False  # nobody has run check-site against the live site yet
+    assert profile.notes  # what is evidenced and what is inferred
+    get_platform(profile.platform)
+
+
+def test_bundled_profiles_cover_all_platforms_and_six_provinces() -> None:
+    profiles = load_all()
+    assert len(profiles) >= 10
+    assert {p.platform for p in profiles} >= {"trs", "hanweb", "ucap", "founder", "people"}
+    assert len({p.province for p in profiles if p.province}) >= 6
+    keys = {p.key for p in profiles}
+    assert {"shanxi-gov", "sxgov", "sxrb", "zqsxnews"} <= keys
+
+
+def test_shanxi_gov_has_the_footer_columns() -> None:
+    profile = load_profile("shanxi-gov")
+    assert profile.platform == "trs"
+    paths = {c.name: c.url.split("shanxi.gov.cn", 1)[1] for c in profile.columns}
+    assert paths["山西要闻"].startswith("/yw/sxyw/")
+    assert paths["省政府常务会议"].startswith("/szf/szfcwhy/")
+    assert len(paths) == 6
+
+
+def test_reference_site_profile() -> None:
+    profile = load_profile("zqsxnews")
+    assert profile.platform == "generic"
+    assert [(c.name, c.url) for c in profile.columns] == [("听政策", "http://zqsxnews.com/tingzhengce/")]
+    assert get_platform("generic").is_article_url("http://zqsxnews.com/tingzhengce/2020-07-20/11540.html")
+
+
+def test_column_platform_options_are_kept_as_strings(tmp_path: Path) -> None:
+    text = GOOD.replace('platform = "trs"', 'platform = "hanweb"') + (
+        'platform_options = { columnid = 235487, unitid = "509505" }\n'
+        "[platform_options]\nwebid = 3\nlegacy = true\n"
+    )
+    _write(tmp_path, "hw", text)
+    profile = load_profile("hw", tmp_path)
+    assert dict(profile.columns[0].platform_options) == {"columnid": "235487", "unitid": "509505"}
+    assert dict(profile.platform_options) == {"webid": "3", "legacy": "true"}
+
+
+def test_sites_dir_profile_shadows_the_bundled_one_and_adds_new_keys(tmp_path: Path) -> None:
+    _write(tmp_path, "shanxi-gov", GOOD)
+    _write(tmp_path, "my-site", GOOD)
+    assert load_profile("shanxi-gov", tmp_path).name == "测试站"
+    keys = [p.key for p in load_all(tmp_path)]
+    assert "my-site" in keys
+    assert len(keys) == len(set(keys)) == len(list_keys()) + 1
+
+
+def test_missing_profile_names_the_key_and_where_it_looked(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as caught:
+        load_profile("nope", tmp_path)
+    assert "nope" in str(caught.value)
+    assert str(tmp_path) in str(caught.value)
+    assert str(BUNDLED_SITES_DIR) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "reason"),
+    [
+        (_top('colour = "red"'), "colour", "unknown key"),
+        (lambda t: t.replace('name = "测试站"\n', ""), "name", "required"),
+        (lambda t: t.replace('name = "测试站"', 'name = ""'), "name", "required"),
+        (lambda t: t.replace('platform = "trs"', 'platform = "wordpress"'), "platform", "wordpress"),
+        (lambda t: t.replace('"https://www.example.gov.cn/yw/"', '"www.example.gov.cn/yw/"'), "columns[0].url",
+         "not an absolute http(s) URL"),
+        (lambda t: t.replace('"https://www.example.gov.cn/yw/"', '"ftp://www.example.gov.cn/yw/"'), "columns[0].url",
+         "not an absolute http(s) URL"),
+        (lambda t: t.replace("https://www.example.gov.cn/yw/", "https://www.other.gov.cn/yw/"), "columns[0].url",
+         "outside allowed_domains"),
+        (lambda t: t.replace("https://www.example.gov.cn/yw/", "https://notexample.gov.cn/yw/"), "columns[0].url",
+         "outside allowed_domains"),
+        (lambda t: t.replace('["example.gov.cn"]', '["https://example.gov.cn/"]'), "allowed_domains[0]",
+         "not a lower-case host name"),
+        (lambda t: t.replace('allowed_domains = ["example.gov.cn"]\n', ""), "allowed_domains", "non-empty list"),
+        (lambda t: t[: t.index("[[columns]]")], "columns", "at least one"),
+        (lambda t: t + 'title = "x"\n', "columns[0].title", "unknown key"),
+        (lambda t: t.replace('name = "要闻"\n', ""), "columns[0].name", "required"),
+        (lambda t: t + '[selectors]\ntitle = "div[class="\n', "selectors.title", "bad CSS selector"),
+        (lambda t: t + '[selectors]\nbody = "//div[@id=\'zoom\'"\n', "selectors.body", "bad XPath selector"),
+        (lambda t: t + '[selectors]\nnoise = ["div.share", "p::bogus"]\n', "selectors.noise[1]", "bad CSS"),
+        (lambda t: t + '[selectors]\nnoise = "div.share"\n', "selectors.noise", "list"),
+        (lambda t: t + '[selectors]\nheadline = "h1"\n', "selectors.headline", "unknown key"),
+        (lambda t: t + '[platform_options]\nwebid = [1, 2]\n', "platform_options.webid", "string or a number"),
+        (lambda t: t.replace('documented = "2026-11-28"', 'documented = "last week"'), "documented", "YYYY-MM-DD"),
+        (_top('verified = "yes"'), "verified", "true or false"),
+        (_top('encoding = "klingon-8"'), "encoding", "not a known encoding"),
+        (lambda t: t + "name = 'again'\n", "(file)", "not valid TOML"),
+    ],
+)  # fmt: skip
+def test_invalid_profile_error_names_file_key_and_reason(
+    tmp_path: Path, edit: Callable[[str], str], key: str, reason: str
+) -> None:
+    path = _write(tmp_path, "broken", edit(GOOD))
+    with pytest.raises(ProfileError) as caught:
+        load_profile("broken", tmp_path)
+    error = caught.value
+    assert error.path == path
+    assert error.key == key
+    assert reason in error.reason
+    assert str(error).startswith(f"{path}: {key}: ")
+
+
+def test_toml_dates_are_accepted_for_documented(tmp_path: Path) -> None:
+    _write(tmp_path, "dated", GOOD.replace('documented = "2026-11-28"', "documented = 2026-11-28"))
+    assert load_profile("dated", tmp_path).documented == "2026-11-28"
+
+
+@pytest.mark.parametrize("key", ["Bad_Key", "runs", "quarantine"])
+def test_file_names_that_are_not_site_keys_are_refused(tmp_path: Path, key: str) -> None:
+    _write(tmp_path, key, GOOD)
+    with pytest.raises(ProfileError, match="not a site key"):
+        load_profile(key, tmp_path)
+
+
+def test_the_good_profile_loads(tmp_path: Path) -> None:
+    # The invalid cases above are edits of this text: it must itself be valid.
+    _write(tmp_path, "fine", GOOD)
+    profile = load_profile("fine", tmp_path)
+    assert (profile.name, profile.platform, profile.allowed_domains) == ("测试站", "trs", ("example.gov.cn",))
