@@ -116,6 +116,8 @@ class RunReportExtension:
         self.sites: defaultdict[str, _Site] = defaultdict(_Site)
         self.hosts: dict[str, str] = {}
         self.challenges: list[dict[str, Any]] = []
+        self.failed_urls: dict[str, tuple[str, str | None]] = {}
+        self.removed_urls: set[str] = set()
         self.path: Path | None = None
         connect = crawler.signals.connect
         connect(self.spider_opened, signal=scrapy_signals.spider_opened)
@@ -143,7 +145,10 @@ class RunReportExtension:
         self._column(site, column).counts["listing_pages"] += 1
 
     def article_failed(self, url: str, site: str, column: str | None, reason: str, **_: Any) -> None:
+        if url in self.removed_urls:
+            return  # a takedown also fails the spider's request (404/410): report it once, as removed
         self._column(site, column).counts["failed"] += 1
+        self.failed_urls[url] = (site, column)
         self._keep(self.sites[site].failures, {"url": url, "column": column, "reason": reason})
 
     def article_skipped(self, url: str, site: str, column: str | None, reason: str, **_: Any) -> None:
@@ -155,6 +160,12 @@ class RunReportExtension:
         self, url: str, site: str, column: str | None, status: int, reason: str, **_: Any
     ) -> None:
         self._column(site, column).counts["removed"] += 1
+        self.removed_urls.add(url)
+        if url in self.failed_urls:
+            failed_site, failed_column = self.failed_urls.pop(url)
+            self._column(failed_site, failed_column).counts["failed"] -= 1
+            failures = self.sites[failed_site].failures
+            failures[:] = [f for f in failures if f["url"] != url]
         self._keep(
             self.sites[site].removed, {"url": url, "column": column, "status": status, "reason": reason}
         )
@@ -236,12 +247,8 @@ class RunReportExtension:
         }
 
     def _site_dict(self, site: _Site) -> dict[str, Any]:
-        removed_urls = {r["url"] for r in site.removed}
         columns = {name: col.as_dict() for name, col in sorted(site.columns.items())}
         totals = _sum_counts(columns.values())
-        # A takedown also fails the spider's request (404/410): report it once, as removed.
-        failures = [f for f in site.failures if f["url"] not in removed_urls]
-        totals["failed"] -= len(site.failures) - len(failures)
         records = totals["new"] + totals["updated"]
         fill = {
             f: round(
@@ -255,7 +262,7 @@ class RunReportExtension:
             "totals": totals,
             "fill": fill,
             "columns": columns,
-            "failures": failures,
+            "failures": site.failures,
             "skipped": dict(site.skipped),
             "skipped_urls": site.skipped_urls,
             "quarantine": dict(site.quarantine),
