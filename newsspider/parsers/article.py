@@ -26,7 +26,7 @@ from newsspider.parsers.info import resolve_attribution, resolve_published
 from newsspider.parsers.locate import find_breadcrumb, find_info, find_summary_box, is_summary_line
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
 from newsspider.parsers.reprint import extract_reprint
-from newsspider.parsers.title import find_title, is_cut
+from newsspider.parsers.title import doc_title_suffix, find_title, is_cut
 from newsspider.textnorm import content_hash
 from newsspider.urls import canonical_url
 
@@ -166,7 +166,10 @@ def _fill(
     )
     blocks = find_info(tree, headline.element, container, info_selectors)
 
-    attribution = resolve_attribution(meta, blocks, extracted.credits, extracted.paragraphs, record.site_name)
+    brand = " ".join(x for x in (doc_title_suffix(tree), meta.get("og:site_name", "sitename")) if x)
+    attribution = resolve_attribution(
+        meta, blocks, extracted.credits, extracted.paragraphs, record.site_name, brand
+    )
     paragraphs = [
         p
         for i, p in enumerate(extracted.paragraphs)

@@ -82,9 +82,12 @@ _RELATED_HEAD = re.compile(
 )
 _CREDIT = re.compile(
     r"^[（(【\[]?\s*(?:责任编辑|责编|值班编辑|编辑|审核|校对|审校|终审|初审|复审|编审|监制|签发|出品|统筹|策划|美编"
-    r"|作者|记者|本报记者|通讯员|撰文|摄影|来源|稿源|信息来源|文章来源|原标题|文|图)\s*[:：/丨|]"
+    r"|作者|记者|本报记者|通讯员|撰文|摄影|来源|稿源|信息来源|文章来源|本文来源|新闻来源|稿件来源|原标题|文|图)\s*[:：/丨|]"
 )
 _MAX_CREDIT_LEN = 80
+_MAX_ORIGINAL_TITLE_LEN = 200
+_LINK_LINE = 0.6
+_SHORT_LINE = 20
 _SENTENCE = re.compile(r"[。？！?!，,；;]")
 _DECORATION = re.compile(
     r"icon|arrow|logo|qrcode|qr_?code|erweima|ewm|share|btn|button|blank|spacer|loading|/dot|line\.|bg_|_bg"
@@ -112,6 +115,10 @@ class _Line:
     parts: list[str] = field(default_factory=list)
     caption: bool = False
     after_image: int | None = None
+    link_chars: int = 0
+
+    def link_share(self, text: str) -> float:
+        return self.link_chars / len(text) if text else 0.0
 
 
 def _skip(element: HtmlElement) -> bool:
@@ -172,13 +179,14 @@ def attachment_of(element: HtmlElement, base_url: str) -> Attachment | None:
 def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
     lines: list[_Line] = [_Line()]
     caption_depth = 0
+    link_depth = 0
     skipped: set[HtmlElement] = set()
     walker = etree.iterwalk(container, events=("start", "end"))
     for event, element in walker:
         tag = element.tag
         if not isinstance(tag, str):
             if event == "end" and element.tail:
-                lines[-1].parts.append(element.tail)
+                _append(lines[-1], element.tail, caption_depth, link_depth)
             continue
         if event == "start":
             if element is not container and _skip(element):
@@ -189,6 +197,8 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 lines.append(_Line())
             if _is_caption_context(element):
                 caption_depth += 1
+            if tag == "a":
+                link_depth += 1
             if tag == "img":
                 _add_image(element, base_url, body, lines)
             elif tag == "a":
@@ -196,24 +206,28 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 if attachment:
                     body.attachments.append(attachment)
             if element.text:
-                _append(lines[-1], element.text, caption_depth)
+                _append(lines[-1], element.text, caption_depth, link_depth)
         else:
             if element in skipped:
                 skipped.discard(element)
             else:
                 if _is_caption_context(element):
                     caption_depth -= 1
+                if tag == "a":
+                    link_depth -= 1
                 if tag in _BLOCK:
                     lines.append(_Line())
             if element is not container and element.tail:
-                _append(lines[-1], element.tail, caption_depth)
+                _append(lines[-1], element.tail, caption_depth, link_depth)
     return lines
 
 
-def _append(line: _Line, text: str, caption_depth: int) -> None:
+def _append(line: _Line, text: str, caption_depth: int, link_depth: int) -> None:
     line.parts.append(text)
     if caption_depth > 0 and text.strip():
         line.caption = True
+    if link_depth > 0:
+        line.link_chars += len(clean_whitespace(text))
 
 
 def _add_image(element: HtmlElement, base_url: str, body: Body, lines: list[_Line]) -> None:
@@ -231,7 +245,11 @@ def _is_widget(text: str) -> bool:
 
 def _is_credit(text: str) -> bool:
     match = _CREDIT.match(text)
-    if match is None or len(text) > _MAX_CREDIT_LEN:
+    if match is None:
+        return False
+    if "原标题" in match.group(0):
+        return len(text) <= _MAX_ORIGINAL_TITLE_LEN
+    if len(text) > _MAX_CREDIT_LEN:
         return False
     # "记者：您怎么看？" is an interview question, not a byline: credits carry no sentence punctuation.
     return text.startswith("原标题") or not _SENTENCE.search(text[match.end() :])
@@ -241,7 +259,8 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
     body = Body()
     lines = _walk(container, base_url, body)
     pending_image: int | None = None
-    seen_text = False
+    in_related = False
+    kept: list[tuple[str, float]] = []
     for line in lines:
         if line.after_image is not None:
             pending_image = line.after_image
@@ -250,18 +269,30 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
         if not text:
             continue
         image_index, pending_image = pending_image, None
+        links = line.link_share(text)
         if image_index is not None and line.caption and len(text) <= _MAX_CREDIT_LEN:
             body.images[image_index].caption = text
             continue
         if _is_widget(text) or _PREV_NEXT.match(text):
             continue
-        if _RELATED_HEAD.match(text) and seen_text:
-            break
+        if _RELATED_HEAD.match(text):
+            # A related-news list follows: skip its link lines, resume at the next real paragraph.
+            in_related = True
+            continue
+        if in_related:
+            if links >= _LINK_LINE or len(text) <= _SHORT_LINE:
+                continue
+            in_related = False
         if _is_credit(text):
             body.credits.append(text)
             continue
-        if body.paragraphs and body.paragraphs[-1] == text:
+        if kept and kept[-1][0] == text:
             continue
-        body.paragraphs.append(text)
-        seen_text = True
+        kept.append((text, links))
+    # Link lists before and after the article text (navigation, "more news") are not body.
+    while kept and kept[-1][1] >= _LINK_LINE:
+        kept.pop()
+    while kept and kept[0][1] >= _LINK_LINE:
+        kept.pop(0)
+    body.paragraphs = [text for text, _ in kept]
     return body

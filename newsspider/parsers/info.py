@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 __all__ = ["Attribution", "Published", "resolve_attribution", "resolve_published"]
 
 _NOT_A_NAME = re.compile(r"https?://|www\.|\.com|\.cn|@")
+# A last paragraph ending "…举行。（张巨峰）" or "（宋子节、肖聪聪）": the writers' names in brackets.
+_TRAILING_NAMES = re.compile(
+    r"[。！？”!?]\s*[（(]\s*((?:[\u4e00-\u9fa5]{2,4}(?:\s*[、，, ]\s*)?){1,5})\s*[）)]$"
+)
+_LABEL_PREFIX = re.compile(r"^[^:：]{0,8}[:：]\s*")
 
 
 @dataclass
@@ -68,8 +73,8 @@ def resolve_published(
     now: datetime | None,
 ) -> Published:
     info: ParsedDate | None = None
-    for text in blocks.head:
-        info = find_date(text, now=now)
+    for line in blocks.head:
+        info = find_date(line.text, now=now)
         if info is not None:
             break
     meta_date: ParsedDate | None = None
@@ -109,14 +114,18 @@ def resolve_attribution(
     credits: Sequence[str],
     paragraphs: Sequence[str],
     site_name: str | None,
+    brand: str = "",
 ) -> Attribution:
+    """``brand`` is text naming the site itself (<title> suffix, og:site_name): a meta author found in it is
+    the portal, not a person."""
     out = Attribution()
-    for text in blocks.head:
-        byline = parse_byline(text, site_name=site_name)
+    for line in blocks.head:
+        byline = parse_byline(line.byline, site_name=site_name)
         if out.source is None and byline.source:
             out.source, out.source_raw = byline.source, byline.source_raw
         _add(out.authors, byline.authors)
         _add(out.editors, byline.editors)
+    _from_slots(out, blocks.slots, site_name)
     if out.source is None:
         found = meta.first(SOURCE_KEYS)
         if found:
@@ -125,7 +134,7 @@ def resolve_attribution(
                 out.source, out.source_raw = source, found[1]
     if not out.authors:
         found = meta.first(AUTHOR_KEYS)
-        if found and not _NOT_A_NAME.search(found[1]):
+        if found and not _NOT_A_NAME.search(found[1]) and found[1] not in brand:
             _add(out.authors, split_names(found[1]))
         jsonld_author = _jsonld_text(meta.jsonld.get("author"))
         if not out.authors and jsonld_author:
@@ -143,6 +152,28 @@ def resolve_attribution(
         out.source, out.source_raw = body.source, body.source_raw
     _add(out.authors, body.authors)
     _add(out.editors, body.editors)
+    if paragraphs:
+        trailing = _TRAILING_NAMES.search(paragraphs[-1])
+        if trailing:
+            _add(out.authors, split_names(trailing.group(1)))
     out.drop_paragraphs = set(body.byline_only)
     out.authors = [a for a in out.authors if a not in out.editors and a != out.source]
     return out
+
+
+def _from_slots(out: Attribution, slots: dict[str, str], site_name: str | None) -> None:
+    """Unlabelled template slots (``<span class="source">``), after the labelled info line."""
+    source = slots.get("source")
+    if out.source is None and source:
+        labelled = parse_byline(source, site_name=site_name)
+        value = labelled.source or clean_source(source.split("|")[0], site_name=site_name)
+        if value:
+            out.source, out.source_raw = value, source
+    author = slots.get("author")
+    if not out.authors and author:
+        labelled = parse_byline(author, site_name=site_name)
+        _add(out.authors, labelled.authors or split_names(_LABEL_PREFIX.sub("", author.split("|")[0])))
+    editor = slots.get("editor")
+    if not out.editors and editor:
+        labelled = parse_byline(editor, site_name=site_name)
+        _add(out.editors, labelled.editors or split_names(_LABEL_PREFIX.sub("", editor)))

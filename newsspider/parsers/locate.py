@@ -17,7 +17,7 @@ from newsspider.textnorm import clean_whitespace
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-__all__ = ["InfoBlocks", "find_breadcrumb", "find_info", "node_text"]
+__all__ = ["InfoBlocks", "InfoLine", "byline_text", "find_breadcrumb", "find_info", "node_text"]
 
 _HINT = re.compile(
     r"(?:来源|来自|稿源|出处|作者|记者|编辑|责编|发布|时间|日期|浏览|阅读|点击)\s*[:：]"
@@ -38,21 +38,55 @@ _CRUMB_LABEL = re.compile(
 )
 _MAX_CRUMB_LEN = 120
 _MAX_AFTER_ELEMENTS = 400
+_OPEN_LABEL = re.compile(r"[:：/]$")
+_SLOT_ATTR = re.compile(
+    r"(?P<source>source|laiyuan|\bly\b|comefrom|come-from|media-name|\bfrom\b)"
+    r"|(?P<author>author|writer|zuozhe|\bzz\b|byline)|(?P<editor>editor|bianji|zeren|\bzrbj\b)",
+    re.IGNORECASE,
+)
+_MAX_SLOT_LEN = 60
+
+
+@dataclass(frozen=True)
+class InfoLine:
+    text: str
+    """Text nodes joined by spaces (for dates: ``<span>10-08</span><span>12:00</span>`` stays one time)."""
+    byline: str
+    """Text nodes of separate elements joined by `` | `` so a value stops at its element's end
+    (``来源：<a>新京报</a><a>举报</a>``), except right after a label's colon."""
 
 
 @dataclass
 class InfoBlocks:
     """Texts that may hold the date/source/author/editor, best first."""
 
-    head: list[str] = field(default_factory=list)
-    """Info lines next to the headline (family selector or the first hinted element after the title)."""
+    head: list[InfoLine] = field(default_factory=list)
+    """Info lines next to the headline (family selector or the first hinted elements after the title)."""
     tail: list[str] = field(default_factory=list)
-    """Short labelled lines after the body (责任编辑 at the bottom)."""
+    """Short labelled lines after the body (责任编辑 at the bottom), in byline form."""
+    slots: dict[str, str] = field(default_factory=dict)
+    """Unlabelled template slots by kind (source, author, editor): ``<span class="source">新京报</span>``."""
 
 
 def node_text(element: HtmlElement) -> str:
     """Text of an element with a space at every text-node boundary (``<i>时间：</i>2019…`` stays apart)."""
     return clean_whitespace(" ".join(t for t in element.itertext() if t.strip()))
+
+
+def byline_text(element: HtmlElement) -> str:
+    out: list[str] = []
+    for chunk in element.itertext():
+        piece = clean_whitespace(chunk)
+        if not piece:
+            continue
+        if out and not _OPEN_LABEL.search(out[-1]) and not piece.startswith((":", "：")):
+            out.append("|")
+        out.append(piece)
+    return " ".join(out)
+
+
+def _line(element: HtmlElement) -> InfoLine:
+    return InfoLine(node_text(element), byline_text(element))
 
 
 def _link_share(element: HtmlElement, length: int) -> float:
@@ -71,6 +105,21 @@ def _noisy(element: HtmlElement) -> bool:
     return bool(attrs.strip()) and NOISE_ATTR.search(attrs) is not None and "info" not in attrs.lower()
 
 
+def _slot(element: HtmlElement, slots: dict[str, str]) -> None:
+    attrs = f"{element.get('class', '')} {element.get('id', '')}"
+    if not attrs.strip():
+        return
+    match = _SLOT_ATTR.search(attrs)
+    if match is None:
+        return
+    kind = next(k for k, v in match.groupdict().items() if v)
+    if kind in slots:
+        return
+    text = byline_text(element)
+    if text and len(text) <= _MAX_SLOT_LEN:
+        slots[kind] = text
+
+
 def find_info(
     tree: HtmlElement,
     title: HtmlElement | None,
@@ -79,20 +128,18 @@ def find_info(
 ) -> InfoBlocks:
     blocks = InfoBlocks()
     for selector in selectors:
-        if selector:
-            xpath = compile_selector(selector)
-            for element in select(xpath, tree):
-                if node_text(element):
-                    blocks.head.append(node_text(element))
-                    break
+        for element in select(compile_selector(selector), tree) if selector else []:
+            if node_text(element):
+                blocks.head.append(_line(element))
+                break
     for xpath in INFO:
         for element in select(xpath, tree):
             text = node_text(element)
             if text and len(text) <= _MAX_INFO_LEN:
-                blocks.head.append(text)
+                blocks.head.append(_line(element))
                 break
-    before: list[str] = []
-    after_title: list[str] = []
+    before: list[InfoLine] = []
+    after_title: list[InfoLine] = []
     state = "before"  # before the title, then "title" (after it), then "body" (after the container)
     count_after = 0
     for element in tree.iter():
@@ -115,31 +162,29 @@ def find_info(
             count_after += 1
             if count_after > _MAX_AFTER_ELEMENTS:
                 break
+        if state != "body":
+            _slot(element, blocks.slots)
         text = node_text(element)
         if not text or len(text) > _MAX_INFO_LEN or not _HINT.search(text) or _noisy(element):
             continue
         if _link_share(element, len(text)) > _MAX_LINK_SHARE or _inside_link_list(element):
             continue
         if state == "before":
-            before.append(text)
+            before.append(_line(element))
         elif state == "title":
-            if not after_title or not _is_inside_previous(after_title[-1], text):
-                after_title.append(text)
+            if not after_title or text not in after_title[-1].text:
+                after_title.append(_line(element))
         elif (
             len(text) <= _MAX_AFTER_LEN
             and _EDITOR_HINT.search(text)
             and (not blocks.tail or text not in blocks.tail[-1])
         ):
-            blocks.tail.append(text)
+            blocks.tail.append(byline_text(element))
     if after_title:
         blocks.head.extend(after_title[:3])
     elif before:
         blocks.head.append(before[-1])
     return blocks
-
-
-def _is_inside_previous(previous: str, text: str) -> bool:
-    return text in previous
 
 
 def _inside_link_list(element: HtmlElement) -> bool:

@@ -163,3 +163,9 @@ def _with_sides(headline: Headline) -> Headline:
 
 def is_cut(title: str | None) -> bool:
     return bool(title) and title is not None and title.rstrip().endswith(_CUT)
+
+
+def doc_title_suffix(tree: HtmlElement) -> str:
+    """``<title>`` minus its first segment: the site's own name(s)."""
+    parts = [p for p in _SUFFIX_SPLIT.split(_doc_title(tree)) if p.strip()]
+    return " ".join(parts[1:])
