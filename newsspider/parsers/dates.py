@@ -43,13 +43,20 @@ class ParsedDate:
 
 # ---- patterns (run on an index-preserving NFKC form, so full-width digits and colons match too) ----------
 
+# Between a date and its time: a weekday (2005年08月30日, 星期二 13:22), a zone word (格林尼治标准时间10:41),
+# a half of the day (下午3:30). Each optional piece is linear to try, so long runs of spaces stay cheap.
+_PRE_TIME = (
+    r"(?:(?:\s*[,，])?\s*(?:星期|周|礼拜)[一二三四五六日天])?"
+    r"(?:(?:\s*[,，])?\s*(?P<zone>北京时间|格林尼治标准时间|格林威治时间|GMT|UTC))?"
+    r"(?:\s*(?P<ampm>上午|下午|晚上|早上|凌晨|中午|AM|PM|am|pm))?"
+)
 _TIME = (
-    r"(?:\s*T\s*|\s*)(?P<H>\d{1,2})\s*(?::|时|點|点)\s*(?P<M>\d{1,2})"
+    _PRE_TIME + r"(?:\s*T\s*|\s*)(?P<H>\d{1,2})\s*(?::|时|時|點|点)\s*(?P<M>\d{1,2})"
     r"(?:\s*(?::|分)\s*(?P<S>\d{1,2})(?:\.\d+)?\s*秒?|\s*分)?"
 )
 # An offset only after seconds (ISO style), so a range such as 10:00:00-11:00 is not read as UTC-11.
 _ISO_TIME = (
-    r"(?:\s*T\s*|\s*)(?P<H>\d{1,2})\s*(?::|时|點|点)\s*(?P<M>\d{1,2})"
+    _PRE_TIME + r"(?:\s*T\s*|\s*)(?P<H>\d{1,2})\s*(?::|时|時|點|点)\s*(?P<M>\d{1,2})"
     r"(?:\s*(?::|分)\s*(?P<S>\d{1,2})(?:\.\d+)?"
     r"(?:\s*秒|\s*(?P<tz>Z(?![A-Za-z])|[+-][01]\d:?[0-5]\d(?!\d|:\d)))?|\s*分)?"
 )
@@ -83,7 +90,7 @@ _JUST_NOW = re.compile(r"刚刚|刚才")
 _DAY_WORD = re.compile(r"(?P<w>今天|昨天|前天)(?:" + _TIME + ")?")
 
 _LABEL = re.compile(
-    r"(?P<label>(?P<pub>发布|发表|发文|更新)?(?:时间|日期))\s*[:：]\s*",
+    r"(?P<label>(?P<pub>发布|發布|发表|發表|发文|更新|發佈)(?:时间|時間|日期|于)?|(?:时间|時間|日期))\s*[:：]\s*",
 )
 _TIME_HINT = re.compile(r"\d\s*[:：]\s*\d|\d\s*[时點点]|\b(?:am|pm)\b", re.IGNORECASE)
 
@@ -162,7 +169,21 @@ def _offset(tz: str) -> timezone:
 def _hms(m: re.Match[str]) -> tuple[int, int, int] | None:
     if m.group("H") is None:
         return None
-    return int(m.group("H")), int(m.group("M")), int(m.group("S") or 0)
+    hour = int(m.group("H"))
+    ampm = (m.group("ampm") or "").lower()
+    if (ampm in {"下午", "晚上", "pm"} and hour < 12) or (ampm == "中午" and hour < 11):
+        hour += 12
+    elif ampm in {"上午", "早上", "凌晨", "am"} and hour == 12:
+        hour = 0
+    return hour, int(m.group("M")), int(m.group("S") or 0)
+
+
+def _zone(m: re.Match[str]) -> str | None:
+    """The offset shown: an ISO offset, or a GMT/UTC word before the time (BBC-style 格林尼治标准时间)."""
+    gd = m.groupdict()
+    if gd.get("tz"):
+        return str(gd["tz"])
+    return "Z" if gd.get("zone") in {"格林尼治标准时间", "格林威治时间", "GMT", "UTC"} else None
 
 
 def _to_beijing(now: datetime) -> datetime:
@@ -174,8 +195,7 @@ def _from_match(name: str, m: re.Match[str], now: datetime | None) -> ParsedDate
     """Turn one regex match into a ParsedDate (None when invalid or when ``now`` is needed and missing)."""
     raw = m.group(0).strip()
     if name in {"cjk_ymd", "num_ymd", "num_ymd2"}:
-        gd = m.groupdict()
-        built = _build(_year(m.group("y")), int(m.group("m")), int(m.group("d")), _hms(m), gd.get("tz"))
+        built = _build(_year(m.group("y")), int(m.group("m")), int(m.group("d")), _hms(m), _zone(m))
         return ParsedDate(built[0], raw, isinstance(built[1], datetime)) if built else None
     if name == "cn_ymd":
         y = _cn_number(m.group("y"))
