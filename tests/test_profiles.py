@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from newsspider.cli import main
 from newsspider.platforms import get_platform
 from newsspider.sites import BUNDLED_SITES_DIR, PLATFORMS, ProfileError, list_keys, load_all, load_profile
 
@@ -162,3 +167,110 @@ def test_the_good_profile_loads(tmp_path: Path) -> None:
     _write(tmp_path, "fine", GOOD)
     profile = load_profile("fine", tmp_path)
     assert (profile.name, profile.platform, profile.allowed_domains) == ("测试站", "trs", ("example.gov.cn",))
+
+
+# --- commands: newsspider sites, newsspider check-site ------------------------------------------------------
+
+LISTINGS = Path(__file__).resolve().parent / "listings"
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves tests/listings/generic as a site root; /challenge/ answers like a 瑞数-guarded host."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/challenge/"):
+            body = b"<html><script>$_ts=window['$_ts'];</script><script src='/x.js'></script></html>"
+            self.send_response(412)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output clean."""
+
+
+@pytest.fixture
+def local_site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(LISTINGS / "generic")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_sites_command_lists_every_profile_with_platform_and_columns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sites"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["key", "name", "province", "platform", "verified", "columns"]
+    shanxi = next(line for line in out if line.startswith("shanxi-gov "))
+    assert shanxi.split()[1:5] == ["山西省人民政府", "山西", "trs", "no"]
+    assert "省政府常务会议" in shanxi
+    assert len(out) == 1 + len(list_keys())
+
+
+def test_sites_command_reports_a_broken_profile_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, "mine", GOOD)
+    _write(tmp_path, "broken", GOOD.replace('platform = "trs"', 'platform = "drupal"'))
+    assert main(["sites", "--sites-dir", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert any(line.startswith("mine ") for line in captured.out.splitlines())
+    assert "broken.toml: platform: 'drupal'" in captured.err
+
+
+def test_check_site_reads_listing_and_article_from_a_local_server(
+    local_site: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check-site", "zqsxnews", "--url", f"{local_site}/tingzhengce/index.html", "--timeout", "5"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    fields = dict(
+        line.split(None, 1)
+        for line in out.splitlines()
+        if line.startswith("  ") and not line.startswith("    ")
+    )
+    assert fields["rows"] == "3"
+    assert f"next page      GET {local_site}/tingzhengce/list_2.html" in out
+    assert fields["title"] == "省政府召开常务会议 研究部署防汛和安全生产工作"
+    assert fields["source"] == "太原日报"
+    assert fields["published"].startswith("2020-07-20T17:24:16+08:00")
+    assert "verdict  ok" in out
+
+
+def test_check_site_reports_a_listing_without_article_links_as_a_failure(
+    local_site: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An article page given as the listing: no article links on it, so nothing to check further.
+    code = main(["check-site", "zqsxnews", "--url", f"{local_site}/tingzhengce/2020-07-20/11540.html"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "rows           0" in out
+
+
+def test_check_site_stops_on_a_challenge_page(local_site: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check-site", "zqsxnews", "--url", f"{local_site}/challenge/index.html"])
+    out = capsys.readouterr().out
+    assert code == 4
+    assert "rs-412" in out
+    assert "article" not in out
+
+
+def test_check_site_unknown_key_or_column_is_a_config_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-site", "no-such-site"]) == 2
+    assert main(["check-site", "shanxi-gov", "--column", "体育"]) == 2
+    assert "体育" in capsys.readouterr().err
+
+
+def test_check_site_connection_refused_is_reported_not_raised(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert main(["check-site", "zqsxnews", "--url", f"http://127.0.0.1:{port}/x.html", "--timeout", "2"]) == 1
+    assert "check-site:" in capsys.readouterr().err
