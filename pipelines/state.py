@@ -96,6 +96,12 @@ class StateStore(Protocol):
     def removed(self) -> list[RemovedEvent]:
         """Every stored takedown event, oldest first."""
 
+    def mark_gone(self, url: str, status: int, at: str) -> None:
+        """An article never stored answered 404/410 at ``at`` (a dead link on a listing)."""
+
+    def gone_at(self, url: str) -> str | None:
+        """When this never-stored URL last answered 404/410, or None."""
+
     def get_watermark(self, site: str, column: str) -> str | None:
         """The newest listing date seen in this column, or None."""
 

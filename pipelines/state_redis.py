@@ -60,6 +60,7 @@ class RedisStateStore:
         self._watermarks = f"{prefix}:watermarks"
         self._removed = f"{prefix}:removed"
         self._journal = f"{prefix}:journal"
+        self._gone = f"{prefix}:gone"
 
     @classmethod
     def from_url(cls, url: str) -> RedisStateStore:
@@ -122,6 +123,13 @@ class RedisStateStore:
     def removed(self) -> list[RemovedEvent]:
         raw: list[Any] = self._r.lrange(self._removed, 0, -1)
         return [RemovedEvent(**json.loads(item)) for item in raw]
+
+    def mark_gone(self, url: str, status: int, at: str) -> None:
+        self._r.hset(self._gone, url, f"{status}{_SEP}{at}")
+
+    def gone_at(self, url: str) -> str | None:
+        raw = _text(self._r.hget(self._gone, url))
+        return raw.split(_SEP)[1] if raw else None
 
     def get_watermark(self, site: str, column: str) -> str | None:
         return _text(self._r.hget(self._watermarks, f"{site}{_SEP}{column}"))

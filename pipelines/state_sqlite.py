@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS removed (
     id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, col TEXT, status INTEGER NOT NULL,
     reason TEXT NOT NULL, at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS gone (url TEXT PRIMARY KEY, status INTEGER NOT NULL, at TEXT NOT NULL)
+    WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal (path TEXT PRIMARY KEY, "offset" INTEGER NOT NULL) WITHOUT ROWID;
 """
 
@@ -124,6 +126,13 @@ class SqliteStateStore:
         return [
             RemovedEvent(url=u, site=s, column=c, status=st, reason=r, at=a) for u, s, c, st, r, a in rows
         ]
+
+    def mark_gone(self, url: str, status: int, at: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO gone VALUES (?, ?, ?)", (url, status, at))
+
+    def gone_at(self, url: str) -> str | None:
+        row = self._db.execute("SELECT at FROM gone WHERE url = ?", (url,)).fetchone()
+        return str(row[0]) if row else None
 
     def get_watermark(self, site: str, column: str) -> str | None:
         row = self._db.execute(

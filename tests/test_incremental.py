@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -252,3 +252,22 @@ def test_async_output_is_filtered_the_same_way(crawler: Crawler) -> None:
         return [r async for r in mw.process_spider_output_async(response_for(listing_request(1)), output())]
 
     assert asyncio.run(drain()) == []
+
+
+def test_a_dead_link_is_not_fetched_again_until_the_retry_window_passes(tmp_path: Path) -> None:
+    crawler = get_crawler(
+        settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_RETRY_GONE_HOURS": 24}
+    )
+    response = response_for(article_request(9), status=404)
+    # Not a takedown (never stored): left to the spider's errback as an ordinary failure, but remembered.
+    assert (
+        IncrementalMiddleware(crawler, now=NOW).process_spider_exception(response, HttpError(response))
+        is None
+    )
+    skipped = collect(crawler, signals.article_skipped)
+    later = IncrementalMiddleware(crawler, now=NOW + timedelta(hours=6))
+    out = run(later, response_for(listing_request(1)), [article_request(9), listing_request(2)])
+    assert out == []  # the dead link was all the page had: nothing new, pagination stops too
+    assert [s["reason"] for s in skipped] == ["gone"]
+    next_day = IncrementalMiddleware(crawler, now=NOW + timedelta(hours=25))
+    assert len(run(next_day, response_for(listing_request(1)), [article_request(9)])) == 1

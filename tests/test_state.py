@@ -193,3 +193,11 @@ def test_removed_events_and_watermarks(opener: Callable[[], StateStore]) -> None
     assert again.removed() == [event]
     assert again.get_watermark("shanxi-gov", "山西要闻") == "2020-02-19"
     assert again.get_watermark("shanxi-gov", "政务活动") is None
+
+
+def test_dead_links_are_remembered(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    assert store.gone_at(URL) is None
+    store.mark_gone(URL, 404, "2020-03-01T00:00:00+00:00")
+    store.close()
+    assert opener().gone_at(URL) == "2020-03-01T00:00:00+00:00"

@@ -126,8 +126,12 @@ class _ListingFilter:
             and (self.newest is None or date[:10] > self.newest)
         ):
             self.newest = date[:10]
-        entry = self.mw.state.resolve(canonical_url(request.url))
+        url = canonical_url(request.url)
+        entry = self.mw.state.resolve(url)
         if entry is None:
+            if self.mw.recently_gone(url):
+                self.mw.skip(request, "gone")
+                return False
             self.wanted += 1
             return True
         if self.mw.within_refresh(entry):
@@ -156,13 +160,15 @@ def _original_url(response: Response) -> str:
 
 
 class IncrementalMiddleware:
-    """Settings: ``NEWSSPIDER_REFRESH_DAYS`` (0: never re-fetch a seen article), ``NEWSSPIDER_STOP_ON_SEEN``."""
+    """Settings: ``NEWSSPIDER_REFRESH_DAYS`` (0: never re-fetch a seen article), ``NEWSSPIDER_STOP_ON_SEEN``,
+    ``NEWSSPIDER_RETRY_GONE_HOURS`` (default 24: how long a dead link is not fetched again)."""
 
     def __init__(self, crawler: Crawler, now: datetime | None = None) -> None:
         settings = crawler.settings
         self.crawler = crawler
         self.refresh_days = settings.getint("NEWSSPIDER_REFRESH_DAYS", 0)
         self.stop_on_seen = settings.getbool("NEWSSPIDER_STOP_ON_SEEN", True)
+        self.retry_gone = timedelta(hours=settings.getfloat("NEWSSPIDER_RETRY_GONE_HOURS", 24))
         self.data_dir = Path(settings.get("NEWSSPIDER_DATA_DIR", "data"))
         self.shard = settings.get("NEWSSPIDER_SHARD", "") or ""
         self._now = now
@@ -208,8 +214,20 @@ class IncrementalMiddleware:
         if self.refresh_days <= 0:
             return False
         published = _published(entry.published_at)
-        now = self._now or datetime.now(UTC)
-        return published is not None and now - published <= timedelta(days=self.refresh_days)
+        return published is not None and self._clock() - published <= timedelta(days=self.refresh_days)
+
+    def recently_gone(self, url: str) -> bool:
+        """Whether this never-stored URL answered 404/410 within ``NEWSSPIDER_RETRY_GONE_HOURS``.
+
+        Retried after that: some CMSs list an article before its static page is generated.
+        """
+        at = self.state.gone_at(url)
+        if at is None or self.retry_gone <= timedelta(0):
+            return False
+        return self._clock() - datetime.fromisoformat(at) < self.retry_gone
+
+    def _clock(self) -> datetime:
+        return self._now or datetime.now(UTC)
 
     def check_removed(self, response: Response) -> bool:
         """Whether this article response is a takedown of a stored article (recorded once if so)."""
@@ -224,8 +242,12 @@ class IncrementalMiddleware:
             reason = f"redirected to {response.url}"
         else:
             return False
-        entry = self.state.resolve(canonical_url(_original_url(response)))
+        original = canonical_url(_original_url(response))
+        entry = self.state.resolve(original)
         if entry is None:
+            if response.status in _GONE:
+                # A dead link on a listing: remembered so every cron run does not fetch it again.
+                self.state.mark_gone(original, response.status, self._clock().isoformat(timespec="seconds"))
             return False
         if entry.url in self._removed:
             return True
@@ -236,7 +258,7 @@ class IncrementalMiddleware:
             column=meta.get("ns_column"),
             status=status,
             reason=reason,
-            at=(self._now or datetime.now(UTC)).isoformat(timespec="seconds"),
+            at=self._clock().isoformat(timespec="seconds"),
         )
         self.state.record_removed(event)
         write_event(self.data_dir, event, self.shard)
