@@ -219,7 +219,7 @@ def build_catalog(*, seed: int = 20200218, generated: int = 0) -> Catalog:
     rng = random.Random(seed)  # noqa: S311  (reproducible test content, not secrets)
     cat = Catalog()
     counts = {"replica-trs": (34, 12), "replica-hanweb": (52,), "replica-ucap": (26,),
-              "replica-founder": (23,), "replica-people": (24,), "replica-zqsx": (6,), "replica-guarded": (5,)}  # fmt: skip
+              "replica-founder": (23,), "replica-people": (24,), "replica-zqsx": (12,), "replica-guarded": (5,)}  # fmt: skip
     doc = 100000
     for spec in SITES:
         for (column, listing), count in zip(spec.columns, counts[spec.key], strict=True):
@@ -248,7 +248,7 @@ def _specials(cat: Catalog) -> None:
     trs.insert(5, Row(href="/yw/sxyw/202003/t20200315_99404.html", title="该页面已删除", date="2020-03-15"))
     trs.insert(9, Row(href="/private/202003/t20200312_99403.html", title="内部通知", date="2020-03-12"))
     trs.insert(
-        12, Row(href=OFFSITE + "/news/2020/0310/c1-1.html", title="外部链接：中国政府网", date="2020-03-10")
+        12, Row(href=OFFSITE + "/xxgk/202003/t20200310_99402.html", title="外部链接：中国政府网", date="2020-03-10")
     )
     flaky, slow, moved = trs[7], trs[14], trs[17]
     for row, change in ((flaky, {"flaky": True}), (slow, {"slow": 1.5})):

@@ -1,0 +1,205 @@
+"""``newsspider crawl``: crawl one, several or all profiled sites (or one listing URL) in one process.
+
+Runs Scrapy in-process (``CrawlerProcess`` with the project settings plus the command's overrides), holds
+the output folder's lock for the run, logs to ``DATA/logs/<run-id>.log`` and stderr, prints the run summary
+and exits with a code from :mod:`newsspider.exitcodes` (0 ok, 1 failures, 2 configuration error, 3 locked,
+4 a site answered with an anti-bot challenge).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+
+from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
+from newsspider.extensions.report import format_summary
+from newsspider.logsetup import configure_run_logging, remove_run_logging
+from newsspider.runlock import LockedError, output_lock
+from newsspider.sites import ProfileError, load_all, load_profile
+from newsspider.spiders.provincial import ProvincialSpider, parse_since
+
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["HELP", "CrawlOutcome", "add_arguments", "exit_code", "run", "run_crawl"]
+
+HELP = "crawl sites from their profiles (or one listing URL) and write records under --out"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_argument_group("what to crawl")
+    which.add_argument(
+        "--site", action="append", default=[], metavar="KEY", help="a profile key (repeatable)"
+    )
+    which.add_argument("--all", action="store_true", help="every profile (bundled and --sites-dir)")
+    which.add_argument(
+        "--url", metavar="LISTING_URL", help="a listing page; without --site: detect its platform"
+    )
+    which.add_argument(
+        "--since", metavar="DATE|Nd", help="only articles from this date (2020-02-01) or N days"
+    )
+    which.add_argument(
+        "--max-pages", type=int, default=0, metavar="N", help="listing pages per column (0: all)"
+    )
+    where = parser.add_argument_group("where")
+    where.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: data)")
+    where.add_argument("--sites-dir", type=Path, metavar="DIR", help="extra profile folder, searched first")
+    where.add_argument("--state", metavar="PATH|redis://…", help="state store (default: DIR/state.sqlite)")
+    where.add_argument(
+        "--refresh-days", type=int, metavar="N", help="re-fetch seen articles of the last N days"
+    )
+    parser.add_argument("--quiet", action="store_true", help="only warnings and errors (for cron)")
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="override a Scrapy setting"
+    )
+
+
+@dataclass(kw_only=True)
+class CrawlOutcome:
+    """What a finished crawl left behind."""
+
+    run_id: str
+    data_dir: Path
+    stats: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] | None = None
+    """The run report (``DATA/runs/<run-id>.json``), when the report extension wrote one."""
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _overrides(args: argparse.Namespace, data_dir: Path, run_id: str) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "NEWSSPIDER_DATA_DIR": str(data_dir),
+        "NEWSSPIDER_RUN_ID": run_id,
+        "LOG_INSTALL_ROOT_HANDLER": False,
+    }
+    if args.sites_dir:
+        settings["NEWSSPIDER_SITES_DIR"] = str(args.sites_dir)
+    if args.state:
+        settings["NEWSSPIDER_STATE"] = args.state
+    if args.refresh_days is not None:
+        settings["NEWSSPIDER_REFRESH_DAYS"] = args.refresh_days
+    if args.quiet:
+        settings["NEWSSPIDER_PROGRESS_LIVE"] = False
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--set wants NAME=VALUE, got {item!r}")
+        settings[name.strip()] = value
+    return settings
+
+
+def _site_keys(args: argparse.Namespace) -> list[str]:
+    """The profile keys to crawl, each loaded once here so a bad profile stops the run before it starts."""
+    if args.all:
+        keys = [p.key for p in load_all(args.sites_dir)]
+    else:
+        keys = list(dict.fromkeys(k for item in args.site for k in item.split(",") if k.strip()))
+        for key in keys:
+            load_profile(key.strip(), args.sites_dir)
+    if not keys and not args.url:
+        raise ValueError("say what to crawl: --site KEY, --all or --url LISTING_URL")
+    return [k.strip() for k in keys]
+
+
+def run_crawl(
+    keys: list[str], *, start_url: str | None, since: str | None, max_pages: int, data_dir: Path,
+    run_id: str, settings_overrides: dict[str, Any], quiet: bool,
+) -> CrawlOutcome:  # fmt: skip
+    """Crawl ``keys`` in this process (the Twisted reactor runs once per process)."""
+    # An installed newsspider has no scrapy.cfg next to the user: name the settings module ourselves.
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsspider.settings")
+    settings = get_project_settings()
+    settings.setdict(settings_overrides, priority="cmdline")
+    level = logging.getLevelName(settings.get("LOG_LEVEL", "INFO"))
+    configure_run_logging(
+        data_dir, run_id, quiet=quiet, level=level if isinstance(level, int) else logging.INFO
+    )
+    try:
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(ProvincialSpider)
+        kwargs: dict[str, Any] = {"site": ",".join(keys), "max_pages": max_pages}
+        if start_url:
+            kwargs["start_url"] = start_url
+        if since:
+            kwargs["since"] = since
+        process.crawl(crawler, **kwargs)
+        process.start()
+    finally:
+        remove_run_logging()
+    stats = dict(crawler.stats.get_stats()) if crawler.stats is not None else {}
+    report_path = data_dir / "runs" / f"{run_id}.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
+    return CrawlOutcome(run_id=run_id, data_dir=data_dir, stats=stats, report=report)
+
+
+def exit_code(outcome: CrawlOutcome) -> int:
+    """4 when a site answered with a challenge, else 1 when pages failed or the crawl did not finish, else 0."""
+    stats, report = outcome.stats, outcome.report or {}
+    if report.get("challenges") or stats.get("newsspider/challenge"):
+        return EXIT_CHALLENGE
+    failed = (report.get("totals") or {}).get("failed", stats.get("newsspider/article_failed", 0))
+    if (
+        failed
+        or stats.get("newsspider/listing_failed")
+        or stats.get("finish_reason") not in (None, "finished")
+    ):
+        return EXIT_FAILURES
+    if not stats:  # the crawler never started (its error is in the log)
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def summary_text(outcome: CrawlOutcome) -> str:
+    """The run report's table (``format_summary``), plus challenge hosts no site claimed; basic stats
+    when there is no report."""
+    report = outcome.report
+    if report is None:
+        keys = ("item_scraped_count", "newsspider/article_failed", "newsspider/listing_failed",
+                "newsspider/challenge", "downloader/request_count", "elapsed_time_seconds")  # fmt: skip
+        lines = [f"run {outcome.run_id}"] + [f"  {k}: {outcome.stats[k]}" for k in keys if k in outcome.stats]
+        return "\n".join(lines) + "\n"
+    text = format_summary(report)
+    claimed = {h for site in report.get("sites", {}).values() for h in site.get("challenge_hosts", [])}
+    for challenge in report.get("challenges", []):
+        if challenge.get("host") not in claimed:
+            claimed.add(challenge.get("host"))
+            text += f"challenge ({challenge.get('kind')}) from {challenge.get('host')}: not crawled\n"
+    return text
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        keys = _site_keys(args)
+        since = parse_since(args.since).isoformat() if args.since else None
+        data_dir = args.out or Path("data")
+        run_id = new_run_id()
+        overrides = _overrides(args, data_dir, run_id)
+    except (ProfileError, ValueError) as exc:
+        print(f"newsspider crawl: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        with output_lock(data_dir, run_id):
+            outcome = run_crawl(
+                keys, start_url=args.url, since=since, max_pages=args.max_pages, data_dir=data_dir,
+                run_id=run_id, settings_overrides=overrides, quiet=args.quiet,
+            )  # fmt: skip
+    except LockedError as exc:
+        print(f"newsspider crawl: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    code = exit_code(outcome)
+    if not args.quiet or code != EXIT_OK:
+        sys.stdout.write(summary_text(outcome))
+    return code

@@ -1,0 +1,311 @@
+"""The one spider: profile columns → listing pages → article pages, for one or many sites in one run.
+
+``scrapy crawl provincial -a site=KEY[,KEY2] [-a start_url=URL] [-a since=DATE|Nd] [-a max_pages=N]``
+
+The crawl graph only: which listing and article requests to send, with the request meta of
+docs/architecture.md. What a listing page holds is the platform's business (:mod:`newsspider.platforms`),
+what an article says is the parser's (:mod:`newsspider.parsers`). Profiles come from
+``NEWSSPIDER_SITES_DIR`` first, then the bundled ones.
+
+Without ``site``, ``start_url`` is a listing page of an unknown site (auto mode): it is fetched, its platform
+detected from the page, and the crawl continues as that platform under a synthetic profile.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from newsspider import signals
+from newsspider.parsers import ListingContext, parse_response
+from newsspider.platforms import detect_platform, get_platform
+from newsspider.platforms.base import same_site
+from newsspider.sites import Column, SiteProfile, load_profile
+from newsspider.urls import host_of
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+    from newsspider.items import NewsArticle
+
+__all__ = ["ProvincialSpider", "parse_since", "row_date"]
+
+_BEIJING = timezone(timedelta(hours=8))
+_SINCE_DAYS = re.compile(r"^\s*(\d+)\s*d\s*$", re.IGNORECASE)
+# Listing dates come as 2020-02-18, 2020/2/18, 2020.02.18, 2020年02月18日, with or without a time.
+_ROW_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+AUTO_COLUMN = "(start_url)"
+"""The column name of a crawl that starts from ``start_url``."""
+
+
+def parse_since(text: str, today: date | None = None) -> date:
+    """``2020-02-01`` or ``7d`` (the last seven days, Beijing time) as a date; ValueError otherwise."""
+    days = _SINCE_DAYS.match(text)
+    if days:
+        base = today or datetime.now(_BEIJING).date()
+        return base - timedelta(days=int(days.group(1)))
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"--since wants a date YYYY-MM-DD or a number of days like 7d, got {text!r}"
+        ) from None
+
+
+def row_date(raw: str | None) -> date | None:
+    """The calendar date of a listing row's date string, or None when it has none."""
+    found = _ROW_DATE.search(raw or "")
+    if not found:
+        return None
+    try:
+        return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    except ValueError:
+        return None
+
+
+def auto_key(url: str) -> str:
+    """A site key for an unprofiled site: its host with dots as dashes (``www-example-gov-cn``)."""
+    return re.sub(r"[^a-z0-9-]+", "-", host_of(url)).strip("-") or "auto"
+
+
+class ProvincialSpider(Spider):
+    name = "provincial"
+
+    def __init__(
+        self,
+        site: str = "",
+        start_url: str = "",
+        since: str = "",
+        max_pages: str | int = 0,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.site_keys = [key.strip() for key in site.split(",") if key.strip()]
+        self.start_url = start_url.strip() or None
+        if not self.site_keys and not self.start_url:
+            raise ValueError("give -a site=KEY[,KEY2] or -a start_url=LISTING_URL")
+        self.since = parse_since(since) if since else None
+        self.max_pages = int(max_pages or 0)
+        self.profiles: dict[str, SiteProfile] = {}
+        self.allowed_domains: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        folder = crawler.settings.get("NEWSSPIDER_SITES_DIR") or None
+        spider.load_profiles(Path(folder) if folder else None)
+        return spider
+
+    def load_profiles(self, sites_dir: Path | None) -> None:
+        """Load the profiles (ProfileError on a bad one) and set ``allowed_domains`` from them."""
+        for key in self.site_keys:
+            profile = load_profile(key, sites_dir)
+            if self.start_url:
+                # One listing URL of a profiled site: crawl just that, as the profile's platform.
+                known = next((c.name for c in profile.columns if c.url == self.start_url), AUTO_COLUMN)
+                profile = replace(profile, columns=(Column(name=known, url=self.start_url),))
+            self.profiles[key] = profile
+        if not self.site_keys and self.start_url:
+            host = host_of(self.start_url)
+            self.profiles[auto_key(self.start_url)] = SiteProfile(
+                key=auto_key(self.start_url), name=host, platform="generic", allowed_domains=(host,),
+                columns=(Column(name=AUTO_COLUMN, url=self.start_url),),
+            )  # fmt: skip
+        domains = {d for p in self.profiles.values() for d in p.allowed_domains}
+        domains |= {host_of(c.url) for p in self.profiles.values() for c in p.columns}
+        self.allowed_domains = sorted(d for d in domains if d)
+
+    # -- requests -----------------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for profile in self.profiles.values():
+            for column in profile.columns:
+                if not self.site_keys:
+                    yield Request(
+                        column.url,
+                        callback=self.parse_start,
+                        errback=self.listing_error,
+                        meta=self._listing_meta(profile, column, 1),
+                    )
+                    continue
+                for request in get_platform(profile.platform).first_requests(profile, column):
+                    yield self._listing(request, profile, column, 1)
+
+    def _listing_meta(self, profile: SiteProfile, column: Column, page: int) -> dict[str, Any]:
+        return {"ns_kind": "listing", "ns_site": profile.key, "ns_column": column.name, "ns_page": page}
+
+    def _listing(self, request: Request, profile: SiteProfile, column: Column, page: int) -> Request:
+        page = request.meta.get("ns_page") or page
+        return request.replace(
+            callback=self.parse_listing,
+            errback=self.listing_error,
+            meta={**request.meta, **self._listing_meta(profile, column, page)},
+        )
+
+    def _article(
+        self, url: str, profile: SiteProfile, column: Column, title: str | None, day: str | None
+    ) -> Request:
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_error,
+            meta={
+                "ns_kind": "article", "ns_site": profile.key, "ns_column": column.name,
+                "ns_listing_title": title, "ns_listing_date": day,
+            },
+        )  # fmt: skip
+
+    # -- callbacks ----------------------------------------------------------------------------------------
+
+    def _profile_column(self, response: Response) -> tuple[SiteProfile, Column]:
+        profile = self.profiles[response.meta["ns_site"]]
+        name = response.meta["ns_column"]
+        column = next((c for c in profile.columns if c.name == name), profile.columns[0])
+        return profile, column
+
+    def parse_start(self, response: Response) -> Iterator[Request]:
+        """Auto mode: detect the platform of the first listing page, then read it as that platform."""
+        if not isinstance(response, TextResponse):
+            self.logger.error("start_url %s is not a text page", response.url)
+            return
+        profile, _ = self._profile_column(response)
+        platform = detect_platform(response.text, response.url)
+        self.logger.info("start_url %s looks like a %s site", response.url, platform)
+        self.profiles[profile.key] = replace(profile, platform=platform)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("newsspider/auto_platform", platform)
+        yield from self.parse_listing(response)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        profile, column = self._profile_column(response)
+        page_no = int(response.meta.get("ns_page") or 1)
+        if not isinstance(response, TextResponse):
+            self._listing_failed(response.url, profile, column, "not a text page")
+            return
+        try:
+            page = get_platform(profile.platform).parse_listing(response, profile, column)
+        except Exception as exc:
+            self.logger.exception("listing %s could not be read", response.url)
+            self._listing_failed(response.url, profile, column, f"listing parse error: {exc!r}")
+            return
+        days = [row_date(row.date_raw) for row in page.rows]
+        dated = [d for d in days if d is not None]
+        self.crawler.signals.send_catch_log(
+            signal=signals.listing_fetched,
+            url=response.url, site=profile.key, column=column.name, rows=len(page.rows),
+            new=len(page.rows), oldest=min(dated).isoformat() if dated else None,
+        )  # fmt: skip
+        hosts = profile.allowed_domains or (host_of(column.url),)
+        for row, day in zip(page.rows, days, strict=True):
+            if not same_site(row.url, hosts):
+                self._skipped(row.url, profile, column, "off-site")
+            elif self.since is not None and day is not None and day < self.since:
+                self._skipped(row.url, profile, column, "before-since")
+            else:
+                yield self._article(row.url, profile, column, row.title, row.date_raw)
+        # A page whose rows are all dated before --since ends the column; undated rows keep it going.
+        all_old = (
+            self.since is not None and bool(days) and all(d is not None and d < self.since for d in days)
+        )
+        capped = self.max_pages > 0 and page_no >= self.max_pages
+        if all_old or capped:
+            return
+        for request in page.next_requests:
+            yield self._listing(request, profile, column, page_no + 1)
+
+    def parse_article(self, response: Response) -> Iterator[NewsArticle]:
+        profile, column = self._profile_column(response)
+        if not isinstance(response, TextResponse):
+            self._failed(response.url, profile, column, "not a text page")
+            return
+        listing = ListingContext(
+            title=response.meta.get("ns_listing_title"),
+            date_raw=response.meta.get("ns_listing_date"),
+            column=column.name,
+        )
+        try:
+            record = parse_response(response, site=profile, fetched_at=datetime.now(UTC), listing=listing)
+        except Exception as exc:
+            self.logger.exception("article %s could not be parsed", response.url)
+            self._failed(response.url, profile, column, f"parse error: {type(exc).__name__}: {exc}")
+            return
+        yield record
+
+    # -- errbacks and signals -----------------------------------------------------------------------------
+
+    def _failed_request(self, failure: Failure) -> tuple[Request, SiteProfile, Column]:
+        request: Request = getattr(failure, "request")  # noqa: B009  (set by Scrapy on errback failures)
+        profile = self.profiles[request.meta["ns_site"]]
+        name = request.meta.get("ns_column")
+        column = next((c for c in profile.columns if c.name == name), profile.columns[0])
+        return request, profile, column
+
+    def article_error(self, failure: Failure) -> None:
+        request, profile, column = self._failed_request(failure)
+        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+            # Not sent on purpose (robots.txt, a challenge wall, the request guard): skipped, not failed.
+            self._skipped(request.url, profile, column, ignore_reason(failure))
+        else:
+            self._failed(request.url, profile, column, failure_reason(failure))
+
+    def listing_error(self, failure: Failure) -> None:
+        request, profile, column = self._failed_request(failure)
+        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+            self.logger.info("listing %s not fetched: %s", request.url, failure.value)
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value(f"newsspider/listing_ignored/{ignore_reason(failure)}")
+        else:
+            self._listing_failed(request.url, profile, column, failure_reason(failure))
+
+    def _failed(self, url: str, profile: SiteProfile, column: Column, reason: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsspider/article_failed")
+        self.crawler.signals.send_catch_log(
+            signal=signals.article_failed, url=url, site=profile.key, column=column.name, reason=reason
+        )
+
+    def _listing_failed(self, url: str, profile: SiteProfile, column: Column, reason: str) -> None:
+        self.logger.warning("listing %s failed: %s", url, reason)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsspider/listing_failed")
+            self.crawler.stats.inc_value(f"newsspider/listing_failed/{profile.key}")
+
+    def _skipped(self, url: str, profile: SiteProfile, column: Column, reason: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsspider/skipped/{reason}")
+        self.crawler.signals.send_catch_log(
+            signal=signals.article_skipped, url=url, site=profile.key, column=column.name, reason=reason
+        )
+
+
+def ignore_reason(failure: Failure) -> str:
+    """Why a request was dropped before download: ``robots.txt``, ``challenge``, ``refused`` or ``ignored``."""
+    text = str(failure.value).lower()
+    for marker, reason in (("robots.txt", "robots.txt"), ("challenge", "challenge"), ("refused", "refused")):
+        if marker in text:
+            return reason
+    return "ignored"
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short reason for a failed request: ``http 404``, ``TimeoutError``, ``DNSLookupError: …``."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        response = error.response
+        return f"http {response.status}" if response is not None else "http error"
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
