@@ -64,8 +64,14 @@ class BadLine:
     """The file's last line, cut short: what a crash mid-write leaves behind, expected after kill -9."""
 
 
-def record_files(data_dir: Path | str, sites: Iterable[str] | None = None) -> list[Path]:
-    """Every record file under DATA, sites in name order, files in name (= date, then shard) order."""
+def record_files(
+    data_dir: Path | str, sites: Iterable[str] | None = None, *, fetched_since: str | None = None
+) -> list[Path]:
+    """Every record file under DATA, sites in name order, files in name (= date, then shard) order.
+
+    ``fetched_since`` (``YYYY-MM-DD``, UTC) keeps the files of that fetch date and later: files are named
+    by the UTC date their records were fetched.
+    """
     root = Path(data_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"no data folder at {root}")
@@ -78,7 +84,11 @@ def record_files(data_dir: Path | str, sites: Iterable[str] | None = None) -> li
         if wanted is not None and name not in wanted:
             continue
         # Only the site folder's own files: events/ below it holds removal events, not records.
-        files.extend(p for p in sorted(site_dir.glob("*.jsonl")) if p.is_file())
+        files.extend(
+            p
+            for p in sorted(site_dir.glob("*.jsonl"))
+            if p.is_file() and (fetched_since is None or p.name[:10] >= fetched_since)
+        )
     return files
 
 
@@ -316,6 +326,7 @@ def load_duckdb(
     *,
     versions: bool = False,
     sites: Iterable[str] | None = None,
+    fetched_since: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """The dataset as a DuckDB relation (latest version of each article, or every version).
@@ -327,7 +338,7 @@ def load_duckdb(
 
     con = con if con is not None else duckdb.connect()
     columns = duckdb_columns()
-    files = record_files(data_dir, sites)
+    files = record_files(data_dir, sites, fetched_since=fetched_since)
     if not files:
         empty = ", ".join(f'CAST(NULL AS {t}) AS "{n}"' for n, t in columns.items())
         return con.sql(f"SELECT {empty} LIMIT 0")
