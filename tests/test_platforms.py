@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from scrapy import FormRequest, Request
@@ -413,3 +414,47 @@ _ANY = "https://example.gov.cn/a/b.html"
 )  # fmt: skip
 def test_detect_platform_on_article_markup(html: str, url: str, expected: str) -> None:
     assert detect_platform(html, url) == expected
+
+
+# --- pagers outside the platform's main idiom ----------------------------------------------------------
+
+
+def test_trs_static_pager_without_script_is_followed_by_its_next_link() -> None:
+    body = (
+        "<html><body><ul><li><a href='./202305/t20230512_1.html'>甲</a><span>2023-05-12</span></li></ul>"
+        "<div class='page'><a href='index_1.html'>下一页</a><a href='index_9.html'>尾页</a></div></body></html>"
+    ).encode()
+    response = HtmlResponse("https://www.hubei.gov.cn/zwgk/hbyw/", body=body, encoding="utf-8")
+    page = get_platform("trs").parse_listing(response, _site("trs"), Column(name="c", url=response.url))
+    assert [(r.url, r.meta) for r in page.next_requests] == [
+        ("https://www.hubei.gov.cn/zwgk/hbyw/index_1.html", {"ns_page": 2})
+    ]
+
+
+def test_hanweb_server_rendered_jpaas_column_pages_through_links() -> None:
+    body = (
+        "<html><body><ul><li><a href='/art/2023/5/12/art_235487_1.html'>乙</a>[2023-05-12]</li></ul>"
+        "<a href='/col/col235487/index.html?uid=509505&amp;pageNum=2'>下一页</a></body></html>"
+    ).encode()
+    url = "http://www.shandong.gov.cn/col/col235487/index.html?uid=509505&pageNum=1"
+    response = HtmlResponse(url, body=body, encoding="utf-8")
+    page = get_platform("hanweb").parse_listing(response, _site("hanweb"), Column(name="c", url=url))
+    assert [r.date_raw for r in page.rows] == ["2023-05-12"]
+    assert [r.url for r in page.next_requests] == [
+        "http://www.shandong.gov.cn/col/col235487/index.html?uid=509505&pageNum=2"
+    ]
+
+
+def test_base64_pager_decoded_with_atob_is_followed() -> None:
+    # Yunnan writes its pager as base64 of a URL-quoted string (sites.md §3.6).
+    pager = quote('<a href="index_2.html">下一页</a>').encode()
+    script = f'document.write(decodeURIComponent(window.atob("{base64.b64encode(pager).decode()}")));'
+    body = (
+        "<html><body><ul><li><a href='/zwgk/2023-05-12/123.html'>丙</a> 2023-05-12</li></ul>"
+        f"<script>{script}</script></body></html>"
+    ).encode()
+    url = "https://www.yn.gov.cn/ywdt/index.html"
+    response = HtmlResponse(url, body=body, encoding="utf-8")
+    page = get_platform("generic").parse_listing(response, _site("generic"), Column(name="c", url=url))
+    assert [r.url for r in page.rows] == ["https://www.yn.gov.cn/zwgk/2023-05-12/123.html"]
+    assert [r.url for r in page.next_requests] == ["https://www.yn.gov.cn/ywdt/index_2.html"]

@@ -7,11 +7,13 @@ the spider sends the requests and sets their callbacks and the other ``ns_*`` me
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from parsel import Selector
 from scrapy import Request
@@ -88,6 +90,7 @@ DATE_RE = re.compile(
 # Visible titles cut by the template: "关于进一步加强…", "关于进一步加强...".
 _TRUNCATED = re.compile(r"(?:…|\.\.\.|。。。|\.\.)\s*$")
 _SPACE = re.compile(r"\s+")
+_ATOB = re.compile(r"""atob\(\s*["']([A-Za-z0-9+/=]{8,})["']\s*\)""")
 _NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页)\s*[>»›]*\s*$")
 # The nearest element that holds one listing row (the link plus its date).
 _ROW_XPATH = "ancestor::*[self::li or self::tr or self::dd or self::dt or self::p][1]"
@@ -162,19 +165,41 @@ def rows_from_links(
     return list(rows.values())
 
 
-def next_link(response: TextResponse) -> str | None:
-    """The absolute URL of a "下一页" link, or None (also for ``javascript:`` links and self-links)."""
-    for anchor in response.xpath("//a[@href]"):
+def _next_in(selector: Selector | TextResponse, base_url: str) -> str | None:
+    for anchor in selector.xpath("//a[@href]"):
         text = _squash(" ".join(anchor.xpath(".//text()").getall()))
         if not _NEXT_TEXT.match(text) and not _NEXT_TEXT.match(anchor.attrib.get("title", "")):
             continue
         href = anchor.attrib["href"].strip()
         if not href or href.startswith(("javascript:", "#")):
             continue
-        url = response.urljoin(href)
-        if url.split("#")[0] != response.url.split("#")[0]:
+        url = urljoin(base_url, href)
+        if url.split("#")[0] != base_url.split("#")[0]:
             return url
     return None
+
+
+def _atob_pagers(response: TextResponse) -> list[Selector]:
+    """Pagers written as ``document.write(decodeURIComponent(atob("…")))`` (Yunnan, sites.md §3.6)."""
+    found = []
+    for blob in response.xpath("//script/text()").re(_ATOB):
+        try:
+            html = unquote(base64.b64decode(blob, validate=True).decode("utf-8"))
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+        found.append(Selector(text=html))
+    return found
+
+
+def next_link(response: TextResponse) -> str | None:
+    """The absolute URL of a "下一页" link, or None (also for ``javascript:`` links and self-links).
+
+    Also looks inside base64-encoded pagers that the page decodes with ``atob``.
+    """
+    url = _next_in(response, response.url)
+    if url is None:
+        url = next((u for p in _atob_pagers(response) if (u := _next_in(p, response.url))), None)
+    return url
 
 
 def current_page(response: TextResponse, default: int = 1) -> int:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["FOUNDER_ARTICLE", "FounderPlatform"]
 
 FOUNDER_ARTICLE = re.compile(r"/content/\d{4}-\d{2}/\d{2}/content_\d+(?:_\d+)?\.html?$")
-_NODE = re.compile(r"node_(\d+)(?:_(\d+))?\.html?$")
+_NODE = re.compile(r"node_(\d+)(?:_(\d+))?\.(html?)$")
 
 
 class FounderPlatform:
@@ -39,7 +39,7 @@ class FounderPlatform:
         here = _NODE.search(urlsplit(response.url).path)
         if here is None:
             return ListingPage(rows=rows, next_requests=[], total_pages=None, total_records=None)
-        node, page = here.group(1), int(here.group(2) or 1)
+        node, page, ext = here.group(1), int(here.group(2) or 1), here.group(3)
         linked = [1]
         for href in response.xpath("//a/@href").getall():
             found = _NODE.search(urlsplit(response.urljoin(href.strip())).path)
@@ -48,7 +48,7 @@ class FounderPlatform:
         last = max(linked)
         next_requests = []
         if last > page:
-            next_requests.append(listing_request(response.urljoin(f"node_{node}_{page + 1}.htm"), page + 1))
+            next_requests.append(listing_request(response.urljoin(f"node_{node}_{page + 1}.{ext}"), page + 1))
         return ListingPage(rows=rows, next_requests=next_requests, total_pages=None, total_records=None)
 
     def is_article_url(self, url: str) -> bool:

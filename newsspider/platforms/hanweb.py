@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from parsel import Selector
 from scrapy import FormRequest, Request
 
-from newsspider.platforms.base import ListingPage, current_page, option, rows_from_links
+from newsspider.platforms.base import ListingPage, current_page, next_link, option, rows_from_links
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -88,12 +88,19 @@ class HanwebPlatform:
             fragment = "".join(island.xpath("//record/text()").getall())
             rows = rows_from_links(Selector(text=fragment or "<p></p>"), response.url, _is_http)
         else:
-            rows = rows_from_links(response, response.url, self.is_article_url)
+            rows = rows_from_links(
+                response, response.url, self.is_article_url, links_query=site.selectors.listing
+            )
         total = _total(response, island)
         query = dict(parse_qsl(urlsplit(response.url).query))
         is_proxy = "startrecord" in query
         end = int(query.get("endrecord", "0")) if is_proxy else len(rows)
         page = current_page(response, 1)
+        if island is None:
+            # jpaas columns rendered server-side (index.html?uid=…&pageNum=N) page through plain links.
+            follow = next_link(response)
+            next_requests = [Request(follow, meta={"ns_page": page + 1})] if follow and rows else []
+            return ListingPage(rows=rows, next_requests=next_requests, total_pages=None, total_records=total)
         total_pages = page + math.ceil(max(total - end, 0) / GROUP) if total is not None else None
         done = (
             not rows

@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 
 from newsspider.platforms.base import (
     ListingPage,
+    current_page,
     listing_request,
+    next_link,
     rows_from_links,
 )
 
@@ -125,7 +127,11 @@ class TrsPlatform:
         )
         pager = pager_info(response)
         if pager is None:
-            return ListingPage(rows=rows, next_requests=[], total_pages=None, total_records=None)
+            # Some TRS templates print a static pager instead of the script.
+            follow = next_link(response)
+            page = current_page(response, 1)
+            next_requests = [listing_request(follow, page + 1)] if follow and rows else []
+            return ListingPage(rows=rows, next_requests=next_requests, total_pages=None, total_records=None)
         page = pager.current
         next_requests = []
         if page < pager.count:
