@@ -458,3 +458,25 @@ def test_base64_pager_decoded_with_atob_is_followed() -> None:
     page = get_platform("generic").parse_listing(response, _site("generic"), Column(name="c", url=url))
     assert [r.url for r in page.rows] == ["https://www.yn.gov.cn/zwgk/2023-05-12/123.html"]
     assert [r.url for r in page.next_requests] == ["https://www.yn.gov.cn/ywdt/index_2.html"]
+
+
+@pytest.mark.parametrize(
+    ("page", "url", "expected"),
+    [
+        (
+            "pages/gne/tests/shanxi/1.html",
+            "http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_693227.shtml",
+            "trs",
+        ),
+        (
+            "pages/gne/tests/gzggw/1.html",
+            "http://fgw.zj.gov.cn/art/2016/11/22/art_1621004_30332664.html",
+            "hanweb",
+        ),
+        ("pages/gne/tests/qq/qq.html", "https://new.qq.com/omn/20190907/20190907A081B000.html", "generic"),
+    ],
+)
+def test_detect_platform_on_real_saved_pages(eval_dir: Path, page: str, url: str, expected: str) -> None:
+    # Third-party pages, read in place from ../shared/eval (skipped when absent).
+    response = HtmlResponse(url, body=(eval_dir / page).read_bytes())
+    assert detect_platform(response.text, response.url) == expected
