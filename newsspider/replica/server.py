@@ -59,13 +59,15 @@ class LogEntry:
 class Replica:
     """The replica sites, served on 127.0.0.N:PORT. Use as a context manager or ``start()``/``stop()``."""
 
-    def __init__(self, *, generated: int = 0, slow: float | None = None) -> None:
+    def __init__(self, *, generated: int = 0, slow: float | None = None, port: int = 0) -> None:
         self.catalog = build_catalog(generated=generated)
         if slow is not None:
             for key, art in list(self.catalog.articles.items()):
                 if art.slow:
                     self.catalog.articles[key] = replace(art, slow=slow)
         self.generated = generated
+        self.preferred_port = port
+        """Try this port first (0: any free one). The demo wants the same URLs run after run."""
         self.port = 0
         self._servers: list[ThreadingHTTPServer] = []
         self._lock = threading.Lock()
@@ -78,10 +80,10 @@ class Replica:
 
     def start(self) -> Self:
         hosts = [*self._by_host, f"127.0.0.{OFFSITE_HOST}"]
-        for _attempt in range(20):
+        for attempt in range(20):
             servers: list[ThreadingHTTPServer] = []
             try:
-                port = 0
+                port = self.preferred_port if attempt == 0 else 0
                 for host in hosts:
                     server = ThreadingHTTPServer((host, port), self._handler_class())
                     server.daemon_threads = True
