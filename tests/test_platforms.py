@@ -480,3 +480,19 @@ def test_detect_platform_on_real_saved_pages(eval_dir: Path, page: str, url: str
     # Third-party pages, read in place from ../shared/eval (skipped when absent).
     response = HtmlResponse(url, body=(eval_dir / page).read_bytes())
     assert detect_platform(response.text, response.url) == expected
+
+
+def test_a_row_without_a_date_does_not_borrow_its_neighbours() -> None:
+    body = (
+        "<html><body><div class='list'>"
+        "<div class='item'><a href='/a/2023-05-12/1.html'>2023年工作要点</a><span>2023-05-12</span></div>"
+        "<div class='item'><a href='/a/2023-05-11/2.html'>无日期的一行</a></div>"
+        "<div class='item'><a href='/a/2023-05-10/3.html'>第三行</a><i>2023/5/10</i></div>"
+        "</div></body></html>"
+    ).encode()
+    response = HtmlResponse("http://zqsxnews.com/a/", body=body, encoding="utf-8")
+    page = get_platform("generic").parse_listing(
+        response, _site("generic"), Column(name="c", url=response.url)
+    )
+    assert [r.date_raw for r in page.rows] == ["2023-05-12", None, "2023/5/10"]
+    assert page.rows[0].title == "2023年工作要点"

@@ -92,8 +92,8 @@ _TRUNCATED = re.compile(r"(?:…|\.\.\.|。。。|\.\.)\s*$")
 _SPACE = re.compile(r"\s+")
 _ATOB = re.compile(r"""atob\(\s*["']([A-Za-z0-9+/=]{8,})["']\s*\)""")
 _NEXT_TEXT = re.compile(r"^\s*(?:下一页|下页|后一页)\s*[>»›]*\s*$")
-# The nearest element that holds one listing row (the link plus its date).
-_ROW_XPATH = "ancestor::*[self::li or self::tr or self::dd or self::dt or self::p][1]"
+# How far above a link its row's date may sit (<li><a/><span>date</span></li> is 1, a table row is 2).
+_ROW_LEVELS = 3
 
 
 def _squash(text: str) -> str:
@@ -109,13 +109,19 @@ def _row_title(anchor: Selector) -> str | None:
 
 
 def _row_date(anchor: Selector) -> str | None:
-    rows = anchor.xpath(_ROW_XPATH) or anchor.xpath("..")
-    for row in rows[:1]:
-        # The date beside the link, not one inside the headline (标题里的"2019年…").
-        outside = " ".join(row.xpath(".//text()[not(ancestor::a)]").getall())
-        found = DATE_RE.search(outside)
+    # Climb from the link towards the list: the first level with a date beside the link (not inside a
+    # headline like "2019年…") is the row. A level holding several dates is the whole list: stop there,
+    # or every row would get its neighbour's date.
+    for level in range(1, _ROW_LEVELS + 1):
+        node = anchor.xpath(f"ancestor::*[{level}]")
+        if not node or node[0].root.tag in ("body", "html"):
+            return None
+        outside = " ".join(node[0].xpath(".//text()[not(ancestor::a)]").getall())
+        found = DATE_RE.findall(outside)
+        if len(found) == 1:
+            return _squash(found[0])
         if found:
-            return _squash(found.group(0))
+            return None
     return None
 
 
