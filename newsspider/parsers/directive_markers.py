@@ -134,14 +134,16 @@ _BLOCK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("paren-cn", re.compile(rf"[（(]\s*({_N})\s*[）)]")),
     ("paren-num", re.compile(r"[（(]\s*(\d{1,2})([a-z]?)\s*[）)]")),
     ("circled", re.compile(rf"([{_CIRCLED}])")),
-    ("cn-dun", re.compile(rf"({_N})\s*[、．.](?![\d{_CN}、])")),
-    ("cn-comma", re.compile(rf"({_N})[，,](?![\d{_CN}])")),
+    ("cn-dun", re.compile(rf"({_N})\s*[、．.](?!\d)(?![{_CN}][、，,])")),
+    ("cn-comma", re.compile(rf"({_N})[，,](?!\d)(?![{_CN}][、，,])")),
     ("num-dun", re.compile(r"(\d{1,2})\s*[、](?!\d)")),
     ("num-dot", re.compile(r"(\d{1,2})\s*[.．](?![\d.．])")),
     ("num-close", re.compile(r"(\d{1,2})[)）](?!\d)")),
     ("num-zero", re.compile(r"0(\d)(?=\s*[\u4e00-\u9fff《“\"])")),
     ("num-bare", re.compile(r"(\d{1,2})$")),
 ]
+# Circled and bracketed numbers are never running text, so they need no punctuation before them.
+_ANYWHERE = frozenset({"circled", "paren-cn", "paren-num"})
 # Markers that may also sit inside a paragraph, after clause punctuation.
 _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("cn-shi", re.compile(rf"({_N})(是|要|来)(?![\u4e00-\u9fff]?[个月日年号次天])")),
@@ -149,13 +151,15 @@ _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("paren-cn", re.compile(rf"[（(]({_N})[）)]")),
     ("paren-num", re.compile(r"[（(](\d{1,2})[）)]")),
     ("circled", re.compile(rf"([{_CIRCLED}])")),
-    ("cn-dun", re.compile(rf"({_N})、(?![\d{_CN}、])")),
+    ("cn-dun", re.compile(rf"({_N})、(?!\d)(?![{_CN}][、，,])")),
     ("num-dun", re.compile(r"(\d{1,2})、(?![\d])")),
 ]
 # 第一，/ 第一是 / 第一步是 / 第一章 / 第一个理念就是 …; group 2 is the counter word, the family.
 _DI = re.compile(
-    rf"第({_N}|\d{{1,2}})([\u4e00-\u9fff]{{0,4}}?)(?:就是|则是|是|为|[，,：:、]|\s+|(?=[“\"《]))"
+    rf"第({_N}|\d{{1,2}})([\u4e00-\u9fff]{{0,3}}?)(?:就是|则是|是|为|[，,：:、]|\s+|(?=[“\"《（(0-9]))"
 )
+# 第一须知这瓜分之祸…: a paragraph opening with 第N and a two-character counter, no punctuation after it.
+_DI_LOOSE = re.compile(rf"第({_N})([\u4e00-\u9fff]{{2}})")
 _SEQ = re.compile(r"(首先|其次|再次|然后|最后)[，,：:是]?")
 _SEQ_ORDER = {"首先": 1, "其次": 2, "再次": 3}
 
@@ -191,6 +195,17 @@ def _block_marker(index: int, text: str) -> Marker | None:
             return Marker(
                 index, lead, lead + di.end(), di.group(0).strip(), f"di:{di.group(2)}", ordinal, False
             )
+    loose = _DI_LOOSE.match(body)
+    if (
+        loose
+        and loose.group(2) not in _DI_COUNTER_BLACKLIST
+        and loose.group(2)[0] not in _DI_COUNTER_BLACKLIST
+    ):
+        ordinal = _ordinal(loose.group(1))
+        if ordinal is not None:
+            return Marker(
+                index, lead, lead + loose.end(), loose.group(0), f"di:{loose.group(2)}", ordinal, False
+            )
     for family, pattern in _BLOCK_PATTERNS:
         match = pattern.match(body)
         if not match:
@@ -217,8 +232,7 @@ def find_markers(index: int, text: str) -> list[Marker]:
     for family, pattern in _INLINE_PATTERNS:
         for match in pattern.finditer(text):
             pos = match.start()
-            # Circled numbers are never running text, so they need no punctuation before them.
-            if pos in found or (family != "circled" and not _at_boundary(text, pos)):
+            if pos in found or (family not in _ANYWHERE and not _at_boundary(text, pos)):
                 continue
             ordinal = _ordinal(match.group(1))
             if ordinal is None or ordinal == 0:

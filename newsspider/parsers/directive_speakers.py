@@ -13,10 +13,10 @@ __all__ = ["Attribution", "attributions", "declared_count", "is_lead_in", "resol
 
 # Verbs that attribute a statement. 说/希望/建议 are common inside ordinary words and phrases, so they
 # count only when punctuation follows them.
-_STRONG_VERBS = "强调|指出|要求|表示|提出|认为|介绍|透露|规定|倡议|告诫|部署|明确|谈到|提到"
+_STRONG_VERBS = "强调|指出|要求|表示|提出|认为|介绍|透露|规定|倡议|告诫|提醒"
 _WEAK_VERBS = "说|希望|建议|说明"
 _ATTRIBUTION = re.compile(
-    rf"(?:^|(?<=[，。；：,;:\s、”\"）)]))"
+    rf"(?:^|(?<=[，。；：,;:\s、”\"）)—]))"
     rf"([\u4e00-\u9fff、·]{{1,30}}?)"
     rf"(?:还|也|又|进一步|同时|再次|最后|特别|着重|重点)?"
     rf"(?:({_STRONG_VERBS})|({_WEAK_VERBS})(?=[，,：:“\"]))"
@@ -25,9 +25,57 @@ _ATTRIBUTION = re.compile(
 _SUBJECT_CUT = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:对|在|就|向|为|于|同|与|和|代表|主持|出席|听取|作|等)")
 _TITLES = re.compile(
     r"^.*(?:书记|省长|市长|县长|区长|州长|主任|部长|厅长|局长|主席|总理|委员|组长|会长|秘书长|院长|校长|常委|"
-    r"经理|董事长|总裁|司长|处长|巡视员|负责人|发言人|总编辑|所长|行长|理事长|署长|政委|司令员|总书记|同志)"
+    r"经理|董事长|总裁|司长|处长|巡视员|负责人|发言人|总编辑|所长|行长|理事长|署长|政委|司令员|总书记|合伙人|"
+    r"教授|研究员|院士|分析师|首席|记者|专家|律师|博士|主持人|代表)"
 )
 _PRONOUNS = frozenset({"他", "她", "他们", "她们"})
+# Speakers are people, 会议, or bodies and documents (证监会, 指导意见). Anything else the pattern catches
+# (对于投资者来说, 一般地来说) is running text, so a subject must look like one of those.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤楼"
+    "骆靳褚尚应易常温康施文牛樊葛邢安齐伍庞颜倪聂章鲁岳翟殷詹申耿关兰焦俞左柳甘祝包宁符阮路喻蓝单谷车宫"
+)
+_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐")
+_GENERIC_SPEAKERS = frozenset({"会议", "会上", "专家", "报告", "文件", "通知", "意见", "公告"})
+_BODY_SUFFIXES = (
+    "会议",
+    "委员会",
+    "办公室",
+    "办公厅",
+    "政府",
+    "中心",
+    "协会",
+    "公会",
+    "学会",
+    "意见",
+    "通知",
+    "办法",
+    "规定",
+    "方案",
+    "条例",
+    "决定",
+    "纲要",
+    "计划",
+    "报告",
+    "公司",
+    "集团",
+    "银行",
+    "大学",
+    "学院",
+    "会",
+    "部",
+    "局",
+    "委",
+    "厅",
+    "院",
+    "署",
+    "办",
+    "组",
+    "所",
+)
+_SUBJECT_PREFIX = re.compile(r"^(?:有|据|按照|根据|对于|由|经|而|但|并|还|另外|此外|同时|随后|接着|最后)")
+_HONORIFICS = re.compile(r"(?:先生|女士|同志|老师)$")
 _NOT_SUBJECTS = frozenset(
     {"我们", "大家", "有关", "文件", "通知", "同时", "此外", "其中", "这", "这也", "并", "还"}
 )
@@ -58,16 +106,27 @@ class Attribution:
         return not self.pronoun and self.subject not in {"会议", "会上"} and 2 <= len(self.subject) <= 4
 
 
+def _plausible(subject: str) -> bool:
+    if subject in _PRONOUNS or subject in _GENERIC_SPEAKERS:
+        return True
+    if subject.startswith(_COMPOUND_SURNAMES) and 3 <= len(subject) <= 4:
+        return True
+    if 2 <= len(subject) <= 3 and subject[0] in _SURNAMES:
+        return True
+    return 3 <= len(subject) <= 14 and subject.endswith(_BODY_SUFFIXES)
+
+
 def _subject(raw: str) -> str | None:
-    subject = raw.strip("、·")
+    subject = _SUBJECT_PREFIX.sub("", raw.strip("、·"))
     cut = _SUBJECT_CUT.search(subject)
     if cut:
         subject = subject[: cut.start()]
+    subject = _HONORIFICS.sub("", subject)
     named = _TITLES.sub("", subject)
     if named:
         subject = named
     subject = subject.strip("、·")
-    if not subject or subject in _NOT_SUBJECTS or len(subject) > 12:
+    if not subject or subject in _NOT_SUBJECTS or not _plausible(subject):
         return None
     return subject
 

@@ -9,6 +9,7 @@ splits an item's text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from newsspider.items import DirectiveBlock, DirectiveItem
@@ -26,7 +27,11 @@ __all__ = ["extract_directives"]
 # A sentence-style run (一是…。二是…。) may have unnumbered paragraphs between items, but not many.
 _MAX_SENTENCE_GAP = 8
 _HEADING_MAX = 20
-_SENTENCE_STOPS = "。！？!?；;：:"
+_SENTENCE_STOPS = "。！？!?；;："
+_PROSE_MIN = 80
+_LINK_LINE = re.compile(
+    r"(?:\.{3}|…)\s*(?:[（(][^）)]*[）)])?$|[（(\[]\s*(?:\d{4}-)?\d{1,2}-\d{1,2}\s*[）)\]]\s*$"
+)
 
 
 @dataclass(eq=False)
@@ -63,8 +68,10 @@ def _continues(run: _Run, item: _Item, marker: Marker) -> bool:
     if marker.family == "seq":
         follows = marker.ordinal in (0, last.ordinal + 1) and last.ordinal != 0
     else:
+        # Writers repeat or skip a number now and then (1,2,3,3 / 一、三、); only block outlines get that slack.
+        slack = not marker.inline and (len(run.items) >= 2 or (item.heading_like and not last.inline))
         follows = marker.ordinal == last.ordinal + 1 or (
-            not marker.inline and len(run.items) >= 2 and marker.ordinal in (last.ordinal, last.ordinal + 2)
+            slack and marker.ordinal in (last.ordinal, last.ordinal + 2)
         )
     gap = marker.para - item.last_para - 1
     return follows and (item.heading_like or gap <= _MAX_SENTENCE_GAP)
@@ -184,12 +191,34 @@ class _Walk:
         assert marker.ordinal is not None
         return marker.ordinal == 1 or (not marker.inline and marker.ordinal == 2)
 
-    @staticmethod
-    def _closes(top: _Item, marker: Marker) -> bool:
+    def _closes(self, top: _Item, marker: Marker) -> bool:
         """Whether a new run at ``marker`` lies outside the current item (so the item's run ends)."""
+        gap = marker.para - top.last_para - 1
         if top.heading_like:
+            # A section heading holds what follows it; an entry of a compact list (one line per item,
+            # nothing between them) does not hold a run that starts after unnumbered lines.
+            return gap > 0 and not _sectioned(self.stack[-1], self.pending)
+        if marker.para == top.marker.para:
             return False
-        return marker.para - top.last_para - 1 > 0
+        # Bullets right under a point (一要…。 then ● …) belong to it; a run that starts inside a later
+        # paragraph, or after unnumbered paragraphs, is a new enumeration.
+        return gap > 0
+
+
+def _sectioned(run: _Run, pending: list[str]) -> bool:
+    """Whether the run's items head sections of prose (a 一、 outline), not entries of a list or programme."""
+    texts = [text for item in run.items for text in item.extra] + pending
+    return any(item.children for item in run.items) or any(_prose(text) for text in texts)
+
+
+def _prose(text: str) -> bool:
+    return len(text) > _PROSE_MIN or any(ch in text for ch in "。！？!?")
+
+
+def _link_like(item: _Item) -> bool:
+    """A related-news or ad line: a truncated title, a (04-19) date, or another bullet inside."""
+    text = item.own_text
+    return bool(_LINK_LINE.search(text)) or any(symbol in text for symbol in ("·", "★", "●", "■"))
 
 
 def _valid(run: _Run) -> bool:
@@ -197,7 +226,8 @@ def _valid(run: _Run) -> bool:
         return False
     # Markers with nothing after them and nothing before the next one are pagination, not points.
     empty = sum(1 for item in run.items if not item.own_text and not item.extra and not item.children)
-    return empty * 2 < len(run.items)
+    links = sum(1 for item in run.items if _link_like(item))
+    return empty * 2 < len(run.items) and links * 2 < len(run.items)
 
 
 def _accepted(runs: list[_Run], keep: set[tuple[int, int]]) -> None:
@@ -273,19 +303,45 @@ class _Speakers:
         speaker: str | None = None
         verb: str | None = None
         count: int | None = None
-        for text, found in self.window(para, start):
+        for distance, (text, found) in enumerate(self.window(para, start)):
             if verb is None and found:
-                attribution, speaker = found[-1]
+                # In the enumeration's own paragraph the nearest attribution counts; a paragraph before it
+                # is led by its main speaker (张晓军表示，……).
+                attribution, speaker = found[-1] if distance == 0 else found[0]
                 verb = attribution.verb
             if count is None:
                 count = declared_count(text)
         return speaker, verb, count
 
 
+def _attributed_sequences(candidates: list[list[Marker]], speakers: _Speakers) -> list[list[Marker]]:
+    """Drop 首先/其次/最后 unless a speaker's statement opens them.
+
+    Free-standing 首先…其次 is the writer's own rhetoric, not a list of points; after 会议强调 or 他要求 it
+    is how a directive is enumerated.
+    """
+    opened_at: int | None = None
+    kept: list[list[Marker]] = []
+    for para, found in enumerate(candidates):
+        row: list[Marker] = []
+        for marker in found:
+            if marker.family != "seq":
+                row.append(marker)
+            elif marker.ordinal == 1 and any(attrs for _, attrs in speakers.window(para, marker.start)):
+                opened_at = para
+                row.append(marker)
+            elif marker.ordinal != 1 and opened_at is not None and para - opened_at <= _MAX_SENTENCE_GAP:
+                row.append(marker)
+        kept.append(row)
+    return kept
+
+
 def extract_directives(paragraphs: list[str]) -> tuple[list[DirectiveBlock], list[str]]:
     """Directive blocks found in the cleaned body paragraphs, and warnings."""
-    candidates = [find_markers(index, text) for index, text in enumerate(paragraphs)]
     speakers = _Speakers(paragraphs)
+    candidates = _attributed_sequences(
+        [find_markers(index, text) for index, text in enumerate(paragraphs)], speakers
+    )
     roots: list[_Run] = []
     for _ in range(4):
         roots = _Walk(paragraphs, candidates).run()
