@@ -244,6 +244,16 @@ def test_check_site_reads_listing_and_article_from_a_local_server(
     assert "verdict  ok" in out
 
 
+def test_check_site_next_reads_the_second_listing_page(
+    local_site: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check-site", "zqsxnews", "--next", "--url", f"{local_site}/tingzhengce/index.html"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"listing  GET {local_site}/tingzhengce/list_2.html" in out
+    assert "全省防汛工作视频会议召开" in out
+
+
 def test_check_site_reports_a_listing_without_article_links_as_a_failure(
     local_site: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,7 +2,7 @@
 
 For a user with internet who wants to verify or repair a profile (``verified = false`` until then). It sends
 the platform's first listing request, parses it as the crawl would, then fetches the first row's article and
-runs the article parser on it. ``--url`` reads another listing URL (also one on 127.0.0.1, which is how the
+runs the article parser on it; ``--next`` also reads the second listing page. ``--url`` reads another listing URL (also one on 127.0.0.1, which is how the
 tests run it) as the profile's column.
 """
 
@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sites-dir", type=Path, help="extra folder of <key>.toml profiles (searched first)")
     parser.add_argument("--column", help="the column name to check (default: the first)")
     parser.add_argument("--url", help="check this listing URL instead of the column's (its host is allowed)")
+    parser.add_argument("--next", action="store_true", help="also fetch and parse the next listing page")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
 
 
@@ -73,14 +74,14 @@ def _show(label: str, value: object) -> None:
 
 def _check_listing(
     site: SiteProfile, column: Column, request: Request, timeout: float
-) -> tuple[int, str | None]:
+) -> tuple[int, str | None, Request | None]:
     print(f"listing  {request.method} {request.url}")
     response = _fetch(request, timeout)
     _show("status", response.status)
     kind = challenge_kind(response)
     if kind is not None:
         _show("challenge", f"{kind}: the site needs a browser; not retried")
-        return EXIT_CHALLENGE, None
+        return EXIT_CHALLENGE, None, None
     page = get_platform(site.platform).parse_listing(response, site, column)
     _show("rows", len(page.rows))
     _show("with title", sum(1 for row in page.rows if row.title))
@@ -90,9 +91,10 @@ def _check_listing(
     _show("total pages", page.total_pages)
     _show("total records", page.total_records)
     _show("next page", " ".join(f"{r.method} {r.url}" for r in page.next_requests[:1]))
+    follow = page.next_requests[0] if page.next_requests else None
     if not page.rows:
-        return EXIT_FAILURES, None
-    return EXIT_OK, page.rows[0].url
+        return EXIT_FAILURES, None, follow
+    return EXIT_OK, page.rows[0].url, follow
 
 
 def _check_article(site: SiteProfile, url: str, column: Column, timeout: float) -> int:
@@ -145,7 +147,10 @@ def run(args: argparse.Namespace) -> int:
         request = get_platform(site.platform).first_requests(site, column)[0]
     print(f"{site.key}: {site.name} ({site.platform}), column {column.name}")
     try:
-        code, article_url = _check_listing(site, column, request, args.timeout)
+        code, article_url, follow = _check_listing(site, column, request, args.timeout)
+        if args.next and follow is not None and code == EXIT_OK:
+            # The second page proves the pagination parameters (Hanweb unitid, UCAP channel) are right.
+            code, _, _ = _check_listing(site, column, follow, args.timeout)
         if article_url is not None:
             code = max(code, _check_article(site, article_url, column, args.timeout))
     except (OSError, ValueError) as exc:  # DNS failure, refused connection, timeout, malformed URL

@@ -79,7 +79,8 @@ class UcapPlatform:
     def first_requests(self, site: SiteProfile, column: Column) -> list[Request]:
         channel = option(site, column, "channel")
         if channel and CHANNEL.match(channel):
-            size = int(option(site, column, "page_size") or _PAGE_SIZE)
+            given = option(site, column, "page_size") or ""
+            size = int(given) if given.isdigit() and int(given) > 0 else _PAGE_SIZE
             return [listing_request(search_url(column.url, channel, 1, size), 1)]
         return [listing_request(column.url, 1)]
 
