@@ -195,7 +195,7 @@ class _Handler(SimpleHTTPRequestHandler):
 @pytest.fixture
 def local_site() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(LISTINGS / "generic")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
