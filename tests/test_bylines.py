@@ -59,6 +59,17 @@ FAST = settings(max_examples=200, derandomize=True, deadline=None)
         ("来源：新华网\xa0\xa0作者：杨倩_NF4425", Byline("新华网", "新华网", ("杨倩",), ())),
         ("作者：张三 摄影：王五 审核：赵六", Byline(None, None, ("张三",), ())),
         ("责编：温文、李琳 点击数：1234", Byline(None, None, (), ("温文", "李琳"))),
+        ("作者︱春春", Byline(None, None, ("春春",), ())),
+        ("摄影/张艳 编辑/苏芳", Byline(None, None, (), ("苏芳",))),
+        ("光明日报记者 王建宏 张文攀", Byline(None, None, ("王建宏", "张文攀"), ())),
+        ("來源：中央社 編輯：王小明", Byline("中央社", "中央社", (), ("王小明",))),
+        ("2020-10-04 15:05 聯合報 記者林宸誼／即時報導", Byline(None, None, ("林宸誼",), ())),
+        ("发布: 2021-1-29 13:18|点击: 313|来自: 互联网", Byline("互联网", "互联网", (), ())),
+        ("来源：网络", Byline("网络", "网络", (), ())),
+        ("来源：新华社记者 张三", Byline("新华社", "新华社记者 张三", (), ())),
+        # a photo or data credit is neither the source nor an author
+        ("图片来源：每经记者 张蕊 摄", Byline(None, None, (), ())),
+        ("资料来源：国家统计局", Byline(None, None, (), ())),
         ("原文：见附件 文：李四", Byline(None, None, ("李四",), ())),
         ("作者：文清", Byline(None, None, ("文清",), ())),
         ("", Byline(None, None, (), ())),
@@ -192,6 +203,18 @@ def test_split_names(raw: str, expected: tuple[str, ...]) -> None:
             ["本报讯（通讯员 张三 记者 李四 摄影报道）今天，……", "正文。"],
             BodyBylines(("张三", "李四"), (), None, None, ()),
         ),
+        # credits closing the last paragraph: authors, but the paragraph is body
+        (
+            ["正文。", "正是有了英勇的你们，才有这座英雄的城！（评论员 罗博 萧海川）"],
+            BodyBylines(("罗博", "萧海川"), (), None, None, ()),
+        ),
+        (
+            ["正文。", "“所有的改革难道不都是利益再分配的过程吗？”（姚峰 上海报道）"],
+            BodyBylines(("姚峰",), (), None, None, ()),
+        ),
+        # one bare name or a word in brackets at a paragraph's end is not a credit
+        (["正文。", "会议由秘书长（王某某）主持。", "全文如下（全文）"], BodyBylines((), (), None, None, ())),
+        (["正文。", "（全文）"], BodyBylines((), (), None, None, ())),
         ([], BodyBylines((), (), None, None, ())),
     ],
 )

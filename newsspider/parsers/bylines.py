@@ -41,12 +41,15 @@ class BodyBylines:
     """Indices of paragraphs that are nothing but a byline, editor or source line (drop them from the body)."""
 
 
-_SOURCE_LABELS = ("信息来源", "稿件来源", "文章来源", "新闻来源", "内容来源", "来源", "稿源", "出处")
-_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "记者", "通讯员")
-_EDITOR_LABELS = ("责任编辑", "责编", "值班编辑", "网络编辑", "编辑")
+# Simplified and traditional forms (Taiwan/HK outlets print 來源, 記者, 編輯).
+_SOURCE_LABELS = (
+    "信息来源", "稿件来源", "文章来源", "新闻来源", "内容来源", "来源", "來源", "稿源", "出处", "來自", "来自",
+)  # fmt: skip
+_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "执笔", "采写", "记者", "記者", "通讯员", "通訊員")
+_EDITOR_LABELS = ("责任编辑", "責任編輯", "责编", "責編", "值班编辑", "网络编辑", "编辑", "編輯")
 _OTHER_LABELS = (
-    "发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "成文日期", "时间", "日期",
-    "审核", "审校", "校对", "终审", "初审", "复审", "监制", "摄影", "签发",
+    "发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "成文日期", "發布時間", "时间", "時間", "日期",
+    "发布", "發布", "审核", "审校", "校对", "终审", "初审", "复审", "监制", "摄影", "签发", "图片来源", "资料来源",
     "点击数", "点击量", "点击", "浏览次数", "浏览量", "阅读量", "阅读", "访问量", "字体", "字号", "分享到", "分享",
 )  # fmt: skip
 _KIND = (
@@ -56,40 +59,35 @@ _KIND = (
     | dict.fromkeys(_OTHER_LABELS, "other")
 )
 _ALL_LABELS = "|".join(sorted(_KIND, key=len, reverse=True))
-_ROLE = r"(?:本报|本台|本刊|本网|新华社|特约|见习|实习|首席|摄影)?(?:记者|通讯员)"
-# label + colon; 文/ 图/ (or 文：) only as a word of their own, so 原文：/全文： are not bylines; a bare 记者/通讯员 (记者 张三 李四) not inside a longer word
+# A role word alone (a stop inside a source value) and with what may precede it in a credit (光明日报记者).
+_ROLE_CORE = r"(?:本报|本台|本刊|本网|新华社|特约|见习|实习|首席|摄影)?(?:记者|記者|通讯员|通訊員|评论员)"
+_ROLE = rf"(?:[\u4e00-\u9fff]{{2,6}}?(?:日报|晚报|报|社|台|网))?{_ROLE_CORE}"
+# A label is followed by a colon, or by 丨 / ︱ / a slash (作者︱春春, 编辑/苏芳); 文/ 图/ only as a word of
+# their own, so 原文：/全文： are not bylines; a bare role (记者 张三 李四) not inside a longer word or value.
+_LABEL_SEP = r"\s*[:：丨︱/／]"
 _LABEL = re.compile(
-    rf"(?P<label>{_ALL_LABELS})\s*[:：]"
-    r"|(?<![\u4e00-\u9fff])(?P<slash>文|图|摄影)\s*[/／:：]"
-    rf"|(?<![\u4e00-\u9fff])(?P<bare>{_ROLE})(?=[\s\u4e00-\u9fff])"
+    rf"(?P<label>{_ALL_LABELS}){_LABEL_SEP}"
+    r"|(?<![\u4e00-\u9fff])(?P<slash>文|图|摄影)\s*[/／:：丨︱]"
+    rf"|(?<![\u4e00-\u9fff:：])(?P<bare>{_ROLE})(?=[\s\u4e00-\u9fff])"
 )
 # Where a value stops even without a next label: brackets and bars, or a following date (来源：云南日报2019-…).
-_HARD_STOP = re.compile(r"[|丨｜【】\[\]［］]|(?:19|20)\d{2}\s*[-/.年]\s*\d|\d{1,2}月\d{1,2}日|打印|关闭")
+_HARD_STOP = re.compile(r"[|丨｜︱【】\[\]［］]|(?:19|20)\d{2}\s*[-/.年]\s*\d|\d{1,2}月\d{1,2}日|打印|关闭")
 _SOURCE_STOP = re.compile(
-    rf"{_HARD_STOP.pattern}|作者|责任编辑|责编|编辑|字体|字号|分享|{_ROLE}|(?:{_ALL_LABELS})\s*[:：]"
+    rf"{_HARD_STOP.pattern}|作者|责任编辑|责编|编辑|編輯|字体|字号|分享|记者|記者|通讯员|通訊員|评论员"
+    rf"|(?:{_ALL_LABELS})\s*[:：]"
 )
 _SOURCE_LABEL_PREFIX = re.compile(rf"^(?:(?:{'|'.join(_SOURCE_LABELS)})\s*[:：]?\s*)+")
 _EDGE_PUNCT = " \t:：,，;；。.、·\"“”'‘’-—_~"
 _MAX_SOURCE = 200
 _MAX_TOKEN = 64
-_SITE_SELF = frozenset({"本网", "本站", "本网站", "本网原创", "本站原创"})
-_PLACEHOLDERS = frozenset(
-    {
-        "未知",
-        "佚名",
-        "匿名",
-        "网络整理",
-        "网络",
-        "综合",
-        "互联网",
-        "无",
-        "暂无",
-        "不详",
-        "null",
-        "none",
-        "admin",
-    }
-)
+_SITE_SELF = frozenset({"本网", "本站", "本网站"})
+# A 来源 that says nothing; 网络 / 互联网 do say something (where it came from) and are kept.
+_NO_SOURCE = frozenset({"未知", "无", "暂无", "不详", "null", "none", "-"})
+_NOT_PEOPLE = frozenset(
+    {"未知", "佚名", "匿名", "网络整理", "网络", "综合", "互联网", "无", "暂无", "不详", "null", "none", "admin",
+     "全文", "摘要", "节选", "待续", "未完待续", "图片", "视频", "音频", "下同", "删节", "有删节", "附件", "原文",
+     "编者按", "资料图", "资料图片", "本报讯", "小编", "责编", "编辑"}
+)  # fmt: skip
 
 
 def _strip_unbalanced(s: str) -> str:
@@ -126,21 +124,21 @@ def clean_source(raw: str, *, site_name: str | None = None) -> str | None:
         if nxt == s:
             break
         s = nxt
-    if not s or s.lower() in _PLACEHOLDERS:
+    if not s or s.lower() in _NO_SOURCE:
         return None
     if s in _SITE_SELF:
         return site_name.strip() or None if site_name else None
     return s
 
 
-_NAME_SPLIT = re.compile(r"[、，,;；/／|丨\s()（）\[\]【】]+")
+_NAME_SPLIT = re.compile(r"[、，,;；/／|丨︱\s()（）\[\]【】]+")
 _NAME_PREFIX = re.compile(
-    rf"^(?:(?:{_ROLE}|实习生|特约撰稿人|撰稿人|作者|责任编辑|责编|编辑|记者)[:：]?|文[:：/／])"
+    rf"^(?:(?:{_ROLE}|实习生|特约撰稿人|撰稿人|作者|责任编辑|责编|编辑|記者|編輯)[:：]?|文[:：/／])"
 )
 # Words that end a credit but are no one's name: 摄影报道, 综合整理, an outlet (新华社, 山西日报).
-_NOT_NAME = re.compile(r"报道|摄影|整理|编译|供稿|综合")
+_NOT_NAME = re.compile(r"报道|報導|报導|摄影|整理|编译|供稿|综合")
 _ORG = re.compile(r"(?:社|报|网|台|刊|杂志|中心|局|厅|委|办|部|院|署|政府|办公室)$")
-_LEADING_LABEL = re.compile(rf"^(?:{_ALL_LABELS})\s*[:：]")
+_LEADING_LABEL = re.compile(rf"^(?:{_ALL_LABELS}){_LABEL_SEP}")
 _STAFF_CODE = re.compile(r"[_\-][A-Za-z]{0,6}\d+$")
 _NAME_SHAPE = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,12}|[A-Za-z][A-Za-z.'\-]{1,40})$")
 
@@ -154,7 +152,7 @@ def _clean_name(token: str) -> str | None:
         if nxt == t:
             break
         t = nxt
-    if not t or t.lower() in _PLACEHOLDERS or t in _SITE_SELF or t.isdigit():
+    if not t or t.lower() in _NOT_PEOPLE or t in _SITE_SELF or t.isdigit():
         return None
     if not _NAME_SHAPE.match(t) or _NOT_NAME.search(t):
         return None
@@ -227,7 +225,10 @@ _DATELINE = re.compile(
 )
 _WRAPPED = re.compile(r"^\s*[(（\[［【](?P<inner>.*)[)）\]］】]\s*$")
 _BYLINE_LINE_MAX = 80
-_LEADING_ANY = re.compile(rf"^(?:(?:{_ALL_LABELS})\s*[:：]|(?:文|图)\s*[/／:：])")
+_LEADING_ANY = re.compile(rf"^(?:(?:{_ALL_LABELS}){_LABEL_SEP}|(?:文|图)\s*[/／:：丨︱])")
+# A credit closing the last paragraphs: ……城！（评论员 罗博 萧海川）, ……吗？”（姚峰 上海报道）
+_TRAILING_CREDIT = re.compile(r"[(（](?P<names>[^()（）]{2,40})[)）]\s*$")
+_PLACE_REPORT = re.compile(r"\s*[\u4e00-\u9fff]{0,8}(?:报道|報導)$")
 
 
 def _names_only(text: str) -> tuple[str, ...]:
@@ -275,6 +276,15 @@ def find_body_bylines(paragraphs: Sequence[str], *, site_name: str | None = None
             only.append(i)
             source_raw = source_raw or inner
             continue
+        if i >= n - 4 and (tm := _TRAILING_CREDIT.search(para)):
+            credit = tm.group("names")
+            report = _PLACE_REPORT.search(credit)
+            credit = credit[: report.start()] if report else credit
+            # one bare name in brackets could be anything (（王某）); a role word or 报道 says it is a credit
+            names = _names_only(credit)
+            if names and (report or _NAME_PREFIX.match(credit) or len(names) > 1):
+                authors.extend(a for a in names if a not in authors)
+                continue
         if i < 2 and (dm := _DATELINE.match(para)):
             names = split_names(dm.group("names") or dm.group("bare") or "")
             authors.extend(a for a in names if a not in authors)
