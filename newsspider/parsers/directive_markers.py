@@ -146,7 +146,7 @@ _BLOCK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _ANYWHERE = frozenset({"circled", "paren-cn", "paren-num"})
 # Markers that may also sit inside a paragraph, after clause punctuation.
 _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("cn-shi", re.compile(rf"({_N})(是|要|来)(?![\u4e00-\u9fff]?[个月日年号次天])")),
+    ("cn-shi", re.compile(rf"({_N})(是|要|来)")),
     ("qi", re.compile(rf"其([{_CN}])[，,、：:是]")),
     ("paren-cn", re.compile(rf"[（(]({_N})[）)]")),
     ("paren-num", re.compile(r"[（(](\d{1,2})[）)]")),

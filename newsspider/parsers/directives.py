@@ -29,8 +29,12 @@ _MAX_SENTENCE_GAP = 8
 _HEADING_MAX = 20
 _SENTENCE_STOPS = "。！？!?；;："
 _PROSE_MIN = 80
+_PEER_FAMILIES = ("di:", "cn-", "qi", "seq")
+# Related-news lines end with a cut title or a (04-19) date; reference lists with [引用日期…].
 _LINK_LINE = re.compile(
-    r"(?:\.{3}|…)\s*(?:[（(][^）)]*[）)])?$|[（(\[]\s*(?:\d{4}-)?\d{1,2}-\d{1,2}\s*[）)\]]\s*$"
+    r"(?:\.{3}|…)\s*(?:[（(][^）)]*[）)])?$"
+    r"|[（(\[]\s*(?:\d{4}-)?\d{1,2}-\d{1,2}\s*[）)\]]\s*$"
+    r"|\[(?:引用|访问|检索)日期[^\]]*\]\s*$"
 )
 
 
@@ -200,6 +204,9 @@ class _Walk:
             return gap > 0 and not _sectioned(self.stack[-1], self.pending)
         if marker.para == top.marker.para:
             return False
+        if marker.family.startswith(_PEER_FAMILIES):
+            # 一是/第一/一、 lists are points of their own, not sub-points of the sentence before them.
+            return True
         # Bullets right under a point (一要…。 then ● …) belong to it; a run that starts inside a later
         # paragraph, or after unnumbered paragraphs, is a new enumeration.
         return gap > 0
@@ -207,6 +214,8 @@ class _Walk:
 
 def _sectioned(run: _Run, pending: list[str]) -> bool:
     """Whether the run's items head sections of prose (a 一、 outline), not entries of a list or programme."""
+    if len(run.items) == 1:
+        return True  # a lone heading so far: what follows it is its content until shown otherwise
     texts = [text for item in run.items for text in item.extra] + pending
     return any(item.children for item in run.items) or any(_prose(text) for text in texts)
 
@@ -230,13 +239,19 @@ def _valid(run: _Run) -> bool:
     return empty * 2 < len(run.items) and links * 2 < len(run.items)
 
 
-def _accepted(runs: list[_Run], keep: set[tuple[int, int]]) -> None:
+def _accepted(runs: list[_Run], keep: set[tuple[int, int]], *, bullets_only: bool) -> None:
+    """Collect the markers to keep; with ``bullets_only`` only stray bullets are dropped.
+
+    A stray bullet (——习近平 under a chapter title) can swallow and break the outline that follows it,
+    so the first narrowing drops only those and walks again before judging the numbered runs.
+    """
     for run in runs:
         valid = _valid(run) and (run.family != "seq" or run.top_level)
+        drop = not valid and (not bullets_only or run.items[0].marker.bullet)
         for item in run.items:
-            if valid:
+            if not drop:
                 keep.add((item.marker.para, item.marker.start))
-            _accepted(item.children, keep)
+            _accepted(item.children, keep, bullets_only=bullets_only)
 
 
 def _heading(item: _Item) -> str | None:
@@ -343,12 +358,12 @@ def extract_directives(paragraphs: list[str]) -> tuple[list[DirectiveBlock], lis
         [find_markers(index, text) for index, text in enumerate(paragraphs)], speakers
     )
     roots: list[_Run] = []
-    for _ in range(4):
+    for attempt in range(5):
         roots = _Walk(paragraphs, candidates).run()
         keep: set[tuple[int, int]] = set()
-        _accepted(roots, keep)
+        _accepted(roots, keep, bullets_only=attempt == 0)
         narrowed = [[m for m in found if (m.para, m.start) in keep] for found in candidates]
-        if narrowed == candidates:
+        if narrowed == candidates and attempt > 0:
             break
         candidates = narrowed
     blocks: list[DirectiveBlock] = []
