@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from newsspider.replica import Replica
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
@@ -17,3 +23,17 @@ def eval_dir() -> Path:
     if not (EVAL_DIR / "gold.jsonl").is_file():
         pytest.skip(f"labelled evaluation pages not present at {EVAL_DIR}")
     return EVAL_DIR
+
+
+@pytest.fixture(scope="session")
+def replica(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replica]:
+    """The replica sites (newsspider/replica), served on 127.0.0.1-9 for the whole session.
+
+    ``replica.sites_dir`` holds their profiles (pass it as ``--sites-dir`` / ``NEWSSPIDER_SITES_DIR``),
+    ``replica.private_hosts`` the addresses to allow (``NEWSSPIDER_ALLOW_PRIVATE_HOSTS``). The server is
+    shared: a test that mutates it or relies on the 500-once page calls ``replica.reset()`` first, and reads
+    the request log from its own ``replica.mark()`` on.
+    """
+    with Replica() as served:
+        served.write_profiles(tmp_path_factory.mktemp("replica-sites"))
+        yield served

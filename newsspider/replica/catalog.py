@@ -248,7 +248,12 @@ def _specials(cat: Catalog) -> None:
     trs.insert(5, Row(href="/yw/sxyw/202003/t20200315_99404.html", title="该页面已删除", date="2020-03-15"))
     trs.insert(9, Row(href="/private/202003/t20200312_99403.html", title="内部通知", date="2020-03-12"))
     trs.insert(
-        12, Row(href=OFFSITE + "/xxgk/202003/t20200310_99402.html", title="外部链接：中国政府网", date="2020-03-10")
+        12,
+        Row(
+            href=OFFSITE + "/xxgk/202003/t20200310_99402.html",
+            title="外部链接：中国政府网",
+            date="2020-03-10",
+        ),
     )
     flaky, slow, moved = trs[7], trs[14], trs[17]
     for row, change in ((flaky, {"flaky": True}), (slow, {"slow": 1.5})):

@@ -69,6 +69,8 @@ class Replica:
         self.preferred_port = port
         """Try this port first (0: any free one). The demo wants the same URLs run after run."""
         self.port = 0
+        self.sites_dir: Path | None = None
+        """Where ``write_profiles`` last wrote the profiles."""
         self._servers: list[ThreadingHTTPServer] = []
         self._lock = threading.Lock()
         self._log: list[LogEntry] = []
@@ -141,6 +143,7 @@ class Replica:
         for key in self.site_keys:
             text = (PROFILES_DIR / f"{key}.toml").read_text(encoding="utf-8")
             (folder / f"{key}.toml").write_text(Template(text).substitute(bases, **hosts), encoding="utf-8")
+        self.sites_dir = folder
         return self.site_keys
 
     # -- request log and mutation -----------------------------------------------------------------------
