@@ -212,8 +212,15 @@ def test_split_names(raw: str, expected: tuple[str, ...]) -> None:
             ["正文。", "“所有的改革难道不都是利益再分配的过程吗？”（姚峰 上海报道）"],
             BodyBylines(("姚峰",), (), None, None, ()),
         ),
+        (
+            ["正文。", "也是最划算的平台，实现轻松换新iPhone。(李楠)"],
+            BodyBylines(("李楠",), (), None, None, ()),
+        ),
         # one bare name or a word in brackets at a paragraph's end is not a credit
-        (["正文。", "会议由秘书长（王某某）主持。", "全文如下（全文）"], BodyBylines((), (), None, None, ())),
+        (
+            ["正文。", "会议由秘书长（王某某）主持。", "出席会议的有秘书长（王某某）"],
+            BodyBylines((), (), None, None, ()),
+        ),
         (["正文。", "（全文）"], BodyBylines((), (), None, None, ())),
         ([], BodyBylines((), (), None, None, ())),
     ],

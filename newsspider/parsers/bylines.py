@@ -280,9 +280,13 @@ def find_body_bylines(paragraphs: Sequence[str], *, site_name: str | None = None
             credit = tm.group("names")
             report = _PLACE_REPORT.search(credit)
             credit = credit[: report.start()] if report else credit
-            # one bare name in brackets could be anything (（王某）); a role word or 报道 says it is a credit
+            # one bare name in brackets could be anything (（王某）); a role word, 报道, several names, or a
+            # bracket right after the closing sentence (……换新iPhone。(李楠)) says it is a credit
             names = _names_only(credit)
-            if names and (report or _NAME_PREFIX.match(credit) or len(names) > 1):
+            after_sentence = (
+                para[: tm.start()].rstrip().endswith(("。", "！", "？", "!", "?", "”", "」", "…"))
+            )
+            if names and (report or _NAME_PREFIX.match(credit) or len(names) > 1 or after_sentence):
                 authors.extend(a for a in names if a not in authors)
                 continue
         if i < 2 and (dm := _DATELINE.match(para)):
