@@ -156,7 +156,7 @@ _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # 第一，/ 第一是 / 第一步是 / 第一章 / 第一个理念就是 …; group 2 is the counter word, the family.
 _DI = re.compile(
-    rf"第({_N}|\d{{1,2}})([\u4e00-\u9fff]{{0,3}}?)(?:就是|则是|是|为|[，,：:、]|\s+|(?=[“\"《（(0-9]))"
+    rf"第({_N}|\d{{1,2}})([\u4e00-\u9fff]{{0,3}}?)(?:[（(][A-Za-z][）)])?(?:就是|则是|是|为|[，,：:、]|\s+|(?=[“\"《（(0-9]))"
 )
 # 第一须知这瓜分之祸…: a paragraph opening with 第N and a two-character counter, no punctuation after it.
 _DI_LOOSE = re.compile(rf"第({_N})([\u4e00-\u9fff]{{2}})")

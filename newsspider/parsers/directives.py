@@ -314,6 +314,12 @@ class _Speakers:
                 break
         return parts
 
+    def introduces(self, para: int, start: int) -> bool:
+        """Whether a speaker's statement leads straight into (para, start): 他强调： / 会议要求，首先…"""
+        if any(a.end <= start for a, _ in self.found[para]):
+            return True
+        return para > 0 and bool(self.found[para - 1]) and is_lead_in(self.paragraphs[para - 1])
+
     def block_head(self, para: int, start: int) -> tuple[str | None, str | None, int | None]:
         speaker: str | None = None
         verb: str | None = None
@@ -342,7 +348,7 @@ def _attributed_sequences(candidates: list[list[Marker]], speakers: _Speakers) -
         for marker in found:
             if marker.family != "seq":
                 row.append(marker)
-            elif marker.ordinal == 1 and any(attrs for _, attrs in speakers.window(para, marker.start)):
+            elif marker.ordinal == 1 and speakers.introduces(para, marker.start):
                 opened_at = para
                 row.append(marker)
             elif marker.ordinal != 1 and opened_at is not None and para - opened_at <= _MAX_SENTENCE_GAP:
