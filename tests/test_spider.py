@@ -1,0 +1,277 @@
+"""The provincial spider's crawl graph, fed with pages the replica renders (no network, no reactor)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, date
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
+from twisted.internet.error import DNSLookupError, TimeoutError
+from twisted.python.failure import Failure
+
+from newsspider import signals
+from newsspider.items import NewsArticle
+from newsspider.parsers import ListingContext
+from newsspider.replica.catalog import SITES
+from newsspider.spiders import provincial
+from newsspider.spiders.provincial import ProvincialSpider, parse_since, row_date
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from newsspider.replica import Replica
+
+SIGNALS = ("listing_fetched", "article_failed", "article_skipped")
+
+
+class Harness:
+    """A spider on a test crawler, with the project signals it sent."""
+
+    def __init__(self, replica: Replica, **args: Any) -> None:
+        assert replica.sites_dir is not None
+        self.replica = replica
+        self.crawler = get_crawler(
+            ProvincialSpider, settings_dict={"NEWSSPIDER_SITES_DIR": str(replica.sites_dir)}
+        )
+        self.spider = ProvincialSpider.from_crawler(self.crawler, **args)
+        self.crawler.spider = self.spider
+        self.sent: dict[str, list[dict[str, Any]]] = {name: [] for name in SIGNALS}
+        for name in SIGNALS:
+            self.crawler.signals.connect(self._collect(name), signal=getattr(signals, name), weak=False)
+
+    def _collect(self, name: str) -> Any:
+        return lambda **kw: self.sent[name].append(
+            {k: v for k, v in kw.items() if k not in {"signal", "sender"}}
+        )
+
+    def served(self, site: str, path: str, meta: dict[str, Any]) -> HtmlResponse:
+        """The replica's answer for ``path``, as Scrapy would hand it to a callback."""
+        spec = next(s for s in SITES if s.key == site)
+        reply, _ = self.replica.answer(f"127.0.0.{spec.host}", "GET", path, {})
+        body = reply.body.encode(spec.encoding) if isinstance(reply.body, str) else reply.body
+        url = self.replica.base(site) + path
+        request = Request(url, meta=meta)
+        headers = {"Content-Type": f"text/html; charset={spec.charset}" if spec.charset else "text/html"}
+        return HtmlResponse(url, status=reply.status, body=body, headers=headers, request=request)
+
+    def listing(self, site: str, path: str, column: str, page: int = 1) -> HtmlResponse:
+        meta = {"ns_kind": "listing", "ns_site": site, "ns_column": column, "ns_page": page}
+        return self.served(site, path, meta)
+
+
+def requests(output: Iterable[Any]) -> tuple[list[Request], list[Request]]:
+    out = list(output)
+    assert all(isinstance(o, Request) for o in out)
+    return (
+        [o for o in out if o.meta["ns_kind"] == "article"],
+        [o for o in out if o.meta["ns_kind"] == "listing"],
+    )
+
+
+def test_arguments_give_profiles_and_allowed_domains(replica: Replica) -> None:
+    h = Harness(replica, site="replica-trs,replica-founder", since="2020-03-01", max_pages="2")
+    assert list(h.spider.profiles) == ["replica-trs", "replica-founder"]
+    assert h.spider.allowed_domains == ["127.0.0.1", "127.0.0.4"]
+    assert h.spider.since == date(2020, 3, 1)
+    assert h.spider.max_pages == 2
+    with pytest.raises(ValueError, match="site=KEY"):
+        ProvincialSpider()
+
+
+def test_start_sends_each_columns_first_listing(replica: Replica) -> None:
+    h = Harness(replica, site="replica-trs,replica-ucap")
+
+    async def collect() -> list[Request]:
+        return [r async for r in h.spider.start()]
+
+    sent = asyncio.run(collect())
+    assert [(r.meta["ns_site"], r.meta["ns_column"], r.meta["ns_page"], r.meta["ns_kind"]) for r in sent] == [
+        ("replica-trs", "山西要闻", 1, "listing"),
+        ("replica-trs", "政策解读", 1, "listing"),
+        ("replica-ucap", "海南要闻", 1, "listing"),
+    ]
+    assert all(r.callback == h.spider.parse_listing and r.errback == h.spider.listing_error for r in sent)
+    assert "/common/search/" in sent[2].url  # the platform chose the UCAP JSON API for that column
+
+
+def test_listing_yields_articles_with_their_row_and_the_next_page(replica: Replica) -> None:
+    h = Harness(replica, site="replica-trs")
+    articles, listings = requests(
+        h.spider.parse_listing(h.listing("replica-trs", "/yw/sxyw/index.html", "山西要闻"))
+    )
+    rows = replica.catalog.listings[("replica-trs", "山西要闻")][:15]
+    long_row = next(r for r in rows if len(r.title) > 18)
+    sent = next(a for a in articles if a.url.endswith(long_row.href.rsplit("/", 1)[1]))
+    # The visible title is cut with …; the request carries the whole one from @title, and the row date.
+    assert sent.meta["ns_listing_title"] == long_row.title
+    assert sent.meta["ns_listing_date"] == long_row.date
+    assert (sent.meta["ns_site"], sent.meta["ns_column"]) == ("replica-trs", "山西要闻")
+    assert sent.callback == h.spider.parse_article
+    assert sent.errback == h.spider.article_error
+    (following,) = listings
+    assert following.url.endswith("/yw/sxyw/index_1.html")
+    assert following.meta["ns_page"] == 2
+    assert following.callback == h.spider.parse_listing
+    # The off-site row is not requested; it is reported as skipped.
+    assert not [a for a in articles if "127.0.0.9" in a.url]
+    assert [s["reason"] for s in h.sent["article_skipped"]] == ["off-site"]
+    (fetched,) = h.sent["listing_fetched"]
+    assert fetched["site"] == "replica-trs"
+    assert fetched["rows"] == fetched["new"] == len(articles) + 1
+    assert fetched["oldest"] == min(r.date for r in rows)
+
+
+def test_since_skips_older_rows_and_stops_at_an_all_old_page(replica: Replica) -> None:
+    rows = replica.catalog.listings[("replica-founder", "山西新闻")]
+    h = Harness(replica, site="replica-founder", since=rows[4].date)
+    articles, listings = requests(
+        h.spider.parse_listing(h.listing("replica-founder", "/node_311.htm", "山西新闻"))
+    )
+    assert {a.meta["ns_listing_date"] for a in articles} == {
+        r.date for r in rows[:10] if r.date >= rows[4].date
+    }
+    assert len(listings) == 1  # a page with some new rows goes on
+    assert {s["reason"] for s in h.sent["article_skipped"]} == {"before-since"}
+    page2 = h.listing("replica-founder", "/node_311_2.htm", "山西新闻", page=2)
+    articles, listings = requests(h.spider.parse_listing(page2))
+    assert (articles, listings) == ([], [])
+
+
+def test_undated_rows_never_stop_pagination(replica: Replica) -> None:
+    h = Harness(replica, site="replica-trs", since="2030-01-01")
+    page = h.listing("replica-trs", "/yw/sxyw/index.html", "山西要闻")
+    undated = page.replace(body=re.sub(rb"<span>\[[\d-]+\]</span>", b"", page.body))
+    articles, listings = requests(h.spider.parse_listing(undated))
+    assert articles
+    assert len(listings) == 1
+
+
+def test_max_pages_caps_a_column(replica: Replica) -> None:
+    h = Harness(replica, site="replica-people", max_pages="1")
+    articles, listings = requests(
+        h.spider.parse_listing(h.listing("replica-people", "/GB/314064/index.html", "要闻"))
+    )
+    assert len(articles) == 10
+    assert listings == []
+
+
+def test_article_callback_hands_the_listing_row_to_the_parser(
+    replica: Replica, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = Harness(replica, site="replica-zqsx")
+    seen: dict[str, Any] = {}
+
+    def fake_parse(response: Any, **kwargs: Any) -> NewsArticle:
+        seen.update(kwargs)
+        return NewsArticle(url=response.url, title="t")
+
+    monkeypatch.setattr(provincial, "parse_response", fake_parse)
+    meta = {"ns_kind": "article", "ns_site": "replica-zqsx", "ns_column": "听政策",
+            "ns_listing_title": "山西省委书记楼阳生…", "ns_listing_date": "2020-02-18"}  # fmt: skip
+    (record,) = h.spider.parse_article(h.served("replica-zqsx", "/tingzhengce/2020-02-18/10653.html", meta))
+    assert isinstance(record, NewsArticle)
+    assert seen["listing"] == ListingContext(
+        title="山西省委书记楼阳生…", date_raw="2020-02-18", column="听政策"
+    )
+    assert seen["site"].key == "replica-zqsx"
+    assert seen["fetched_at"].tzinfo == UTC
+
+
+def test_a_parser_crash_is_an_article_failure_not_a_dead_crawl(
+    replica: Replica, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = Harness(replica, site="replica-zqsx")
+
+    def broken(response: Any, **kwargs: Any) -> NewsArticle:
+        raise ValueError("unexpected page shape")
+
+    monkeypatch.setattr(provincial, "parse_response", broken)
+    meta = {"ns_kind": "article", "ns_site": "replica-zqsx", "ns_column": "听政策"}
+    assert (
+        list(h.spider.parse_article(h.served("replica-zqsx", "/tingzhengce/2020-02-18/10653.html", meta)))
+        == []
+    )
+    (failed,) = h.sent["article_failed"]
+    assert failed["reason"] == "parse error: ValueError: unexpected page shape"
+    assert (failed["site"], failed["column"]) == ("replica-zqsx", "听政策")
+
+
+@pytest.mark.parametrize(
+    ("error", "signal", "reason"),
+    [
+        (lambda r: HttpError(HtmlResponse(r.url, status=404, request=r)), "article_failed", "http 404"),
+        (lambda r: TimeoutError("took longer than 30.0 seconds"), "article_failed", "TimeoutError: "),
+        (lambda r: DNSLookupError("www.example.gov.cn"), "article_failed", "DNSLookupError: "),
+        (lambda r: IgnoreRequest("Forbidden by robots.txt"), "article_skipped", "robots.txt"),
+        (
+            lambda r: IgnoreRequest("challenge (rs-412) on 127.0.0.7: not asking again"),
+            "article_skipped",
+            "challenge",
+        ),
+    ],
+    ids=["http-404", "timeout", "dns", "robots", "challenge"],
+)
+def test_errback_reasons(replica: Replica, error: Any, signal: str, reason: str) -> None:
+    h = Harness(replica, site="replica-trs")
+    request = Request(replica.base("replica-trs") + "/yw/sxyw/202003/t20200315_99404.html",
+                      meta={"ns_kind": "article", "ns_site": "replica-trs", "ns_column": "山西要闻"})  # fmt: skip
+    failure = Failure(error(request))
+    failure.request = request  # type: ignore[attr-defined]
+    h.spider.article_error(failure)
+    (sent,) = h.sent[signal]
+    assert sent["url"] == request.url
+    assert sent["reason"].startswith(reason)
+    other = "article_skipped" if signal == "article_failed" else "article_failed"
+    assert h.sent[other] == []
+
+
+def test_auto_mode_detects_the_platform_then_reads_the_listing(replica: Replica) -> None:
+    url = replica.base("replica-people") + "/GB/314064/index.html"
+    h = Harness(replica, start_url=url)
+    (key,) = h.spider.profiles
+    assert h.spider.profiles[key].platform == "generic"
+    assert h.spider.allowed_domains == ["127.0.0.5"]
+    response = h.listing("replica-people", "/GB/314064/index.html", "(start_url)")
+    response = response.replace(request=response.request.replace(meta={**response.meta, "ns_site": key}))  # type: ignore[union-attr]
+    articles, listings = requests(h.spider.parse_start(response))
+    assert h.spider.profiles[key].platform == "people"
+    assert len(articles) == 10
+    assert not [a for a in articles if "/BIG5/" in a.url]
+    assert [r.url.rsplit("/", 1)[1] for r in listings] == ["index2.html"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2020-02-01", date(2020, 2, 1)), ("7d", date(2020, 3, 13)), (" 30D ", date(2020, 2, 19))],
+)
+def test_parse_since(text: str, expected: date) -> None:
+    assert parse_since(text, today=date(2020, 3, 20)) == expected
+
+
+def test_parse_since_refuses_other_text() -> None:
+    with pytest.raises(ValueError, match="7d"):
+        parse_since("last week")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2020-02-18", date(2020, 2, 18)),
+        ("[2019-06-12]", date(2019, 6, 12)),
+        ("2020-02-28 23:45:00", date(2020, 2, 28)),
+        ("2019年06月15日08:18", date(2019, 6, 15)),
+        ("2019/6/5", date(2019, 6, 5)),
+        ("2019-13-45", None),
+        ("三天前", None),
+        (None, None),
+    ],
+)
+def test_row_date(raw: str | None, expected: date | None) -> None:
+    assert row_date(raw) == expected
