@@ -30,6 +30,7 @@ _NOT_A_NAME = re.compile(r"https?://|www\.|\.com|\.cn|@")
 _TRAILING_NAMES = re.compile(
     r"[。！？”!?]\s*[（(]\s*((?:[\u4e00-\u9fa5]{2,4}(?:\s*[、，, ]\s*)?){1,5})\s*[）)]$"
 )
+_SUBHEADING = re.compile(r"^【[^】]{2,16}】$")
 _LABEL_PREFIX = re.compile(r"^[^:：]{0,8}[:：]\s*")
 
 
@@ -147,7 +148,10 @@ def resolve_attribution(
             out.source, out.source_raw = byline.source, byline.source_raw
         _add(out.authors, byline.authors)
         _add(out.editors, byline.editors)
-    body = find_body_bylines(list(paragraphs), site_name=site_name)
+    # 【基本案情】-style sub-headings look like a bracketed name to the byline rules: keep them as text.
+    headings = {i for i, p in enumerate(paragraphs) if _SUBHEADING.match(p)}
+    body = find_body_bylines([p for i, p in enumerate(paragraphs) if i not in headings], site_name=site_name)
+    kept_index = [i for i in range(len(paragraphs)) if i not in headings]
     if out.source is None and body.source:
         out.source, out.source_raw = body.source, body.source_raw
     _add(out.authors, body.authors)
@@ -156,7 +160,7 @@ def resolve_attribution(
         trailing = _TRAILING_NAMES.search(paragraphs[-1])
         if trailing:
             _add(out.authors, split_names(trailing.group(1)))
-    out.drop_paragraphs = set(body.byline_only)
+    out.drop_paragraphs = {kept_index[i] for i in body.byline_only if i < len(kept_index)}
     out.authors = [a for a in out.authors if a not in out.editors and a != out.source]
     return out
 
