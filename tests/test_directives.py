@@ -165,3 +165,14 @@ def test_two_separate_lists_are_two_blocks() -> None:
     ]
     blocks, _ = extract_directives(paragraphs)
     assert [[i.marker for i in b.items] for b in blocks] == [["一是", "二是"], ["1、", "2、"]]
+
+
+def test_declared_seven_found_six_fixture_warns() -> None:
+    from lxml import html
+
+    case = Path(__file__).resolve().parent / "fixtures" / "zj-gov" / "d-declared-seven-found-six"
+    tree = html.document_fromstring((case / "body.html").read_bytes().decode("utf-8"))
+    paragraphs = [p.text_content().strip() for p in tree.get_element_by_id("zoom").iter("p")]
+    blocks, warnings = extract_directives(paragraphs)
+    assert [(b.speaker, b.verb, b.declared_count, len(b.items)) for b in blocks] == [("王浩", "提出", 7, 6)]
+    assert warnings == ["directive_count_mismatch: declared 7, found 6"]

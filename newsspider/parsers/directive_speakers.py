@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Attribution", "attributions", "declared_count", "is_lead_in", "resolve_speaker"]
+__all__ = [
+    "Attribution",
+    "SpeakerIndex",
+    "attributions",
+    "declared_count",
+    "is_lead_in",
+    "people",
+    "resolve_speaker",
+    "sentence_opens_with",
+]
 
 # Verbs that attribute a statement. 说/希望/建议 are common inside ordinary words and phrases, so they
 # count only when punctuation follows them.
@@ -76,6 +85,11 @@ _BODY_SUFFIXES = (
 )
 _SUBJECT_PREFIX = re.compile(r"^(?:有|据|按照|根据|对于|由|经|而|但|并|还|另外|此外|同时|随后|接着|最后)")
 _HONORIFICS = re.compile(r"(?:先生|女士|同志|老师)$")
+_DROPPED_SUBJECT = re.compile(r"^(?:对|向|就|为|在|给)")
+_MENTION = re.compile(
+    r"(书记|省长|市长|县长|区长|主任|部长|厅长|局长|主席|总理|组长|会长|院长|校长)"
+    r"([\u4e00-\u9fff]{2,3}?)(?=出席|主持|讲话|致辞|参加|调研|会见|率队|在|到|来|对|听取|指出|强调|要求|表示)"
+)
 _NOT_SUBJECTS = frozenset(
     {"我们", "大家", "有关", "文件", "通知", "同时", "此外", "其中", "这", "这也", "并", "还"}
 )
@@ -101,9 +115,13 @@ class Attribution:
         return self.subject in _PRONOUNS
 
     @property
+    def dropped(self) -> bool:
+        return not self.subject
+
+    @property
     def person(self) -> bool:
         """A named speaker a later 他/她 can refer to (not 会议, not a pronoun)."""
-        return not self.pronoun and self.subject not in {"会议", "会上"} and 2 <= len(self.subject) <= 4
+        return not self.pronoun and self.subject not in _GENERIC_SPEAKERS and 2 <= len(self.subject) <= 4
 
 
 def _plausible(subject: str) -> bool:
@@ -132,15 +150,32 @@ def _subject(raw: str) -> str | None:
 
 
 def attributions(text: str) -> list[Attribution]:
-    """Every ``<subject><verb>`` attribution in a paragraph, in order."""
+    """Every ``<subject><verb>`` attribution in a paragraph, in order.
+
+    A clause whose subject was dropped (王浩肯定了…，对今年工作提出了七个方面的要求) gets the empty subject;
+    the caller resolves it to the person the sentence opens with.
+    """
     found: list[Attribution] = []
     for match in _ATTRIBUTION.finditer(text):
-        subject = _subject(match.group(1))
-        if subject is None:
-            continue
         verb = match.group(2) or match.group(3)
-        found.append(Attribution(match.start(), match.end(), subject, verb))
+        subject = _subject(match.group(1))
+        if subject is None and _DROPPED_SUBJECT.match(match.group(1)):
+            subject = ""
+        if subject is not None:
+            found.append(Attribution(match.start(), match.end(), subject, verb))
     return found
+
+
+def people(text: str) -> list[tuple[int, str]]:
+    """Titled people the text names (省长王浩出席, 市委书记韦韬主持), for resolving 他 and dropped subjects."""
+    return [(match.start(2), match.group(2)) for match in _MENTION.finditer(text)]
+
+
+def sentence_opens_with(text: str, position: int, name: str) -> bool:
+    """Whether the sentence holding ``position`` starts with ``name`` (possibly behind a title)."""
+    start = max(text.rfind(ch, 0, position) for ch in "。！？!?；;") + 1
+    head = _TITLES.sub("", text[start : start + 30].strip())
+    return bool(name) and (head.startswith(name) or text[start:position].lstrip().startswith(name))
 
 
 def resolve_speaker(attribution: Attribution, last_person: str | None) -> str | None:
@@ -182,3 +217,60 @@ def is_lead_in(text: str) -> bool:
         or stripped.endswith(("：", ":", ">", "＞"))
         or (declared_count(stripped) is not None and len(stripped) <= 60)
     )
+
+
+class SpeakerIndex:
+    """Attributions of every paragraph, with pronouns resolved against the last named person before them."""
+
+    def __init__(self, paragraphs: list[str]) -> None:
+        self.paragraphs = paragraphs
+        self.found: list[list[tuple[Attribution, str | None]]] = []
+        last_person: str | None = None
+        for text in paragraphs:
+            resolved: list[tuple[Attribution, str | None]] = []
+            events: list[tuple[int, Attribution | str]] = [(a.start, a) for a in attributions(text)]
+            events += people(text)
+            for _, event in sorted(events, key=lambda pair: pair[0]):
+                if isinstance(event, str):
+                    last_person = event
+                elif event.dropped:
+                    if last_person and sentence_opens_with(text, event.start, last_person):
+                        resolved.append((event, last_person))
+                else:
+                    resolved.append((event, resolve_speaker(event, last_person)))
+                    if event.person:
+                        last_person = event.subject
+            self.found.append(resolved)
+
+    def window(self, para: int, start: int) -> list[tuple[str, list[tuple[Attribution, str | None]]]]:
+        """The text that introduces an enumeration starting at (para, start), nearest first."""
+        own = [(a, s) for a, s in self.found[para] if a.end <= start]
+        parts = [(self.paragraphs[para][:start], own)]
+        for back in (1, 2):
+            index = para - back
+            if index < 0:
+                break
+            parts.append((self.paragraphs[index], self.found[index]))
+            if not is_lead_in(self.paragraphs[index]):
+                break
+        return parts
+
+    def introduces(self, para: int, start: int) -> bool:
+        """Whether a speaker's statement leads straight into (para, start): 他强调： / 会议要求，首先…"""
+        if any(a.end <= start for a, _ in self.found[para]):
+            return True
+        return para > 0 and bool(self.found[para - 1]) and is_lead_in(self.paragraphs[para - 1])
+
+    def block_head(self, para: int, start: int) -> tuple[str | None, str | None, int | None]:
+        speaker: str | None = None
+        verb: str | None = None
+        count: int | None = None
+        for distance, (text, found) in enumerate(self.window(para, start)):
+            if verb is None and found:
+                # In the enumeration's own paragraph the nearest attribution counts; a paragraph before it
+                # is led by its main speaker (张晓军表示，……).
+                attribution, speaker = found[-1] if distance == 0 else found[0]
+                verb = attribution.verb
+            if count is None:
+                count = declared_count(text)
+        return speaker, verb, count

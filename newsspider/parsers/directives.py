@@ -14,13 +14,7 @@ from dataclasses import dataclass, field
 
 from newsspider.items import DirectiveBlock, DirectiveItem
 from newsspider.parsers.directive_markers import STRICT_BULLETS, Marker, find_markers, is_heading_like
-from newsspider.parsers.directive_speakers import (
-    Attribution,
-    attributions,
-    declared_count,
-    is_lead_in,
-    resolve_speaker,
-)
+from newsspider.parsers.directive_speakers import SpeakerIndex
 
 __all__ = ["extract_directives"]
 
@@ -258,10 +252,12 @@ def _heading(item: _Item) -> str | None:
     own = item.own_text
     if not own:
         return item.extra[0].strip() if item.extra and is_heading_like(item.extra[0]) else None
-    cut = min((own.find(ch) for ch in _SENTENCE_STOPS if ch in own), default=-1)
-    first = own if cut < 0 else own[:cut]
-    first = first.strip().strip("，,")
-    if 0 < len(first) <= _HEADING_MAX and (cut >= 0 or is_heading_like(own)):
+    if is_heading_like(own):
+        return own.rstrip("：:，,、；;") or None  # a title line: 一、只争朝夕，奋力推动高质量发展
+    cut = min((own.find(ch) for ch in _SENTENCE_STOPS if ch in own), default=len(own))
+    first = own[:cut].strip()
+    # A point opens with a short sentence of its own (一要丝毫不松抓防控。); a clause cut at a comma is not one.
+    if 0 < len(first) <= _HEADING_MAX and "，" not in first and "," not in first:
         return first
     return None
 
@@ -286,56 +282,7 @@ def _seq_ordinals(items: list[DirectiveItem], runs: _Run) -> None:
             item.ordinal = number
 
 
-class _Speakers:
-    """Attributions of every paragraph, with pronouns resolved against the last named person before them."""
-
-    def __init__(self, paragraphs: list[str]) -> None:
-        self.paragraphs = paragraphs
-        self.found: list[list[tuple[Attribution, str | None]]] = []
-        last_person: str | None = None
-        for text in paragraphs:
-            resolved: list[tuple[Attribution, str | None]] = []
-            for attribution in attributions(text):
-                resolved.append((attribution, resolve_speaker(attribution, last_person)))
-                if attribution.person:
-                    last_person = attribution.subject
-            self.found.append(resolved)
-
-    def window(self, para: int, start: int) -> list[tuple[str, list[tuple[Attribution, str | None]]]]:
-        """The text that introduces an enumeration starting at (para, start), nearest first."""
-        own = [(a, s) for a, s in self.found[para] if a.end <= start]
-        parts = [(self.paragraphs[para][:start], own)]
-        for back in (1, 2):
-            index = para - back
-            if index < 0:
-                break
-            parts.append((self.paragraphs[index], self.found[index]))
-            if not is_lead_in(self.paragraphs[index]):
-                break
-        return parts
-
-    def introduces(self, para: int, start: int) -> bool:
-        """Whether a speaker's statement leads straight into (para, start): 他强调： / 会议要求，首先…"""
-        if any(a.end <= start for a, _ in self.found[para]):
-            return True
-        return para > 0 and bool(self.found[para - 1]) and is_lead_in(self.paragraphs[para - 1])
-
-    def block_head(self, para: int, start: int) -> tuple[str | None, str | None, int | None]:
-        speaker: str | None = None
-        verb: str | None = None
-        count: int | None = None
-        for distance, (text, found) in enumerate(self.window(para, start)):
-            if verb is None and found:
-                # In the enumeration's own paragraph the nearest attribution counts; a paragraph before it
-                # is led by its main speaker (张晓军表示，……).
-                attribution, speaker = found[-1] if distance == 0 else found[0]
-                verb = attribution.verb
-            if count is None:
-                count = declared_count(text)
-        return speaker, verb, count
-
-
-def _attributed_sequences(candidates: list[list[Marker]], speakers: _Speakers) -> list[list[Marker]]:
+def _attributed_sequences(candidates: list[list[Marker]], speakers: SpeakerIndex) -> list[list[Marker]]:
     """Drop 首先/其次/最后 unless a speaker's statement opens them.
 
     Free-standing 首先…其次 is the writer's own rhetoric, not a list of points; after 会议强调 or 他要求 it
@@ -359,7 +306,7 @@ def _attributed_sequences(candidates: list[list[Marker]], speakers: _Speakers) -
 
 def extract_directives(paragraphs: list[str]) -> tuple[list[DirectiveBlock], list[str]]:
     """Directive blocks found in the cleaned body paragraphs, and warnings."""
-    speakers = _Speakers(paragraphs)
+    speakers = SpeakerIndex(paragraphs)
     candidates = _attributed_sequences(
         [find_markers(index, text) for index, text in enumerate(paragraphs)], speakers
     )
