@@ -54,6 +54,8 @@ class LogEntry:
     status: int
     kind: str
     """article, listing, robots, challenge, offsite, control or other."""
+    at: float = 0.0
+    """When the answer was sent (``time.time()``)."""
 
 
 class Replica:
@@ -273,7 +275,7 @@ class Replica:
                 if method != "HEAD":
                     self.wfile.write(body)
                 replica._record(LogEntry(host=host, site=spec.key if spec else None, method=method,
-                                         path=self.path, status=reply.status, kind=kind))  # fmt: skip
+                                         path=self.path, status=reply.status, kind=kind, at=time.time()))  # fmt: skip
 
             def do_GET(self) -> None:
                 self._serve("GET")

@@ -1,0 +1,234 @@
+"""Crawl throughput and memory on the replica (loopback, politeness delays off).
+
+1. Throughput: ``newsspider crawl`` of the replica's generated TRS column (full parsing and pipelines) against a
+   bare Scrapy spider that fetches exactly the pages the full crawl fetched and yields only their URL; same
+   concurrency, same reactor. Pages per second are measured on the server's side for both: pages answered
+   over the time from the first to the last answer (process start-up excluded). Bar: ratio >= 0.8.
+2. Memory: peak RSS of a full crawl of ``--memory-articles`` (20,000) generated articles, sampled every
+   ``--sample`` seconds from /proc; the curve is printed. Bar: < 300 MB, flat.
+
+The replica runs in its own process so its rendering does not share the crawler's interpreter.
+
+    python benchmarks/crawl.py [--articles 2000] [--memory-articles 20000] [--concurrency 16] [--runs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+PER_PAGE = 15  # TRS rows per listing page in the replica
+
+
+def start_replica(generated: int) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsspider.replica", "--generated", str(generated)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    info: dict[str, Any] = json.loads(proc.stdout.readline())
+    return proc, info
+
+
+def replica_log(info: dict[str, Any], since: int) -> list[dict[str, Any]]:
+    url = f"{info['bases']['replica-trs']}/__replica__/log?since={since}"
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        entries: list[dict[str, Any]] = json.load(answer)
+    return entries
+
+
+def settings_args(info: dict[str, Any], concurrency: int) -> list[str]:
+    pairs = [
+        "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", f"CONCURRENT_REQUESTS={concurrency}",
+        f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", "LOG_LEVEL=WARNING", "NEWSSPIDER_PROGRESS=False",
+        f"NEWSSPIDER_ALLOW_PRIVATE_HOSTS={','.join(info['private_hosts'])}",
+    ]  # fmt: skip
+    return [arg for pair in pairs for arg in ("-s", pair)]
+
+
+def full_crawl(info: dict[str, Any], out: Path, concurrency: int, max_pages: int) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "newsspider.cli", "crawl", "--site", "replica-gen", "--sites-dir",
+               info["sites_dir"], "--out", str(out), "--quiet", *settings_args(info, concurrency)]  # fmt: skip
+    if max_pages:
+        command += ["--max-pages", str(max_pages)]
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def report_stats(out: Path) -> dict[str, Any]:
+    (path,) = sorted((out / "runs").glob("*.json"))
+    stats: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["stats"]
+    return stats
+
+
+def rate(entries: list[dict[str, Any]]) -> tuple[int, float]:
+    """(pages, pages per second) from the server's log of one run."""
+    if len(entries) < 2:
+        return len(entries), 0.0
+    span = entries[-1]["at"] - entries[0]["at"]
+    return len(entries), (len(entries) - 1) / span if span > 0 else 0.0
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+# -- the bare spider, run in its own process ---------------------------------------------------------------
+
+
+def bare_worker(url_file: Path, concurrency: int) -> None:
+    """Fetch every URL of ``url_file`` and yield only the URL: Scrapy's own cost, nothing of ours."""
+    from scrapy import Request, Spider
+    from scrapy.crawler import CrawlerProcess
+
+    urls = url_file.read_text(encoding="utf-8").split()
+
+    class BareSpider(Spider):
+        name = "bare"
+
+        async def start(self) -> Any:
+            for url in urls:
+                yield Request(url, dont_filter=True)
+
+        def parse(self, response: Any) -> Any:
+            yield {"url": response.url}
+
+    process = CrawlerProcess(
+        {
+            "CONCURRENT_REQUESTS": concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+            "DOWNLOAD_DELAY": 0,
+            "ROBOTSTXT_OBEY": False,
+            "LOG_LEVEL": "WARNING",
+            "TELNETCONSOLE_ENABLED": False,
+            "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+            "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        }
+    )
+    crawler = process.create_crawler(BareSpider)
+    process.crawl(crawler)
+    process.start()
+    assert crawler.stats is not None
+    stats = crawler.stats.get_stats()
+    print(
+        json.dumps(
+            {"pages": stats.get("response_received_count", 0), "elapsed": stats["elapsed_time_seconds"]}
+        )
+    )
+
+
+def bare_crawl(url_file: Path, concurrency: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--bare", str(url_file), "--concurrency", str(concurrency)],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# -- the two measurements ----------------------------------------------------------------------------------
+
+
+def throughput(info: dict[str, Any], articles: int, concurrency: int, runs: int) -> dict[str, Any]:
+    max_pages = -(-articles // PER_PAGE)
+    full_rates, bare_rates = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
+        for run in range(runs):
+            out = Path(tmp) / f"full{run}"
+            mark = len(replica_log(info, 0))
+            proc = full_crawl(info, out, concurrency, max_pages)
+            proc.communicate()
+            fetched = [e for e in replica_log(info, mark) if e["status"] == 200 and e["kind"] != "robots"]
+            pages, full_rate = rate(fetched)
+            full_rates.append(full_rate)
+            base = info["bases"]["replica-trs"]
+            url_file = Path(tmp) / "urls.txt"
+            url_file.write_text("\n".join(base + e["path"] for e in fetched), encoding="utf-8")
+            mark = len(replica_log(info, 0))
+            bare_crawl(url_file, concurrency)
+            bare_pages, bare_rate = rate([e for e in replica_log(info, mark) if e["status"] == 200])
+            bare_rates.append(bare_rate)
+            print(f"  run {run + 1}: full {pages} pages {full_rate:.1f}/s, "
+                  f"bare {bare_pages} pages {bare_rate:.1f}/s", flush=True)  # fmt: skip
+    full, bare = statistics.median(full_rates), statistics.median(bare_rates)
+    return {"full_pages_per_s": round(full, 1), "bare_pages_per_s": round(bare, 1),
+            "ratio": round(full / bare, 3), "articles": articles, "concurrency": concurrency}  # fmt: skip
+
+
+def memory(info: dict[str, Any], concurrency: int, sample: float) -> dict[str, Any]:
+    curve: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-mem-") as tmp:
+        out = Path(tmp) / "out"
+        started = time.monotonic()
+        proc = full_crawl(info, out, concurrency, 0)
+        while proc.poll() is None:
+            value = rss_mb(proc.pid)
+            if value is not None:
+                curve.append((round(time.monotonic() - started, 1), round(value, 1)))
+                print(f"  t={curve[-1][0]:7.1f}s  rss={curve[-1][1]:6.1f} MB", flush=True)
+            time.sleep(sample)
+        proc.communicate()
+        stats = report_stats(out)
+    values = [v for _, v in curve]
+    # Flat: the last third of the run stays within 15% of the middle third's peak.
+    third = max(1, len(values) // 3)
+    mid, tail = values[third : 2 * third] or values, values[2 * third :] or values
+    return {
+        "articles_stored": stats.get("item_scraped_count", 0), "pages": stats.get("response_received_count", 0),
+        "elapsed_s": curve[-1][0] if curve else None, "peak_rss_mb": max(values) if values else None,
+        "flat": bool(values) and max(tail) <= 1.15 * max(mid), "curve": curve,
+    }  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=2000, help="articles in the throughput comparison")
+    parser.add_argument(
+        "--memory-articles", type=int, default=20000, help="articles in the memory run (0: skip)"
+    )
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=2, help="throughput repetitions (median)")
+    parser.add_argument("--sample", type=float, default=3.0, help="seconds between RSS samples")
+    parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare:
+        bare_worker(args.bare, args.concurrency)
+        return 0
+    proc, info = start_replica(max(args.articles, args.memory_articles))
+    try:
+        print(f"throughput: {args.articles} articles, concurrency {args.concurrency}", flush=True)
+        result: dict[str, Any] = {"throughput": throughput(info, args.articles, args.concurrency, args.runs)}
+        print(json.dumps(result["throughput"]), flush=True)
+        if args.memory_articles:
+            print(f"memory: full crawl of {args.memory_articles} generated articles", flush=True)
+            result["memory"] = memory(info, args.concurrency, args.sample)
+            print(json.dumps({k: v for k, v in result["memory"].items() if k != "curve"}), flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    ok = result["throughput"]["ratio"] >= 0.8 and (
+        "memory" not in result or ((result["memory"]["peak_rss_mb"] or 0) < 300 and result["memory"]["flat"])
+    )
+    print("bars met" if ok else "bars NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
