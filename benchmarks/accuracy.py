@@ -127,10 +127,11 @@ def render_field_failures(failures: list[dict[str, Any]]) -> str:
 
 
 def run_directives(
-    eval_dir: Path, ours: Any, records: dict[str, Any], urls: dict[str, str]
+    eval_dir: Path, ours: Any, records: dict[str, Any], urls: dict[str, str], errors: dict[str, str]
 ) -> tuple[DirectiveTotals, dict[str, PageDirectives], dict[str, str]]:
+    """Score every page of pages.txt, parsing those the field pass did not (``records``, ``errors``)."""
     gold = load_directives(eval_dir)
-    totals, pages, errors = DirectiveTotals(), {}, {}
+    totals, pages, errors = DirectiveTotals(), {}, dict(errors)
     for key in load_page_list(eval_dir):
         if key not in records:
             url = urls.get(key, PLACEHOLDER_URL.format(key=key))
@@ -139,6 +140,8 @@ def run_directives(
                 errors[key] = pred.error
         record = records[key]
         page = score_directives(gold.get(key, []), pred_blocks(record) if record is not None else [])
+        if record is None and page.negative:
+            page.pred_blocks = 1  # a crash is wrong on every field, so it fails a negative page as well
         totals.add(page)
         pages[key] = page
     return totals, pages, errors
@@ -238,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     if args.field in (None, "directives"):
         urls = {page.key: page.url for page in gold}
-        totals, dir_pages, dir_errors = run_directives(eval_dir, extractors[0], records, urls)
+        totals, dir_pages, dir_errors = run_directives(eval_dir, extractors[0], records, urls, errors)
         out += ["", render_directives(totals)]
         results["directives"] = {
             "totals": asdict(totals)

@@ -50,27 +50,42 @@ def lxml_floor() -> Extractor:
     )
 
 
-def _one_round(extractor: Extractor, pages: list[tuple[Any, str]]) -> int:
-    """Run every page once; how many raised (a page that raises still costs its time)."""
+def _one_round(
+    extractor: Extractor, pages: list[tuple[Any, str]], per_page: list[float] | None = None
+) -> int:
+    """Run every page once; how many raised (a page that raises still costs its time).
+
+    ``per_page`` receives each page's seconds, added to what it holds.
+    """
     errors = 0
-    for item, url in pages:
+    for index, (item, url) in enumerate(pages):
+        start = time.perf_counter()
         try:
             extractor.call(item, url)
         except Exception:  # noqa: BLE001 - any failure of an extractor is counted, not fatal
             errors += 1
+        if per_page is not None:
+            per_page[index] += time.perf_counter() - start
     return errors
 
 
-def time_rounds(extractor: Extractor, pages: list[tuple[Any, str]], rounds: int) -> tuple[list[float], int]:
-    """Seconds per round after one untimed warm-up round (imports, caches, lazily built models), and the
-    number of pages that raised per round."""
-    errors = _one_round(extractor, pages)
-    times = []
+def time_interleaved(
+    extractors: list[Extractor], inputs: dict[str, list[tuple[Any, str]]], rounds: int
+) -> dict[str, tuple[list[float], int, list[float]]]:
+    """Per extractor: seconds of each timed round, the pages that raised, and each page's total seconds.
+
+    One untimed warm-up round each (imports, caches, lazily built models), then the rounds interleave the
+    extractors, so that load from other processes on a shared machine hits all of them alike.
+    """
+    errors = {e.name: _one_round(e, inputs[e.name]) for e in extractors}
+    times: dict[str, list[float]] = {e.name: [] for e in extractors}
+    per_page = {e.name: [0.0] * len(inputs[e.name]) for e in extractors}
     for _ in range(rounds):
-        start = time.perf_counter()
-        _one_round(extractor, pages)
-        times.append(time.perf_counter() - start)
-    return times, errors
+        for extractor in extractors:
+            start = time.perf_counter()
+            _one_round(extractor, inputs[extractor.name], per_page[extractor.name])
+            times[extractor.name].append(time.perf_counter() - start)
+    return {name: (times[name], errors[name], per_page[name]) for name in times}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,13 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     keys = load_page_list(eval_dir)
     bodies = [(read_page(eval_dir, k), urls.get(k, PLACEHOLDER_URL.format(key=k))) for k in keys]
     megabytes = sum(len(b) for b, _ in bodies) / 1e6
+    inputs = {e.name: [(e.prepare(body), url) for body, url in bodies] for e in extractors}
     rows: dict[str, dict[str, Any]] = {}
-    for extractor in extractors:
-        pages = [(extractor.prepare(body), url) for body, url in bodies]
-        times, errors = time_rounds(extractor, pages, args.rounds)
+    for name, (times, errors, per_page) in time_interleaved(extractors, inputs, args.rounds).items():
         median = statistics.median(times)
-        rows[extractor.name] = {
-            "pages_per_second": len(pages) / median,
+        rows[name] = {
+            "page_ms": {k: 1000 * t / max(args.rounds, 1) for k, t in zip(keys, per_page, strict=True)},
+            "pages_per_second": len(bodies) / median,
             "median_round_seconds": median,
             "rounds": times,
             "errors": errors,
@@ -106,11 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "python -m benchmarks.speed " + " ".join(argv if argv is not None else sys.argv[1:])
     out = [
-        f"# speed on {len(bodies)} pages ({megabytes:.1f} MB), median of {args.rounds} rounds, {stamp}",
+        f"# speed on {len(bodies)} pages ({megabytes:.1f} MB), median of {args.rounds} interleaved rounds, {stamp}",
         f"command: {command.strip()}",
         *(f"note: {n}" for n in notes),
         "",
-        "| extractor | pages/s | median round (s) | raised | newsspider is |",
+        "| extractor | pages/s | median round (s) | raised | newsspider speed / this |",
         "|---|---|---|---|---|",
     ]
     ours = rows.get("newsspider", {}).get("pages_per_second")
@@ -124,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         ratio = ours / rows["trafilatura"]["pages_per_second"]
         verdict = "PASS" if ratio >= SPEED_BAR else "FAIL"
         out.append(f"\nbar: newsspider >= {SPEED_BAR:g}x trafilatura: {ratio:.2f}x {verdict}")
+    if ours:
+        slowest = sorted(rows["newsspider"]["page_ms"].items(), key=lambda kv: -kv[1])[:8]
+        out += ["", "slowest pages for newsspider (ms per page, mean of rounds):"]
+        out += [f"  {ms:8.1f}  {key}" for key, ms in slowest]
     report = "\n".join(out)
     print(report)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
