@@ -306,3 +306,15 @@ def test_crawl_writes_progress_lines_to_its_log(tmp_path: Path) -> None:
     assert "fetched 6/6 | new 6 updated 0 dropped 0 failed 0" in progress[-1]
     # --quiet: INFO progress stays out of stderr (cron mail), in the file only.
     assert "progress sxrb" not in done.stderr
+
+
+@pytest.mark.usefixtures("run_logging")
+def test_run_log_survives_scrapy_configuring_logging_afterwards(tmp_path: Path) -> None:
+    # The crawl command configures run logging first, then builds its CrawlerProcess, whose
+    # logging set-up closes every handler it finds (dictConfig): the file must keep receiving lines.
+    from scrapy.utils.log import configure_logging
+
+    path = configure_run_logging(tmp_path, "run-3", quiet=True)
+    configure_logging({"LOG_INSTALL_ROOT_HANDLER": False})
+    logging.getLogger("newsspider.crawl").warning("after Scrapy's logging set-up")
+    assert "after Scrapy's logging set-up" in path.read_text(encoding="utf-8")
