@@ -108,6 +108,12 @@ class StateStore(Protocol):
     def set_watermark(self, site: str, column: str, value: str) -> None:
         """Store the newest listing date seen in this column."""
 
+    def pagination_complete(self, site: str, column: str) -> bool:
+        """Whether the last crawl of this column paginated to its end (so a later run may stop early)."""
+
+    def set_pagination_complete(self, site: str, column: str, complete: bool) -> None:
+        """Cleared when a crawl of the column starts, set when its pagination ends."""
+
     def count(self) -> int:
         """How many articles are marked seen."""
 
@@ -163,6 +169,7 @@ def shared_state(crawler: Crawler) -> StateStore:
         store.close()
         setattr(crawler, _CRAWLER_ATTR, None)
 
-    # spider_closed fires after every pipeline's close_spider, so the last commit happens first.
-    crawler.signals.connect(_close, signal=signals.spider_closed, weak=False)
+    # engine_stopped comes after every pipeline's close_spider and every spider_closed receiver, so the
+    # last commit and the middleware's end-of-run marks happen first.
+    crawler.signals.connect(_close, signal=signals.engine_stopped, weak=False)
     return store

@@ -61,6 +61,7 @@ class RedisStateStore:
         self._removed = f"{prefix}:removed"
         self._journal = f"{prefix}:journal"
         self._gone = f"{prefix}:gone"
+        self._columns = f"{prefix}:columns"
 
     @classmethod
     def from_url(cls, url: str) -> RedisStateStore:
@@ -136,6 +137,12 @@ class RedisStateStore:
 
     def set_watermark(self, site: str, column: str, value: str) -> None:
         self._r.hset(self._watermarks, f"{site}{_SEP}{column}", value)
+
+    def pagination_complete(self, site: str, column: str) -> bool:
+        return _text(self._r.hget(self._columns, f"{site}{_SEP}{column}")) == "1"
+
+    def set_pagination_complete(self, site: str, column: str, complete: bool) -> None:
+        self._r.hset(self._columns, f"{site}{_SEP}{column}", "1" if complete else "0")
 
     def count(self) -> int:
         return int(self._r.hlen(self._seen))

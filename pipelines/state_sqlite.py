@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS removed (
 );
 CREATE TABLE IF NOT EXISTS gone (url TEXT PRIMARY KEY, status INTEGER NOT NULL, at TEXT NOT NULL)
     WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS columns (
+    site TEXT NOT NULL, col TEXT NOT NULL, complete INTEGER NOT NULL, PRIMARY KEY (site, col)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal (path TEXT PRIMARY KEY, "offset" INTEGER NOT NULL) WITHOUT ROWID;
 """
 
@@ -142,6 +145,15 @@ class SqliteStateStore:
 
     def set_watermark(self, site: str, column: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO watermarks VALUES (?, ?, ?)", (site, column, value))
+
+    def pagination_complete(self, site: str, column: str) -> bool:
+        row = self._db.execute(
+            "SELECT complete FROM columns WHERE site = ? AND col = ?", (site, column)
+        ).fetchone()
+        return bool(row and row[0])
+
+    def set_pagination_complete(self, site: str, column: str, complete: bool) -> None:
+        self._db.execute("INSERT OR REPLACE INTO columns VALUES (?, ?, ?)", (site, column, int(complete)))
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM seen").fetchone()[0])

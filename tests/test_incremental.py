@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from scrapy import Request
+from scrapy import signals as scrapy_signals
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
@@ -47,6 +48,8 @@ def response_for(request: Request, status: int = 200, url: str | None = None) ->
 
 
 def seen(crawler: Crawler, *numbers: int, published_at: str = "2020-02-18T19:58:03+08:00") -> None:
+    """Articles stored by an earlier crawl that paginated the column to its end."""
+    shared_state(crawler).set_pagination_complete("shanxi-gov", "山西要闻", True)
     shared_state(crawler).commit(
         [
             SeenEntry(
@@ -264,6 +267,7 @@ def test_a_dead_link_is_not_fetched_again_until_the_retry_window_passes(tmp_path
         IncrementalMiddleware(crawler, now=NOW).process_spider_exception(response, HttpError(response))
         is None
     )
+    shared_state(crawler).set_pagination_complete("shanxi-gov", "山西要闻", True)
     skipped = collect(crawler, signals.article_skipped)
     later = IncrementalMiddleware(crawler, now=NOW + timedelta(hours=6))
     out = run(later, response_for(listing_request(1)), [article_request(9), listing_request(2)])
@@ -271,3 +275,53 @@ def test_a_dead_link_is_not_fetched_again_until_the_retry_window_passes(tmp_path
     assert [s["reason"] for s in skipped] == ["gone"]
     next_day = IncrementalMiddleware(crawler, now=NOW + timedelta(hours=25))
     assert len(run(next_day, response_for(listing_request(1)), [article_request(9)])) == 1
+
+
+def close(crawler: Crawler, reason: str = "finished") -> None:
+    crawler.signals.send_catch_log(signal=scrapy_signals.spider_closed, spider=None, reason=reason)
+
+
+def test_after_an_interrupted_crawl_pagination_runs_to_the_end_once(crawler: Crawler) -> None:
+    seen(crawler, 1, 2, 3)
+    state = shared_state(crawler)
+    state.set_pagination_complete("shanxi-gov", "山西要闻", False)  # the last run was killed mid-column
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    page1 = run(mw, response_for(listing_request(1)), [article_request(1), listing_request(2)])
+    assert [r.url for r in page1] == [listing_request(2).url]  # nothing new, but older pages may be missing
+    page2 = run(
+        mw, response_for(listing_request(2)), [article_request(2), article_request(4), listing_request(3)]
+    )
+    assert [r.url for r in page2] == [article_request(4).url, listing_request(3).url]
+    run(mw, response_for(listing_request(3)), [article_request(3)])
+    run(mw, response_for(article_request(4)), [NewsArticle(url=article_request(4).url)])
+    assert state.pagination_complete("shanxi-gov", "山西要闻") is False  # not before the run finished
+    close(crawler)
+    assert state.pagination_complete("shanxi-gov", "山西要闻") is True
+    # The next run may stop at the first page with nothing new again.
+    again = IncrementalMiddleware(crawler, now=NOW)
+    assert run(again, response_for(listing_request(1)), [article_request(1), listing_request(2)]) == []
+
+
+def test_an_unanswered_article_keeps_the_column_incomplete(crawler: Crawler) -> None:
+    seen(crawler, 1)
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    run(mw, response_for(listing_request(1)), [article_request(7), article_request(8), article_request(1)])
+    # 8 is refused by robots.txt (the spider reports it skipped); 7 timed out: no response, no signal.
+    crawler.signals.send_catch_log(signal=signals.article_skipped, url=article_request(8).url,
+                                   site="shanxi-gov", column="山西要闻", reason="robots.txt")  # fmt: skip
+    close(crawler)
+    assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is False
+    # Next run: 7 answers; the column is complete at the end of that run.
+    mw2 = IncrementalMiddleware(crawler, now=NOW)
+    run(mw2, response_for(listing_request(1)), [article_request(7), article_request(1)])
+    run(mw2, response_for(article_request(7)), [])
+    close(crawler)
+    assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is True
+
+
+def test_a_run_closed_early_leaves_the_column_incomplete(crawler: Crawler) -> None:
+    seen(crawler, 1)
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    run(mw, response_for(listing_request(1)), [article_request(1)])
+    close(crawler, reason="shutdown")
+    assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is False

@@ -201,3 +201,14 @@ def test_dead_links_are_remembered(opener: Callable[[], StateStore]) -> None:
     store.mark_gone(URL, 404, "2020-03-01T00:00:00+00:00")
     store.close()
     assert opener().gone_at(URL) == "2020-03-01T00:00:00+00:00"
+
+
+def test_pagination_completeness_per_column(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    assert store.pagination_complete("shanxi-gov", "山西要闻") is False
+    store.set_pagination_complete("shanxi-gov", "山西要闻", True)
+    store.set_pagination_complete("shanxi-gov", "政务活动", False)
+    store.close()
+    again = opener()
+    assert again.pagination_complete("shanxi-gov", "山西要闻") is True
+    assert again.pagination_complete("shanxi-gov", "政务活动") is False

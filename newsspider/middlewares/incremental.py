@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter, is_item
 from scrapy import Request
+from scrapy import signals as scrapy_signals
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
@@ -26,7 +27,7 @@ from pipelines.state import RemovedEvent, shared_state
 from pipelines.store import write_event
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -74,6 +75,11 @@ class _ListingFilter:
         self.held: list[Request] = []
         self.drop_items = mw.check_removed(response)
         self.alias = _alias_source(response)
+        self.column_key = (str(self.meta.get("ns_site")), str(self.meta.get("ns_column")))
+        if self.is_listing:
+            mw.progress.start(self.column_key)
+        if self.meta.get("ns_kind"):
+            mw.progress.answered(canonical_url(_original_url(response)))
 
     def feed(self, obj: Any) -> Iterator[Any]:
         if isinstance(obj, Request):
@@ -100,15 +106,17 @@ class _ListingFilter:
             current = self.mw.state.get_watermark(site, column)
             if current is None or self.newest > current:
                 self.mw.state.set_watermark(site, column, self.newest)
-        if self.held and self.articles and not self.wanted and self.mw.stop_on_seen:
-            logger.info(
-                "%s %s: page %s brought nothing new, not paginating further",
-                site,
-                column,
-                self.meta.get("ns_page"),
-            )
-            self.mw.inc("newsspider/incremental/pagination_stopped")
+        if not self.is_listing:
+            yield from self.held
             return
+        stop = bool(self.held and self.articles and not self.wanted and self.mw.stop_on_seen)
+        if stop and self.mw.progress.was_complete(self.column_key):
+            logger.info("%s %s: page %s brought nothing new, not paginating further", site, column,
+                        self.meta.get("ns_page"))  # fmt: skip
+            self.mw.inc("newsspider/incremental/pagination_stopped")
+            self.held = []
+        for request in self.held:
+            self.mw.progress.sent(self.column_key, canonical_url(request.url))
         yield from self.held
 
     def _same_column(self, request: Request) -> bool:
@@ -133,13 +141,60 @@ class _ListingFilter:
                 self.mw.skip(request, "gone")
                 return False
             self.wanted += 1
+            self.mw.progress.sent(self.column_key, url)
             return True
         if self.mw.within_refresh(entry):
             self.wanted += 1
             self.mw.inc("newsspider/incremental/refetched")
+            self.mw.progress.sent(self.column_key, url)
             return True
         self.mw.skip(request, "seen")
         return False
+
+
+class _ColumnProgress:
+    """Whether each column was crawled to its end, so stopping at a page with nothing new is safe.
+
+    Stopping early is right only if every older page and article was fetched before. A run killed half-way
+    through a column, or an article that timed out on page 3, breaks that. So a column is marked
+    incomplete when its crawl starts, and complete only when the run finishes with every listing page and
+    article request it sent answered (a response, or skipped on purpose: robots.txt, a challenge). A run
+    that finds the column incomplete paginates to the end instead, which also retries what failed.
+    """
+
+    def __init__(self, state: Callable[[], StateStore]) -> None:
+        self._state = state
+        self._was_complete: dict[tuple[str, str], bool] = {}
+        self._pending: dict[tuple[str, str], set[str]] = {}
+
+    def start(self, key: tuple[str, str]) -> None:
+        if key in self._was_complete:
+            return
+        state = self._state()
+        self._was_complete[key] = state.pagination_complete(*key)
+        state.set_pagination_complete(*key, False)
+        self._pending[key] = set()
+
+    def was_complete(self, key: tuple[str, str]) -> bool:
+        return self._was_complete.get(key, False)
+
+    def sent(self, key: tuple[str, str], url: str) -> None:
+        if key in self._pending:
+            self._pending[key].add(url)
+
+    def answered(self, url: str) -> None:
+        # Any column: the dupefilter lets one request through for an article two columns link to.
+        for pending in self._pending.values():
+            pending.discard(url)
+
+    def finish_run(self) -> None:
+        for key, pending in self._pending.items():
+            if pending:
+                logger.info(
+                    "%s %s: %d requests unanswered, next run paginates to the end", *key, len(pending)
+                )
+            else:
+                self._state().set_pagination_complete(*key, True)
 
 
 def _meta(response: Response) -> dict[str, Any]:
@@ -174,6 +229,9 @@ class IncrementalMiddleware:
         self._now = now
         self._state: StateStore | None = None
         self._removed: set[str] = set()
+        self.progress = _ColumnProgress(lambda: self.state)
+        crawler.signals.connect(self._skipped_on_purpose, signal=signals.article_skipped)
+        crawler.signals.connect(self.spider_closed, signal=scrapy_signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -204,9 +262,20 @@ class IncrementalMiddleware:
     def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any] | None:
         # Without an errback on the request, a 404/410 reaches us as HttpError: a takedown is handled
         # (and the error swallowed) only for an article we stored before.
+        if _meta(response).get("ns_kind"):
+            self.progress.answered(canonical_url(_original_url(response)))
         if isinstance(exception, HttpError) and self.check_removed(response):
             return []
         return None
+
+    def spider_closed(self, reason: str = "", **_: Any) -> None:
+        # Only a run that finished: a shutdown or a close on a limit left requests unanswered.
+        if reason == "finished":
+            self.progress.finish_run()
+
+    def _skipped_on_purpose(self, url: str, reason: str = "", **_: Any) -> None:
+        # robots.txt, a challenge wall, the request guard: retrying next run would not change it.
+        self.progress.answered(canonical_url(url))
 
     # -- helpers shared with _ListingFilter ---------------------------------------------------------
 
