@@ -150,7 +150,8 @@ def _fill(
         _remove_noise(tree, selector)
     record.site_name = record.site_name or meta.get("sitename")
 
-    headline = find_title(tree, meta, selectors.title if selectors else None)
+    container, _how = find_container(tree, selectors.body if selectors else None, zjeg)
+    headline = find_title(tree, meta, selectors.title if selectors else None, container)
     record.title, record.kicker, record.subtitle = headline.title, headline.kicker, headline.subtitle
     if (not record.title and listing and listing.title) or (
         listing and listing.title and not is_cut(listing.title) and not record.title
@@ -159,7 +160,6 @@ def _fill(
     if not record.title:
         record.warnings.append("no_title")
 
-    container, _how = find_container(tree, selectors.body if selectors else None, zjeg)
     extracted = extract_body(container, url) if container is not None else Body()
     info_selectors = (
         (selectors.published, selectors.source, selectors.authors, selectors.editors) if selectors else ()

@@ -62,7 +62,7 @@ _BLOCK = frozenset(
     ]
 )
 _DROP_TAGS = frozenset(
-    ["form", "button", "select", "input", "textarea", "iframe", "object", "embed", "nav", "aside", "label"]
+    ["button", "select", "input", "textarea", "iframe", "object", "embed", "nav", "aside", "label"]
 )
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CENTER = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)

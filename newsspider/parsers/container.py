@@ -26,9 +26,7 @@ _PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "td", "dd", "li"})
 _CONTAINER_TAGS = frozenset(
     {"div", "td", "section", "article", "main", "ucapcontent", "span", "font", "dd", "body"}
 )
-_NAV_TAGS = frozenset(
-    {"a", "nav", "header", "footer", "aside", "form", "select", "option", "button", "ul", "ol"}
-)
+_NAV_TAGS = frozenset({"a", "nav", "header", "footer", "aside", "select", "option", "button", "ul", "ol"})
 _BAD_CONTAINER = re.compile(
     r"comment|footer|sidebar|side|nav|menu|header|related|recommend|hot|rank|list", re.IGNORECASE
 )
@@ -84,7 +82,7 @@ def find_container(
         xpath = compile_selector(profile_selector)
         if xpath is not None:
             found = select(xpath, tree)
-            if found and _enough(found[0]):
+            if found and _text_len(found[0]):
                 return found[0], "profile"
     if zjeg is not None and _enough(zjeg):
         return zjeg, "zjeg"

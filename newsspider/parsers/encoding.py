@@ -91,7 +91,8 @@ def decode_html(body: bytes, content_type: str | None = None, forced: str | None
         return Decoded(text, name, ["encoding_replaced"] if "\ufffd" in text else [])
     if name != "utf-8":
         as_utf8 = _fits(body, "utf-8", high_bytes)
-        if as_utf8 is not None:
+        # Short GBK runs can be valid UTF-8 too (一 = D2 BB = Cyrillic һ): then the Chinese reading wins.
+        if as_utf8 is not None and (_mostly_chinese(as_utf8) or not _mostly_chinese(text)):
             # Saved-as-UTF-8 page that kept its old gb2312 (or latin-1) label.
             return _result(_strip_bom(as_utf8), "utf-8")
     if _fits(body, name, high_bytes) is not None:

@@ -33,6 +33,9 @@ _TITLE_ATTR = etree.XPath(
 _SIBLING_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOT_HEADLINE = re.compile(r"来源|发布时间|作者|责任编辑|当前位置|您的位置|\d{4}[-年/.]\d{1,2}")
 _MIN_LEN, _MAX_LEN = 2, 150
+_NEAR_MIN = 5
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "ucaptitle"})
+_TITLE_WORD = re.compile(r"title|biaoti|headline|\bbt\b|subject|topic", re.IGNORECASE)
 _MAX_SIDE_LEN = 80
 _CUT = ("…", "...", "⋯")
 
@@ -107,7 +110,30 @@ def _score(text: str, refs: list[str], first: str) -> float:
     return best
 
 
-def find_title(tree: HtmlElement, meta: PageMeta, profile_selector: str | None = None) -> Headline:
+def _nearest_before(tree: HtmlElement, container: HtmlElement | None) -> HtmlElement | None:
+    """The last heading-like element before the body container: where an unknown template puts its headline."""
+    if container is None:
+        return None
+    last: HtmlElement | None = None
+    for element in tree.iter():
+        if element is container:
+            return last
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in _HEADING_TAGS or _TITLE_WORD.search(f"{element.get('class', '')} {element.get('id', '')}"):
+            text = _text(element)
+            if _NEAR_MIN <= len(text) <= _MAX_SIDE_LEN and not _NOT_HEADLINE.search(text):
+                last = element
+    return None
+
+
+def find_title(
+    tree: HtmlElement,
+    meta: PageMeta,
+    profile_selector: str | None = None,
+    container: HtmlElement | None = None,
+) -> Headline:
     if profile_selector:
         xpath = compile_selector(profile_selector)
         found = select(xpath, tree)
@@ -131,7 +157,13 @@ def find_title(tree: HtmlElement, meta: PageMeta, profile_selector: str | None =
             best = (score, len(text), element, text)
     if best is not None:
         return _with_sides(Headline(best[3], best[2]))
-    for fallback in (meta_title, og_title and _first_segment(og_title), first):
+    for fallback in (meta_title, og_title and _first_segment(og_title)):
+        if fallback:
+            return Headline(fallback, None)
+    near = _nearest_before(tree, container)
+    if near is not None:
+        return _with_sides(Headline(_text(near), near))
+    for fallback in (first,):
         if fallback:
             return Headline(fallback, None)
     for element in tree.iter("h1"):

@@ -1,0 +1,184 @@
+"""parse_article behaviours that the saved fixtures do not pin: listing fallbacks, profiles, responses, junk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from itemadapter import ItemAdapter
+from scrapy.http import HtmlResponse
+
+from newsspider.parsers import ListingContext, parse_article, parse_response
+from newsspider.sites.profile import Selectors, SiteProfile
+from newsspider.textnorm import content_hash
+
+URL = "http://www.example.gov.cn/xwzx/202002/t20200218_1001.html"
+BODY = "".join(
+    f"<p>第{i}段，省政府召开常务会议，研究部署春季农业生产和复工复产工作，要求各地压实责任。</p>"
+    for i in range(1, 6)
+)
+
+
+def _page(head: str = "", info: str = "", body: str = BODY, extra: str = "") -> bytes:
+    return (
+        f"<html><head><meta charset='utf-8'>{head}</head><body>"
+        f"<div class='nav'><a href='/'>首页</a><a href='/xwzx/'>新闻中心</a></div>"
+        f"{info}<div class='TRS_Editor'>{body}</div>{extra}</body></html>"
+    ).encode()
+
+
+def test_listing_title_is_only_a_fallback() -> None:
+    page = _page(
+        "<title>全省春耕备耕工作会议召开_山西省人民政府</title>", "<h1>全省春耕备耕工作会议召开</h1>"
+    )
+    listing = ListingContext(title="全省春耕备耕…", date_raw="2020-02-18", column="山西要闻")
+    record = parse_article(page, URL, listing=listing)
+    assert record.title == "全省春耕备耕工作会议召开"
+
+
+def test_listing_title_fills_a_page_without_one() -> None:
+    record = parse_article(_page(), URL, listing=ListingContext(title="全省春耕备耕工作会议召开"))
+    assert record.title == "全省春耕备耕工作会议召开"
+    assert "no_title" not in record.warnings
+
+
+def test_listing_date_beats_the_url_date() -> None:
+    record = parse_article(_page(), URL, listing=ListingContext(date_raw="[2020-02-19]"))
+    assert (record.published_at, record.published_from) == ("2020-02-19", "listing")
+    assert "date_from_url_only" not in record.warnings
+
+
+def test_page_date_beats_the_listing_date() -> None:
+    page = _page(info="<div class='info'>发布时间：2020-02-18 10:30 来源：山西日报</div>")
+    record = parse_article(page, URL, listing=ListingContext(date_raw="2020-02-19"))
+    assert (record.published_at, record.published_from) == ("2020-02-18T10:30:00+08:00", "info")
+
+
+def test_listing_column_fills_when_the_page_has_none() -> None:
+    record = parse_article(_page(), URL, listing=ListingContext(column="山西要闻"))
+    assert record.column == "山西要闻"
+    with_meta = parse_article(
+        _page("<meta name='ColumnName' content='政务活动'>"), URL, listing=ListingContext(column="山西要闻")
+    )
+    assert with_meta.column == "政务活动"
+
+
+def test_meta_names_are_case_insensitive_and_empty_means_absent() -> None:
+    head = "<meta name='PUBDATE' content='2020-02-18 08:00'><meta name='ContentSource' content=''><meta name='contentsource' content='新华社'>"
+    record = parse_article(_page(head), URL)
+    assert record.published_at == "2020-02-18T08:00:00+08:00"
+    assert record.published_from == "meta"
+    assert record.source == "新华社"
+
+
+def test_maketime_is_never_the_publish_date() -> None:
+    record = parse_article(_page("<meta name='Maketime' content='2021-03-01 12:00:00'>"), URL)
+    assert record.published_at == "2020-02-18"
+    assert record.published_from == "url"
+
+
+def test_profile_fields_and_selectors() -> None:
+    site = SiteProfile(
+        key="demo-gov", name="示例省人民政府", province="示例",
+        selectors=Selectors(body="div.real-body", title="//div[@class='bt']", noise=("p.ad",)),
+    )  # fmt: skip
+    page = _page(
+        info="<div class='bt'>示例标题</div>",
+        extra="<div class='real-body'><p>真正的正文在这里，很长的一段话，说明选择器生效了。</p><p class='ad'>广告：购买</p></div>",
+    )
+    record = parse_article(page, URL, site=site)
+    assert (record.site, record.site_name, record.province) == ("demo-gov", "示例省人民政府", "示例")
+    assert record.title == "示例标题"
+    assert record.paragraphs == ["真正的正文在这里，很长的一段话，说明选择器生效了。"]
+
+
+def test_bad_profile_selector_falls_back() -> None:
+    site = SiteProfile(key="demo-gov", name="示例", selectors=Selectors(body="div[[[", title="//*["))
+    record = parse_article(_page(info="<h1>标题</h1>"), URL, site=site)
+    assert len(record.paragraphs) == 5
+
+
+def test_identity_fields() -> None:
+    record = parse_article(
+        _page(), "HTTP://WWW.Example.gov.cn:80/xwzx/202002/t20200218_1001.html?utm_source=x"
+    )
+    assert record.canonical_url == URL
+    assert record.content_hash == content_hash(record.text)
+    assert record.text == "\n".join(record.paragraphs)
+    assert record.schema_version == 1
+
+
+def test_fetched_at_is_iso_utc_and_used_for_relative_dates() -> None:
+    page = _page(info="<div class='info'>2小时前 来源：新华社</div>")
+    record = parse_article(
+        page, "http://example.com/a.html", fetched_at=datetime(2020, 2, 18, 4, 0, tzinfo=UTC)
+    )
+    assert record.fetched_at == "2020-02-18T04:00:00Z"
+    assert record.published_at == "2020-02-18T10:00:00+08:00"
+    assert parse_article(page, "http://example.com/a.html").published_at is None
+
+
+def test_images_absolute_lazy_source_preferred_decorations_dropped() -> None:
+    body = (
+        BODY + "<p><img src='/images/loading.gif' data-original='../pic/photo1.jpg' alt='会场'></p>"
+        "<p><img src='/images/icon_print.png'></p><p><img src='./W0200218.jpg' width='16' height='16'></p>"
+    )
+    record = parse_article(_page(body=body), URL)
+    assert [i.url for i in record.images] == ["http://www.example.gov.cn/xwzx/pic/photo1.jpg"]
+    assert record.images[0].alt == "会场"
+
+
+def test_widgets_removed_by_whitelist_subheadings_kept() -> None:
+    body = (
+        BODY
+        + "<p>【基本案情】</p><p>【字体：大 中 小】【打印】【关闭窗口】</p><p>扫一扫在手机打开当前页面</p>"
+    )
+    record = parse_article(_page(body=body), URL)
+    assert record.paragraphs[-1] == "【基本案情】"
+
+
+def test_commented_out_editor_does_not_exist() -> None:
+    extra = "<!-- <div class='article-edit'>责任编辑：王五</div> -->"
+    record = parse_article(_page(extra=extra), URL)
+    assert record.editors == []
+
+
+def test_empty_and_junk_pages_give_warnings_not_errors() -> None:
+    for body in (b"", b"\x00\x00", b"<html></html>", b"<<<>>>", "<p>短</p>".encode("gbk")):
+        record = parse_article(body, "http://example.com/")
+        assert "no_body" in record.warnings
+        assert ItemAdapter(record).asdict()["url"] == "http://example.com/"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=2048))
+def test_never_raises_on_random_bytes(body: bytes) -> None:
+    parse_article(body, "http://example.com/x.html")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("<>/=\"' pdivaspanh1来源作者：2020-02-18责任编辑【】\n")), max_size=400
+    )
+)
+def test_never_raises_on_tag_soup(text: str) -> None:
+    parse_article(text.encode("utf-8"), "http://example.com/x.html")
+
+
+def test_parse_response_uses_body_headers_and_status() -> None:
+    page = (
+        _page("<title>测试</title>", "<h1>全省春耕备耕工作会议召开</h1>")
+        .decode()
+        .replace("charset='utf-8'", "")
+        .encode("gbk")
+    )
+    response = HtmlResponse(
+        url=URL, body=page, status=203, headers={"Content-Type": "text/html; charset=GBK"}
+    )
+    record = parse_response(response, listing=ListingContext(column="山西要闻"))
+    assert record.http_status == 203
+    assert record.encoding == "gb18030"
+    assert record.title == "全省春耕备耕工作会议召开"
+    assert record.column == "山西要闻"
