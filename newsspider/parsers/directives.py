@@ -23,11 +23,12 @@ _MAX_SENTENCE_GAP = 8
 _HEADING_MAX = 20
 _SENTENCE_STOPS = "。！？!?；;："
 _PROSE_MIN = 80
+_TITLE_LIST_MIN = 6
 _PEER_FAMILIES = ("di:", "cn-", "qi", "seq")
 # Related-news lines end with a cut title or a (04-19) date; reference lists with [引用日期…].
 _LINK_LINE = re.compile(
     r"(?:\.{3}|…)\s*(?:[（(][^）)]*[）)])?$"
-    r"|[（(\[]\s*(?:\d{4}-)?\d{1,2}-\d{1,2}\s*[）)\]]\s*$"
+    r"|[（(\[]\s*(?:\d{4}[-/.])?\d{1,2}[-/.]\d{1,2}[^（(）)\]]{0,16}[）)\]]\s*$"
     r"|\[(?:引用|访问|检索)日期[^\]]*\]\s*$"
 )
 
@@ -230,7 +231,19 @@ def _valid(run: _Run) -> bool:
     # Markers with nothing after them and nothing before the next one are pagination, not points.
     empty = sum(1 for item in run.items if not item.own_text and not item.extra and not item.children)
     links = sum(1 for item in run.items if _link_like(item))
-    return empty * 2 < len(run.items) and links * 2 < len(run.items)
+    return empty * 2 < len(run.items) and links * 2 < len(run.items) and not _title_list(run)
+
+
+def _title_list(run: _Run) -> bool:
+    """A long run of bare titles, one per line with nothing under them: a link list, menu or track list."""
+    # Inside an outline (a 目录's sections) such runs are headings; the last title may have the page's
+    # remaining lines attached.
+    return (
+        run.top_level
+        and len(run.items) >= _TITLE_LIST_MIN
+        and all(item.heading_like and not item.children for item in run.items)
+        and not any(item.extra for item in run.items[:-1])
+    )
 
 
 def _accepted(runs: list[_Run], keep: set[tuple[int, int]], *, bullets_only: bool) -> None:
