@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy import Request
@@ -325,3 +326,64 @@ def test_a_run_closed_early_leaves_the_column_incomplete(crawler: Crawler) -> No
     run(mw, response_for(listing_request(1)), [article_request(1)])
     close(crawler, reason="shutdown")
     assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is False
+
+
+# -- end to end, over the replica site ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def replica(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from newsspider.replica.server import Replica
+
+    with Replica() as rep:
+        rep.sites_dir = tmp_path_factory.mktemp("replica-sites")
+        rep.write_profiles(rep.sites_dir)
+        yield rep
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_second_run_fetches_no_article_and_a_refresh_finds_one_edit_and_one_takedown(
+    replica: Any, tmp_path: Path
+) -> None:
+    from tests.test_crash import crawl, lines_of
+
+    data = tmp_path / "data"
+    first = crawl(replica, data, "first")
+    assert first["totals"]["new"] > 40
+
+    mark = replica.mark()
+    second = crawl(replica, data, "second")
+    fetched = [e.path for e in replica.log(mark) if e.kind == "article"]
+    assert fetched == [], "an unchanged site was crawled again"
+    assert (second["totals"]["new"], second["totals"]["updated"]) == (0, 0)
+    assert second["totals"]["listing_pages"] < first["totals"]["listing_pages"]  # stopped paginating
+    assert second["sites"]["replica-trs"]["skipped"]["seen"] > 0
+
+    stored = [
+        r for r in lines_of(data)
+        if r["site"] == "replica-trs" and ("replica-trs", urlsplit(r["url"]).path) in replica.catalog.articles
+    ]  # fmt: skip
+    edited, taken_down = stored[0], stored[1]
+    try:
+        replica.mutate(
+            "replica-trs", urlsplit(edited["url"]).path, text="省政府召开常务会议。\n会议决定追加一项议程。"
+        )
+        replica.remove("replica-trs", urlsplit(taken_down["url"]).path)
+        third = crawl(replica, data, "third", "NEWSSPIDER_REFRESH_DAYS=10000")
+    finally:
+        replica.reset()
+    totals = third["totals"]
+    assert (totals["new"], totals["updated"], totals["removed"]) == (0, 1, 1)
+    assert totals["unchanged"] == first["totals"]["new"] - 2
+    versions = [r for r in lines_of(data) if r["canonical_url"] == edited["canonical_url"]]
+    assert [(r["version"], r["changed"]) for r in versions] == [(1, []), (2, ["text"])]
+    assert versions[1]["previous_hash"] == edited["content_hash"]
+    events = [
+        json.loads(line) for p in sorted(data.glob("*/events/*.jsonl")) for line in p.read_text().splitlines()
+    ]
+    assert [(e["event"], e["url"], e["status"]) for e in events] == [
+        ("removed", taken_down["canonical_url"], 404)
+    ]
+    # The taken-down article's record is kept.
+    assert any(r["canonical_url"] == taken_down["canonical_url"] for r in lines_of(data))
