@@ -158,7 +158,8 @@ _INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _DI = re.compile(
     rf"第({_N}|\d{{1,2}})([\u4e00-\u9fff]{{0,3}}?)(?:[（(][A-Za-z][）)])?(?:就是|则是|是|为|[，,：:、]|\s+|(?=[“\"《（(0-9]))"
 )
-# 第一须知这瓜分之祸…: a paragraph opening with 第N and a two-character counter, no punctuation after it.
+# 第一须知这瓜分之祸…: a paragraph opening with 第N and a counter, no punctuation after it. Where the counter
+# ends is unknowable (第五劝富的舍钱), so these share one family and only their numbers must follow.
 _DI_LOOSE = re.compile(rf"第({_N})([\u4e00-\u9fff]{{2}})")
 _SEQ = re.compile(r"(首先|其次|再次|然后|最后)[，,：:是]?")
 _SEQ_ORDER = {"首先": 1, "其次": 2, "再次": 3}
@@ -203,9 +204,7 @@ def _block_marker(index: int, text: str) -> Marker | None:
     ):
         ordinal = _ordinal(loose.group(1))
         if ordinal is not None:
-            return Marker(
-                index, lead, lead + loose.end(), loose.group(0), f"di:{loose.group(2)}", ordinal, False
-            )
+            return Marker(index, lead, lead + loose.end(), loose.group(0), "di~", ordinal, False)
     for family, pattern in _BLOCK_PATTERNS:
         match = pattern.match(body)
         if not match:

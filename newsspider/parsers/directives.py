@@ -9,6 +9,8 @@ splits an item's text.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -275,6 +277,34 @@ def _heading(item: _Item) -> str | None:
     return None
 
 
+def _settle_counters(run: _Run) -> None:
+    """Give 第N-counter markers found without punctuation (第一须知…, 第五劝…) the counter their neighbours share."""
+    for item in run.items:
+        for child in item.children:
+            _settle_counters(child)
+    if run.family != "di~":
+        return
+    tails = [item.marker.token for item in run.items]
+    numbers = [re.match(r"第[一二三四五六七八九十\d]+", tail) for tail in tails]
+    counters = [tail[number.end() :] if number else "" for tail, number in zip(tails, numbers, strict=True)]
+    for index, item in enumerate(run.items):
+        number = numbers[index]
+        if number is None:
+            continue
+        shared = max(
+            (
+                len(os.path.commonprefix([counters[index], counters[other]]))
+                for other in (index - 1, index + 1)
+                if 0 <= other < len(run.items)
+            ),
+            default=0,
+        )
+        length = number.end() + max(shared, 1)
+        item.marker = dataclasses.replace(
+            item.marker, token=tails[index][:length], end=item.marker.start + length
+        )
+
+
 def _to_item(item: _Item) -> DirectiveItem:
     segment = item.segment
     if item.marker.bullet:
@@ -341,6 +371,7 @@ def extract_directives(paragraphs: list[str]) -> tuple[list[DirectiveBlock], lis
         speaker, verb, count = speakers.block_head(first.para, first.start)
         if run.family == "seq" and verb is None:
             continue
+        _settle_counters(run)
         items = [_to_item(item) for item in run.items]
         _seq_ordinals(items, run)
         blocks.append(DirectiveBlock(speaker=speaker, verb=verb, declared_count=count, items=items))
