@@ -10,7 +10,6 @@ splits an item's text.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -277,6 +276,13 @@ def _heading(item: _Item) -> str | None:
     return None
 
 
+def _common_prefix(first: str, second: str) -> int:
+    length = 0
+    while length < min(len(first), len(second)) and first[length] == second[length]:
+        length += 1
+    return length
+
+
 def _settle_counters(run: _Run) -> None:
     """Give 第N-counter markers found without punctuation (第一须知…, 第五劝…) the counter their neighbours share."""
     for item in run.items:
@@ -293,7 +299,7 @@ def _settle_counters(run: _Run) -> None:
             continue
         shared = max(
             (
-                len(os.path.commonprefix([counters[index], counters[other]]))
+                _common_prefix(counters[index], counters[other])
                 for other in (index - 1, index + 1)
                 if 0 <= other < len(run.items)
             ),
