@@ -132,6 +132,17 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _nice_step(rough: float) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50… at least ``rough``: axis ticks people read at a glance."""
+    step = 1
+    while step < rough:
+        for factor in (2, 5 / 2, 2):
+            step = int(step * factor)
+            if step >= rough:
+                break
+    return step
+
+
 def svg_chart(counts: dict[str, dict[str, int]], start: date, end: date) -> str:
     """A line per site over the days of the window, with axes, a legend and hover titles per point."""
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
@@ -139,7 +150,7 @@ def svg_chart(counts: dict[str, dict[str, int]], start: date, end: date) -> str:
     if not sites:
         return "<p class=empty>No records published in this window.</p>"
     top = max(max(c.values()) for c in counts.values())
-    step = max(1, -(-top // 5))
+    step = _nice_step(top / 5)
     ymax = step * 5
     left, right, top_pad, bottom = 48, 170, 12, 40
     plot_w, plot_h = max(360, 22 * len(days)), 240
@@ -163,7 +174,8 @@ def svg_chart(counts: dict[str, dict[str, int]], start: date, end: date) -> str:
         parts.append(f'<text x="{left - 6}" y="{gy + 4:.1f}" text-anchor="end">{k * step}</text>')
     label_every = max(1, len(days) // 8)
     for i, day in enumerate(days):
-        if i % label_every == 0 or i == len(days) - 1:
+        last = len(days) - 1
+        if i == last or (i % label_every == 0 and last - i >= label_every):
             parts.append(
                 f'<text x="{x(i):.1f}" y="{top_pad + plot_h + 16}" text-anchor="middle">{day:%m-%d}</text>'
             )
@@ -195,7 +207,7 @@ def _table(headers: list[str], rows: list[list[str]], numeric_from: int = 1) -> 
         + "</tr>"
         for r in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class=scroll><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
 
 
 def _share(value: float | None) -> str:
@@ -273,8 +285,8 @@ body {{ font: 14px/1.45 system-ui, "PingFang SC", "Noto Sans CJK SC", "Microsoft
   margin: 2em auto; max-width: 1100px; padding: 0 1em; color: #222; }}
 h1 {{ font-size: 1.4em; margin-bottom: 0.2em; }} h2 {{ font-size: 1.1em; margin-top: 1.8em; }}
 .meta {{ color: #666; font-size: 0.9em; }}
-table {{ border-collapse: collapse; margin: 0.5em 0; }}
-th, td {{ padding: 3px 10px; border-bottom: 1px solid #e3e3e3; text-align: left; white-space: nowrap; }}
+table {{ border-collapse: collapse; margin: 0.5em 0; }} .scroll {{ overflow-x: auto; }}
+th, td {{ padding: 3px 8px; border-bottom: 1px solid #e3e3e3; text-align: left; white-space: nowrap; }}
 th {{ background: #f4f4f4; font-weight: 600; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .bar {{ display: inline-block; min-width: 4.5em; text-align: right;
   background: linear-gradient(90deg, #cfe3f5 var(--w), transparent var(--w)); padding: 0 4px; }}
