@@ -93,3 +93,14 @@ def test_ordinary_news_info_line_is_not_a_document() -> None:
     doc, attachments = extract_govdoc(_parse(page), "http://www.sxgov.cn/content/2020-02/18/content_1.htm")
     assert doc is None
     assert attachments == []
+
+
+def test_documents_outside_an_attachment_list_are_not_attachments() -> None:
+    page = """<html><body><div class="ad"><a href="/download/202401/P020240119574385757063.pdf">品牌广告</a></div>
+    <div class="epaper"><a href="/images/2022-02/12/A01/A01.pdf">A01版</a></div>
+    <div class="con"><p>正文。</p><p>相关附件：<a href="/module/download/downfile.jsp?filename=1f2e.xlsx">统计表</a></p></div>
+    </body></html>"""
+    _, attachments = extract_govdoc(_parse(page), "http://www.example.gov.cn/art/2024/1/19/art_1_2.html")
+    assert [(a.url, a.name) for a in attachments] == [
+        ("http://www.example.gov.cn/module/download/downfile.jsp?filename=1f2e.xlsx", "统计表")
+    ]

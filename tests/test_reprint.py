@@ -65,3 +65,20 @@ def test_plain_article_is_not_a_reprint() -> None:
         "<html><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>"
     )
     assert extract_reprint(tree, paragraphs, "http://x.gov.cn/1.html") is None
+
+
+def test_laiyuanyu_label_is_a_source_not_a_reprint() -> None:
+    tree = html.document_fromstring(
+        '<html><body><font color="#C30000">来源于：东区办事处</font><p>正文。</p></body></html>'
+    )
+    assert extract_reprint(tree, ["正文。"], "http://www.zsnews.cn/news/1.html") is None
+
+
+def test_outlet_home_page_link_is_not_the_original_url() -> None:
+    tree = html.document_fromstring(
+        '<html><body><div class="ar_source">本文来源于<span><a href="http://www.bbtnews.com.cn/">北京商报</a></span>'
+        "</div><p>正文。</p></body></html>"
+    )
+    reprint = extract_reprint(tree, ["正文。"], "http://finance.example.com/a/1.html")
+    assert reprint is not None
+    assert (reprint.original_source, reprint.original_url) == ("北京商报", None)

@@ -78,8 +78,10 @@ _DOC_ONLY = frozenset({"index_no", "doc_no", "written_at", "topic", "validity"})
 _CONTAINERS = ("table", "tbody", "dl", "ul", "ol", "div", "section")
 
 _DOC_EXTENSIONS = frozenset(
-    {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "ppt", "pptx", "txt", "csv"}
+    {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "ppt", "pptx"}
 )
+_ATTACHMENT_LABEL_MAX = 30
+_PROSE_MIN = 80
 _DOWNLOAD_HINT = re.compile(r"downfile|download|filename=", re.IGNORECASE)
 # Download servlets (Hanweb /module/download/downfile.jsp?filename=…) carry the file name in the query.
 _QUERY_DOCUMENT = re.compile(
@@ -164,26 +166,49 @@ def _iso(raw: str | None) -> str | None:
     return parsed.value if parsed is not None else None
 
 
+def _stream(element: HtmlElement) -> Iterator[HtmlElement | str]:
+    """Text chunks and links in document order (a link's own text stays with the link)."""
+    if element.text and isinstance(element.tag, str) and element.tag not in ("script", "style"):
+        yield element.text
+    for child in element:
+        if child.tag == "a":
+            yield child
+        elif isinstance(child.tag, str):
+            yield from _stream(child)
+        if child.tail:
+            yield child.tail
+
+
 def _attachments(tree: HtmlElement, base_url: str) -> list[Attachment]:
+    """Document links that follow a 附件 label (附件：, 相关附件, 附件下载) or are named 附件…; prose ends the list.
+
+    Pages also link PDFs in ads and e-paper strips, so a document link alone is not an attachment.
+    """
     found: list[Attachment] = []
     seen: set[str] = set()
-    for link in tree.iter("a"):
+    armed = False
+    for payload in _stream(tree):
+        if isinstance(payload, str):
+            chunk = clean_whitespace(payload)
+            if "附件" in chunk and len(chunk) <= _ATTACHMENT_LABEL_MAX:
+                armed = True
+            elif len(chunk) > _PROSE_MIN:
+                armed = False
+            continue
+        link = payload
         href = (link.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#")):
+        name = _text(link) or (link.get("title") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")) or not (armed or "附件" in name):
             continue
         url = urljoin(base_url, href)
         path = unquote(urlsplit(url).path)
         extension = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-        name = _text(link) or (link.get("title") or "").strip()
-        near = _text(link.getparent()) if link.getparent() is not None else ""
-        is_document = extension in _DOC_EXTENSIONS
-        is_download = bool(_DOWNLOAD_HINT.search(url)) and (
-            "附件" in near or "附件" in name or bool(_QUERY_DOCUMENT.search(url))
+        is_document = extension in _DOC_EXTENSIONS or (
+            bool(_DOWNLOAD_HINT.search(url)) and bool(_QUERY_DOCUMENT.search(url))
         )
-        if not (is_document or is_download) or url in seen:
-            continue
-        seen.add(url)
-        found.append(Attachment(url=url, name=name or path.rsplit("/", 1)[-1] or None))
+        if is_document and url not in seen:
+            seen.add(url)
+            found.append(Attachment(url=url, name=name or path.rsplit("/", 1)[-1] or None))
     return found
 
 

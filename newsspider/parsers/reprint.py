@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from newsspider.items import Reprint
 from newsspider.textnorm import clean_whitespace
@@ -28,7 +28,10 @@ _TRANSFERRED = re.compile(
     r"(?:本文)?(?:转载自|转自|来源于|来自于)\s*[：:]?\s*(?:微信公众号|公众号)?\s*[：:]?\s*"
     r"(?P<source>[^，,。；;！!？?\s（(]{2,40})"
 )
-_TRANSFERRED_LEAD = re.compile(r"^[（(【]?\s*(?:本文|本文章|文章)?(?:转载自|转自|来源于)")
+# 来源于 alone is a 来源 label variant (来源于：东区办事处); only 本文来源于 announces a reprint.
+_TRANSFERRED_LEAD = re.compile(
+    r"^[（(【]?\s*(?:(?:本文|本文章|文章)?(?:转载自|转自)|(?:本文|本文章|文章)(?:来源于|来自))"
+)
 _TITLE_TAGS = ("div", "p", "span", "a", "font", "h2", "h3", "h4", "td", "li", "em", "strong")
 _MAX_LINE = 200
 
@@ -45,7 +48,10 @@ def _link_of(element: HtmlElement, base_url: str) -> str | None:
     for link in candidates:
         href = (link.get("href") or "").strip()
         if href and not href.startswith(("javascript:", "#", "mailto:")):
-            return str(urljoin(base_url, str(href)))
+            url = str(urljoin(base_url, str(href)))
+            # A link to the outlet's home page names the source, it is not the original article.
+            if urlsplit(url).path.strip("/") or urlsplit(url).query:
+                return url
     return None
 
 
