@@ -124,3 +124,17 @@ def test_fill_rates_over_the_window(data: Path) -> None:
     assert rates["shanxi-gov"]["doc"] == pytest.approx(1 / 3)
     assert rates["shanxi-gov"]["published_at"] == 1.0
     assert rates["sxrb"]["images"] == 0.0
+
+
+def test_chart_axis_has_round_ticks_just_above_the_highest_day() -> None:
+    from datetime import date
+
+    from newsspider.commands.report import svg_chart
+
+    counts = {"sxrb": {"2020-11-19": 130, "2020-11-20": 7}, "shanxi-gov": {"2020-11-20": 41}}
+    svg = ElementTree.fromstring(svg_chart(counts, date(2020, 11, 18), date(2020, 11, 20)))
+    ns = "{http://www.w3.org/2000/svg}"
+    labels = [t.text for t in svg.findall(f"{ns}text") if t.get("text-anchor") == "end"]
+    assert labels == ["0", "50", "100", "150"]
+    legend = [t.text for t in svg.findall(f"{ns}text") if t.get("text-anchor") is None]
+    assert legend == ["shanxi-gov (41)", "sxrb (137)"]

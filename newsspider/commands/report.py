@@ -151,7 +151,8 @@ def svg_chart(counts: dict[str, dict[str, int]], start: date, end: date) -> str:
         return "<p class=empty>No records published in this window.</p>"
     top = max(max(c.values()) for c in counts.values())
     step = _nice_step(top / 5)
-    ymax = step * 5
+    ticks = max(1, -(-top // step))
+    ymax = step * ticks
     left, right, top_pad, bottom = 48, 170, 12, 40
     plot_w, plot_h = max(360, 22 * len(days)), 240
     width, height = left + plot_w + right, top_pad + plot_h + bottom
@@ -168,7 +169,7 @@ def svg_chart(counts: dict[str, dict[str, int]], start: date, end: date) -> str:
             f'aria-label="articles per day per site">'
         )
     ]
-    for k in range(6):
+    for k in range(ticks + 1):
         gy = y(k * step)
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{gy:.1f}" y2="{gy:.1f}" class="grid"/>')
         parts.append(f'<text x="{left - 6}" y="{gy + 4:.1f}" text-anchor="end">{k * step}</text>')
