@@ -188,11 +188,13 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {c: pd.Series([r.get(c) for r in records], dtype=object) for c in [*_FIELD_ORDER, *extra]}
     )
+    # pandas 3's default string dtype is "str"; on pandas 2, astype("str") would turn None into "None".
+    text = "str" if int(pd.__version__.split(".", 1)[0]) >= 3 else "string"
     for field in arrow_schema():
         if pa.types.is_integer(field.type):
             frame[field.name] = frame[field.name].astype("Int64")
         elif pa.types.is_string(field.type):
-            frame[field.name] = frame[field.name].astype("str")
+            frame[field.name] = frame[field.name].astype(text)
     return frame
 
 

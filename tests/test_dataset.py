@@ -259,3 +259,12 @@ def test_duckdb_filters_on_published_at_and_keeps_types_of_empty_columns(data: P
     assert types["doc"].startswith("STRUCT(index_no VARCHAR")
     issuers = rel.filter("doc IS NOT NULL").project("doc.issuer").fetchall()
     assert issuers == [("山西省人民政府",)]
+
+
+def test_missing_text_is_missing_not_the_string_none(data: Path) -> None:
+    build_dataset(data)
+    with pytest.warns(DatasetWarning):
+        frame = load(data, sites=["sxrb"])
+    assert frame["kicker"].isna().all()
+    assert "None" not in set(frame["kicker"].dropna())
+    assert frame["http_status"].dtype == "Int64"
