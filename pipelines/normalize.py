@@ -7,6 +7,7 @@ the parser or the page's HTML did with spaces.
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,9 +28,16 @@ _MULTILINE = frozenset({"text"})
 _VERBATIM = frozenset({"url", "canonical_url", "content_hash", "published_raw", "source_raw"})
 
 
+_HAS_WIDE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+
+
 def normalize_string(value: str) -> str:
     """One-line form: every whitespace run (\\u3000, &nbsp;, full-width) one space; full-width ASCII narrowed."""
-    return clean_whitespace(value.translate(_WIDTH))
+    # str.translate with a dict looks every character up; a regex scan in C first makes the common case
+    # (no full-width letters or digits) cheap.
+    if _HAS_WIDE.search(value):
+        value = value.translate(_WIDTH)
+    return clean_whitespace(value)
 
 
 def normalize_text(value: str) -> str:

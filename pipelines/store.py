@@ -11,6 +11,7 @@ offset (written, not yet marked), so they are neither lost nor fetched and writt
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from itemadapter import ItemAdapter
+from itemadapter import ItemAdapter, is_item
 
 from pipelines.state import SeenEntry, shared_state, title_hash
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "JsonLinesStorePipeline",
     "append_durable",
+    "as_record",
     "dump_line",
     "entry_of",
     "events_path",
@@ -43,6 +45,30 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 16
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and hasattr(value, "__dict__"):
+        return {k: _plain(v) for k, v in vars(value).items()}
+    return ItemAdapter(value).asdict() if is_item(value) else value
+
+
+def as_record(item: Any) -> dict[str, Any]:
+    """The item as a plain dict, nested dataclasses included, fields in declaration order.
+
+    ``ItemAdapter(item).asdict()`` gives the same result for our dataclass items but took about a third of
+    the pipelines' CPU time (benchmarks/pipeline.py); other item types still go through it.
+    """
+    if isinstance(item, dict) or (dataclasses.is_dataclass(item) and hasattr(item, "__dict__")):
+        record: dict[str, Any] = _plain(item)
+        return record
+    return ItemAdapter(item).asdict()
 
 
 def dump_line(obj: Any) -> bytes:
@@ -206,7 +232,7 @@ class JsonLinesStorePipeline:
         recover(self.state, self.data_dir, self.shard)
 
     def process_item(self, item: Any) -> Any:
-        record = ItemAdapter(item).asdict()
+        record = as_record(item)
         path = record_path(self.data_dir, record["site"], record.get("fetched_at"), self.shard)
         rel = path.relative_to(self.data_dir).as_posix()
         fd = self._open(path, rel)

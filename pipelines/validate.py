@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from itemadapter import ItemAdapter
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from scrapy.exceptions import DropItem
 
 from newsspider.extensions.report import run_id_of
 from newsspider.schema import SCHEMA_PATH
-from pipelines.store import append_durable, dump_line
+from pipelines.store import append_durable, as_record, dump_line
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -78,11 +78,15 @@ def _check_fetched_at(value: str) -> tuple[str, str] | None:
     return None
 
 
-def check_record(record: dict[str, Any], validator: Draft202012Validator) -> tuple[str, str] | None:
-    """The first reason ``record`` cannot be stored, as ``(code, detail)``, or None when it is valid."""
-    errors = sorted(validator.iter_errors(record), key=lambda e: (list(e.absolute_path), e.validator))
-    if errors:
-        return _schema_reason(errors[0])
+def check_record(record: dict[str, Any], validator: Draft202012Validator | None) -> tuple[str, str] | None:
+    """The first reason ``record`` cannot be stored, as ``(code, detail)``, or None when it is valid.
+
+    ``validator`` None skips the schema (already checked by the caller).
+    """
+    if validator is not None:
+        errors = sorted(validator.iter_errors(record), key=lambda e: (list(e.absolute_path), e.validator))
+        if errors:
+            return _schema_reason(errors[0])
     url = record["url"]
     if not url.lower().startswith(("http://", "https://")):
         return "bad_url", f"not an absolute http(s) URL: {url!r}"
@@ -123,13 +127,26 @@ class ValidatePipeline:
         self.data_dir = Path(crawler.settings.get("NEWSSPIDER_DATA_DIR", "data"))
         schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
         self.validator = Draft202012Validator(schema)
+        # fastjsonschema compiles the schema to Python: ~10x faster on the common, valid record. The
+        # schema uses only draft-7 keywords. jsonschema then explains the rare failure in detail.
+        self._fast_schema = fastjsonschema.compile(schema, use_default=False)
+
+    def fast_check(self, record: dict[str, Any]) -> bool:
+        """Whether ``record`` is valid, quickly; False means "look closer" with :func:`check_record`."""
+        try:
+            self._fast_schema(record)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return check_record(record, None) is None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        record = ItemAdapter(item).asdict()
+        record = as_record(item)
+        if self.fast_check(record):
+            return item
         problem = check_record(record, self.validator)
         if problem is None:
             return item

@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
 from pipelines.state import SeenEntry, shared_state, title_hash
+from pipelines.store import as_record
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -68,7 +69,7 @@ class VersionPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        record = adapter.asdict()
+        record = as_record(item)
         url = record.get("canonical_url") or record["url"]
         previous = self._run.get(url) or self.state.get(url)
         if previous is not None:

@@ -253,3 +253,11 @@ def test_a_record_is_written_whole_even_from_a_plain_dict(tmp_path: Path) -> Non
     assert out["version"] == 1
     (line,) = written(tmp_path)
     assert line["directives"][0]["items"][0]["marker"] == "一要"
+
+
+def test_fast_record_conversion_matches_itemadapter() -> None:
+    from pipelines.store import as_record
+
+    item = NormalizePipeline().process_item(make_article())
+    assert as_record(item) == ItemAdapter(item).asdict()
+    assert list(as_record(item)) == list(ItemAdapter(item).asdict())  # field order kept
