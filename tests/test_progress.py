@@ -185,6 +185,7 @@ def run_logging() -> Iterator[None]:
     yield
     remove_run_logging()
     root.setLevel(level)
+    logging.captureWarnings(False)  # configure_run_logging routes warnings to the log; undo for other tests
 
 
 @pytest.mark.usefixtures("run_logging")
