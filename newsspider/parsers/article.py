@@ -19,11 +19,12 @@ from newsspider.items import Attachment, NewsArticle
 from newsspider.parsers.body import Body, extract_body
 from newsspider.parsers.container import find_container, mark_zjeg
 from newsspider.parsers.directives import extract_directives
+from newsspider.parsers.edges import trim_edges
 from newsspider.parsers.encoding import decode_html
 from newsspider.parsers.families import compile_selector, select
 from newsspider.parsers.govdoc import extract_govdoc
 from newsspider.parsers.info import resolve_attribution, resolve_published
-from newsspider.parsers.locate import find_breadcrumb, find_info, find_summary_box, is_summary_line
+from newsspider.parsers.locate import InfoLine, find_breadcrumb, find_info, find_summary_box, is_summary_line
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
 from newsspider.parsers.reprint import extract_reprint
 from newsspider.parsers.title import doc_title_suffix, find_title, is_cut
@@ -165,6 +166,13 @@ def _fill(
         (selectors.published, selectors.source, selectors.authors, selectors.editors) if selectors else ()
     )
     blocks = find_info(tree, headline.element, container, info_selectors)
+    edges = trim_edges(extracted.paragraphs, record.title)
+    if edges.headline and not headline.confident:
+        record.title = edges.headline
+    if not blocks.head:
+        blocks.head.extend(InfoLine(line, line) for line in edges.head)
+    blocks.tail.extend(edges.tail)
+    extracted.paragraphs = edges.paragraphs
 
     brand = " ".join(x for x in (doc_title_suffix(tree), meta.get("og:site_name", "sitename")) if x)
     attribution = resolve_attribution(

@@ -20,15 +20,23 @@ SKIP_ATTR = "data-ns-skip"
 """Set on elements outside the Hanweb markers (and on noise) so the paragraph walker leaves them out."""
 
 _MIN_FAMILY_TEXT = 30
+_MIN_PARAGRAPH = 25
+_MIN_LI = 50
+# Paragraph-like tags that are often layout wrappers: scored by their own text when they hold blocks.
+_WRAPPER_TAGS = frozenset({"td", "li", "dd", "blockquote"})
 _PUNCT = re.compile(r"[，。！？；：、,.!?;]")
 _CANDIDATE_TAGS = ("p", "div", "td", "section", "article", "li", "span", "font", "dd", "pre", "blockquote")
 _PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "td", "dd", "li"})
 _CONTAINER_TAGS = frozenset(
     {"div", "td", "section", "article", "main", "ucapcontent", "span", "font", "dd", "body"}
 )
-_NAV_TAGS = frozenset({"a", "nav", "header", "footer", "aside", "select", "option", "button", "ul", "ol"})
+_NAV_TAGS = frozenset({"a", "nav", "header", "footer", "aside", "select", "option", "button"})
 _BAD_CONTAINER = re.compile(
     r"comment|footer|sidebar|side|nav|menu|header|related|recommend|hot|rank|list", re.IGNORECASE
+)
+_NOT_ARTICLE = re.compile(
+    r"footer|\bfoot\b|\bft\b|comment|copyright|sidebar|\bside\b|reply|recommend|related|\bfriend",
+    re.IGNORECASE,
 )
 _GOOD_CONTAINER = re.compile(
     r"article|content|text|body|detail|zoom|editor|main|news|zw|con\b|post", re.IGNORECASE
@@ -104,21 +112,34 @@ def _inside_noise(element: HtmlElement) -> bool:
 
 def _paragraph_score(element: HtmlElement) -> float:
     """Readability's paragraph score adapted to Chinese: punctuation instead of commas, chars / 50."""
-    if element.tag in _PARAGRAPH_TAGS:
+    wrapper = element.tag in _WRAPPER_TAGS and any(
+        element.find(f".//{block}") is not None for block in ("p", "div", "table", "ul")
+    )
+    if element.tag in _PARAGRAPH_TAGS and not wrapper:
         text = "".join(element.itertext())
+        if element.find(".//a") is not None:
+            links = sum(len("".join(a.itertext())) for a in element.iter("a"))
+            text = text[: max(0, len(text) - links)]
     else:
         # A div/span that holds text directly (br-separated pages) counts by its own text nodes only.
         parts = [element.text or ""] + [c.tail or "" for c in element if c.tag != "a"]
         parts += ["".join(c.itertext()) for c in element if c.tag in ("br", "b", "strong", "font", "em", "i")]
         text = "".join(parts)
     text = text.strip()
-    if len(text) < 12:
+    if len(text) < (_MIN_LI if element.tag == "li" else _MIN_PARAGRAPH):
         return 0.0
     return 1.0 + len(_PUNCT.findall(text)) + min(len(text) / 50.0, 3.0)
 
 
 def _in_nav(element: HtmlElement) -> bool:
-    return any(ancestor.tag in _NAV_TAGS for ancestor in element.iterancestors())
+    """Inside navigation, a link, a list, or a footer/comment/sidebar block: its text is not the article."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in _NAV_TAGS:
+            return True
+        attrs = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        if attrs.strip() and _NOT_ARTICLE.search(attrs) and not _GOOD_CONTAINER.search(attrs):
+            return True
+    return False
 
 
 def _densest(tree: HtmlElement) -> HtmlElement | None:
@@ -153,6 +174,8 @@ def _densest(tree: HtmlElement) -> HtmlElement | None:
         if attrs.strip():
             if _GOOD_CONTAINER.search(attrs):
                 bonus = 1.25
+            elif _NOT_ARTICLE.search(attrs):
+                continue
             elif _BAD_CONTAINER.search(attrs):
                 bonus = 0.6
         final = score * (1.0 - density) * bonus

@@ -46,6 +46,8 @@ class Headline:
     element: HtmlElement | None
     kicker: str | None = None
     subtitle: str | None = None
+    confident: bool = True
+    """False when no heading agreed with <title>/metas (a fallback guess)."""
 
 
 def _norm(text: str) -> str:
@@ -162,10 +164,9 @@ def find_title(
             return Headline(fallback, None)
     near = _nearest_before(tree, container)
     if near is not None:
-        return _with_sides(Headline(_text(near), near))
-    for fallback in (first,):
-        if fallback:
-            return Headline(fallback, None)
+        return _with_sides(Headline(_text(near), near, confident=False))
+    if first:
+        return Headline(first, None, confident=False)
     for element in tree.iter("h1"):
         text = _text(element)
         if _MIN_LEN <= len(text) <= _MAX_LEN:

@@ -1,0 +1,107 @@
+"""The first and last lines of a body container that are not article text.
+
+A container found by the density heuristic (or a loose family selector) often starts with the headline and
+the date/author line and ends with 发布时间/作者/访问统计 lines, copyright footers and comment prompts. They
+are cut off here and returned, because the headline and info lines they hold are still useful when the page
+has no separate info element.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+__all__ = ["Edges", "trim_edges"]
+
+_MAX_HEAD_LINES = 5
+_MAX_TAIL_LINES = 8
+_MAX_META_LEN = 100
+_MAX_FOOTER_LEN = 160
+_MAX_TITLE_LEN = 80
+_TITLE_SLACK = 12
+
+_DATE = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}",
+    re.IGNORECASE,
+)
+_META_LABEL = re.compile(
+    r"来源|作者|发布|发表|时间|日期|浏览|阅读|点击|字号|字体|编辑|责编|更新|访问|评论|Posted|posted by|\bby\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(r"\d{1,2}:\d{2}")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+_FOOTER = re.compile(
+    r"版权所有|Copyright|All Rights Reserved|ICP[备证]|备案号|举报电话|违法和不良信息|不良信息举报|免责声明"
+    r"|不代表(?:本站|本网|新浪|本平台)?(?:的)?(?:观点|立场)|转载请注明|未经授权|TrackBack|Trackback|发表评论|我要评论"
+    r"|网友评论|评论\s*[（(]\s*\d|返回页首|返回顶部|关闭窗口|本文链接|相关文章|上一篇|下一篇|分享到|打印本页"
+    r"|^下载$|^\d+$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Edges:
+    paragraphs: list[str]
+    head: list[str] = field(default_factory=list)
+    """Meta lines cut from the top (date, source, author…), in order."""
+    tail: list[str] = field(default_factory=list)
+    """Meta lines cut from the bottom, in order (footers are dropped, not kept)."""
+    headline: str | None = None
+    """A leading headline-like line that was cut (the page's own title repeated in the container)."""
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _is_meta(line: str) -> bool:
+    if len(line) > _MAX_META_LEN or _SENTENCE_END.search(line):
+        return False
+    return _DATE.search(line) is not None or (_META_LABEL.search(line) is not None and len(line) <= 40)
+
+
+def _same_as_title(line: str, title: str) -> bool:
+    a, b = _norm(line), _norm(title)
+    if not (a and b) or len(a) < 4 or _SENTENCE_END.search(line):
+        return False
+    # "标题 (图)" or "标题- -" around the title is still the title; a sentence containing it is not.
+    return a == b or (a in b and len(a) >= 0.6 * len(b)) or (b in a and len(a) <= len(b) + _TITLE_SLACK)
+
+
+def trim_edges(paragraphs: list[str], title: str) -> Edges:
+    lines = list(paragraphs)
+    edges = Edges(paragraphs=lines)
+    start = 0
+    while start < min(len(lines), _MAX_HEAD_LINES) and len(lines) - start > 1:
+        line = lines[start]
+        if title and _same_as_title(line, title):
+            edges.headline = edges.headline or line
+        elif _is_meta(line):
+            edges.head.append(line)
+        elif start == 0 and _headline_like(line) and len(lines) > 2 and _is_meta(lines[1]):
+            edges.headline = line
+        else:
+            break
+        start += 1
+    end = len(lines)
+    floor = max(start + 1, end - _MAX_TAIL_LINES)
+    for i in range(floor, end):
+        if len(lines[i]) <= _MAX_FOOTER_LEN and _FOOTER.search(lines[i]):
+            end = i
+            break
+    while end - 1 > start and end > floor and _is_tail_meta(lines[end - 1]):
+        edges.tail.insert(0, lines[end - 1])
+        end -= 1
+    edges.paragraphs = lines[start:end]
+    return edges
+
+
+def _headline_like(line: str) -> bool:
+    return len(line) <= _MAX_TITLE_LEN and not _SENTENCE_END.search(line[-1:]) and "，" not in line
+
+
+def _is_tail_meta(line: str) -> bool:
+    # A bare date at the end is a document's signing date (body); a time or a label makes it a meta line.
+    return _is_meta(line) and (_TIME.search(line) is not None or _META_LABEL.search(line) is not None)
