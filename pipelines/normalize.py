@@ -66,6 +66,22 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _as_utc(value: Any) -> Any:
+    """``fetched_at`` in UTC; now when missing; a naive time is taken as UTC (Scrapy's clocks are)."""
+    if not value:
+        return _utc_now()
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value))
+        except ValueError:
+            return value  # left for validation to quarantine with its reason
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
 class NormalizePipeline:
     """Whitespace and width in every string field; ``canonical_url`` from ``url``; ``fetched_at`` (UTC)
     when the spider did not set it; ``content_hash`` recomputed over the normalized text."""
@@ -82,8 +98,7 @@ class NormalizePipeline:
         url = adapter.get("url")
         if isinstance(url, str) and url:
             adapter["canonical_url"] = canonical_url(url)
-        if not adapter.get("fetched_at"):
-            adapter["fetched_at"] = _utc_now()
+        adapter["fetched_at"] = _as_utc(adapter.get("fetched_at"))
         if isinstance(adapter.get("text"), str):
             adapter["content_hash"] = content_hash(adapter["text"])
         return item

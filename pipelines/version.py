@@ -44,6 +44,11 @@ def compare(previous: SeenEntry, record: dict[str, Any]) -> list[str]:
     return changed
 
 
+def _trim(remembered: dict[str, Any], size: int) -> None:
+    while len(remembered) > size:
+        del remembered[next(iter(remembered))]  # dicts keep insertion order: the oldest goes
+
+
 class VersionPipeline:
     """Set ``version``, ``previous_hash``, ``changed`` and ``duplicate_of`` from the state store.
 
@@ -56,6 +61,10 @@ class VersionPipeline:
         self._state: StateStore | None = None
         self._run: dict[str, SeenEntry] = {}
         self._run_hashes: dict[str, str] = {}
+        # Only records the store has not committed yet need remembering here: the store commits at
+        # least every NEWSSPIDER_FSYNC_EVERY records, so a window well above that keeps memory flat
+        # over a run of any length.
+        self._window = max(10_000, 4 * crawler.settings.getint("NEWSSPIDER_FSYNC_EVERY", 32))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> VersionPipeline:
@@ -90,6 +99,7 @@ class VersionPipeline:
             first = self._run_hashes.get(chash) or self.state.url_for_hash(chash)
             adapter["duplicate_of"] = first if first and first != url else None
             self._run_hashes.setdefault(chash, url)
+            _trim(self._run_hashes, self._window)
         self._run[url] = SeenEntry(
             url=url,
             content_hash=chash,
@@ -99,6 +109,7 @@ class VersionPipeline:
             last_seen=record.get("fetched_at") or "",
             site=record.get("site"),
         )
+        _trim(self._run, self._window)
         return item
 
     def _inc(self, key: str) -> None:

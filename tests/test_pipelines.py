@@ -145,6 +145,12 @@ QUARANTINE_CASES = {
     "bad_published_at": {"published_at": "2020年2月18日"},
     "published_at_offset": {"published_at": "2020-02-18T11:58:03Z"},
     "bad_fetched_at": {"fetched_at": "2020-02-19T09:02:03+08:00"},
+    "missing_fetched_at": {"fetched_at": None},
+    "bad_content_hash": {"content_hash": "d41d8cd98f00b204e9800998ecf8427e"},
+}
+# Impossible calendar dates are as bad as unparseable ones.
+QUARANTINE_CASES_MORE = {
+    "bad_published_at": [{"published_at": "2020-02-30"}, {"published_at": "2020-02-18 19:58"}]
 }
 
 
@@ -166,6 +172,16 @@ def test_every_quarantine_reason_is_written_counted_and_raised(tmp_path: Path, c
     assert entry["reason"] == code
     assert entry["record"]["title"] == record["title"]
     assert crawler.stats.get_value(f"newsspider/quarantined/{code}") == 1
+
+
+@pytest.mark.parametrize(
+    "changes", [c for cases in QUARANTINE_CASES_MORE.values() for c in cases], ids=lambda c: str(c)
+)
+def test_more_bad_published_at_forms(tmp_path: Path, changes: dict[str, Any]) -> None:
+    record = {**ItemAdapter(NormalizePipeline().process_item(make_article())).asdict(), **changes}
+    with pytest.raises(Quarantined) as raised:
+        build_from_crawler(ValidatePipeline, crawler_for(tmp_path)).process_item(record)
+    assert raised.value.code == "bad_published_at"
 
 
 def test_a_good_record_passes_validation(tmp_path: Path) -> None:
@@ -261,3 +277,26 @@ def test_fast_record_conversion_matches_itemadapter() -> None:
     item = NormalizePipeline().process_item(make_article())
     assert as_record(item) == ItemAdapter(item).asdict()
     assert list(as_record(item)) == list(ItemAdapter(item).asdict())  # field order kept
+
+
+def test_fetched_at_is_put_in_utc() -> None:
+    beijing = NormalizePipeline().process_item(make_article(fetched_at="2020-02-19T09:02:03+08:00"))
+    assert beijing.fetched_at == "2020-02-19T01:02:03+00:00"
+    naive = NormalizePipeline().process_item(make_article(fetched_at="2020-02-19T01:02:03.123456"))
+    assert naive.fetched_at == "2020-02-19T01:02:03+00:00"
+
+
+def test_version_memory_is_bounded_but_covers_uncommitted_records(tmp_path: Path) -> None:
+    crawler = crawler_for(tmp_path, NEWSSPIDER_FSYNC_EVERY=1)
+    version = build_from_crawler(VersionPipeline, crawler)
+    version._window = 3
+    normalize = NormalizePipeline()
+    for n in range(10):
+        body = f"第{n}篇正文"
+        version.process_item(
+            normalize.process_item(make_article(url=f"http://www.shanxi.gov.cn/{n}.shtml", text=body))
+        )
+    assert len(version._run) == 3
+    # The newest, possibly uncommitted, are still known: a second fetch in this run is versioned.
+    again = normalize.process_item(make_article(url="http://www.shanxi.gov.cn/9.shtml", text="第9篇正文，改"))
+    assert version.process_item(again).version == 2
