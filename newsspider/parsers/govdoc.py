@@ -75,6 +75,7 @@ _LABEL_RE = re.compile(
 )
 # Fields that only a 信息公开 header has; 发布日期 or 发布机构 alone is an ordinary info line.
 _DOC_ONLY = frozenset({"index_no", "doc_no", "written_at", "topic", "validity"})
+_HEADER_HINT = re.compile(r"索\s*引\s*号|文\s*号|成\s*文\s*日\s*期")
 _CONTAINERS = ("table", "tbody", "dl", "ul", "ol", "div", "section")
 
 _DOC_EXTENSIONS = frozenset(
@@ -117,12 +118,20 @@ def _label(match: re.Match[str]) -> str:
 
 def _find_header(tree: HtmlElement) -> HtmlElement | None:
     """The smallest table/list/div holding the most distinct header labels (at least two)."""
+    # Only the containers around a 索引号/文号/成文日期 text are measured; most pages have none.
+    candidates: dict[HtmlElement, None] = {}
+    for node in tree.xpath("//text()[contains(., '号') or contains(., '期')]"):
+        if not _HEADER_HINT.search(node):
+            continue
+        element = node.getparent()
+        while element is not None:
+            if element.tag in _CONTAINERS:
+                candidates[element] = None
+            element = element.getparent()
     best: HtmlElement | None = None
     best_key: tuple[int, int] = (1, 0)
-    for element in tree.iter(*_CONTAINERS):
+    for element in candidates:
         text = _text(element)
-        if "索引号" not in text and "文号" not in text and "成文日期" not in text:
-            continue
         count = _label_count(text)
         key = (count, -len(text))
         if count >= 2 and key > best_key:
@@ -187,6 +196,8 @@ def _attachments(tree: HtmlElement, base_url: str) -> list[Attachment]:
     found: list[Attachment] = []
     seen: set[str] = set()
     armed = False
+    if not tree.xpath("//text()[contains(., '附件')]"):
+        return found
     for payload in _stream(tree):
         if isinstance(payload, str):
             chunk = clean_whitespace(payload)

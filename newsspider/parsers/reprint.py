@@ -32,8 +32,8 @@ _TRANSFERRED = re.compile(
 _TRANSFERRED_LEAD = re.compile(
     r"^[（(【]?\s*(?:(?:本文|本文章|文章)?(?:转载自|转自)|(?:本文|本文章|文章)(?:来源于|来自))"
 )
-_TITLE_TAGS = ("div", "p", "span", "a", "font", "h2", "h3", "h4", "td", "li", "em", "strong")
 _MAX_LINE = 200
+_BLOCK_TAGS = ("p", "div", "li", "td", "dd", "section", "font", "center")
 
 
 def _text(element: HtmlElement) -> str:
@@ -56,19 +56,25 @@ def _link_of(element: HtmlElement, base_url: str) -> str | None:
 
 
 def _original_title(tree: HtmlElement, base_url: str) -> tuple[str, str | None] | None:
-    """The deepest element whose whole text is 原标题：…, with its link."""
-    best: HtmlElement | None = None
-    for element in tree.iter(*_TITLE_TAGS):
-        text = _text(element)
-        if len(text) > _MAX_LINE or not _ORIGINAL_TITLE.match(text):
-            continue
-        if best is None or element in best.iterdescendants():
+    """The largest element around a 原标题 text whose whole text is still just 原标题：…, with its link."""
+    for node in tree.xpath("//text()[contains(., '原标题') or contains(., '原题')]"):
+        element = node.getparent()
+        best: HtmlElement | None = None
+        while element is not None and element.tag not in ("body", "html"):
+            text = _text(element)
+            if len(text) > _MAX_LINE or not _ORIGINAL_TITLE.match(text):
+                break
             best = element
-    if best is None:
-        return None
-    match = _ORIGINAL_TITLE.match(_text(best))
-    assert match is not None
-    return match.group("title").strip('《》“”" '), _link_of(best, base_url)
+            element = element.getparent()
+        if best is None:
+            continue
+        match = _ORIGINAL_TITLE.match(_text(best))
+        assert match is not None
+        title = match.group("title").strip()
+        if title.startswith("《") and title.endswith("》"):
+            title = title[1:-1]
+        return title, _link_of(best, base_url)
+    return None
 
 
 def _source_from_lines(paragraphs: list[str]) -> str | None:
@@ -91,15 +97,17 @@ def _source_from_lines(paragraphs: list[str]) -> str | None:
 
 
 def _transferred_in_tree(tree: HtmlElement, base_url: str) -> tuple[str, str | None] | None:
-    for element in tree.iter("p", "div", "span", "font", "em"):
+    query = "//text()[contains(., '转载自') or contains(., '转自') or contains(., '来源于') or contains(., '来自')]"
+    for node in tree.xpath(query):
+        element = node.getparent()
+        # 本文来源于<span><a>北京商报</a></span>: the mark and the outlet sit in sibling nodes, so read the
+        # nearest block around the text.
+        while element is not None and element.tag not in _BLOCK_TAGS:
+            element = element.getparent()
+        if element is None:
+            continue
         text = _text(element)
         if len(text) > _MAX_LINE or not _TRANSFERRED_LEAD.match(text):
-            continue
-        if any(
-            _TRANSFERRED_LEAD.match(_text(child))
-            for child in element.iter(*_TITLE_TAGS)
-            if child is not element
-        ):
             continue
         match = _TRANSFERRED.search(text)
         if match:
