@@ -24,7 +24,14 @@ from newsspider.parsers.encoding import decode_html
 from newsspider.parsers.families import compile_selector, select
 from newsspider.parsers.govdoc import extract_govdoc
 from newsspider.parsers.info import resolve_attribution, resolve_published
-from newsspider.parsers.locate import InfoLine, find_breadcrumb, find_info, find_summary_box, is_summary_line
+from newsspider.parsers.locate import (
+    InfoLine,
+    date_texts,
+    find_breadcrumb,
+    find_info,
+    find_summary_box,
+    is_summary_line,
+)
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
 from newsspider.parsers.reprint import extract_reprint
 from newsspider.parsers.title import doc_title_suffix, find_title, is_cut
@@ -186,7 +193,13 @@ def _fill(
     record.source, record.source_raw = attribution.source, attribution.source_raw
     record.authors, record.editors = attribution.authors, attribution.editors
     published = resolve_published(
-        meta, blocks, extracted.credits, url, listing.date_raw if listing else None, fetched_at
+        meta,
+        blocks,
+        extracted.credits,
+        url,
+        listing.date_raw if listing else None,
+        fetched_at,
+        lambda: date_texts(tree, headline.element),
     )
     record.published_at, record.published_raw, record.published_from = (
         published.value,

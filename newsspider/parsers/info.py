@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from newsspider.parsers.bylines import clean_source, find_body_bylines, parse_byline, split_names
@@ -17,8 +18,7 @@ from newsspider.parsers.dates import ParsedDate, date_from_url, find_date, parse
 from newsspider.parsers.meta import AUTHOR_KEYS, DATE_KEYS, SOURCE_KEYS
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from datetime import datetime
+    from collections.abc import Callable, Sequence
 
     from newsspider.parsers.locate import InfoBlocks
     from newsspider.parsers.meta import PageMeta
@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 __all__ = ["Attribution", "Published", "resolve_attribution", "resolve_published"]
 
 _NOT_A_NAME = re.compile(r"https?://|www\.|\.com|\.cn|@")
+_NAME_PUNCT = re.compile(r"[，。；！？,;!?：:]")
+_ROLE_SUFFIX = re.compile(r"(?:记者|通讯员|编辑|摄影|统计|整理|行情|报道)$")
+_NOT_NAMES = frozenset(
+    {"整合", "纠错", "综合", "转载", "原创", "来源", "网友", "管理员", "admin", "本报", "本网", "本站"}
+)
+_MAX_CJK_NAME = 8
 # A last paragraph ending "…举行。（张巨峰）" or "（宋子节、肖聪聪）": the writers' names in brackets.
 _TRAILING_NAMES = re.compile(
     r"[。！？”!?]\s*[（(]\s*((?:[\u4e00-\u9fa5]{2,4}(?:\s*[、，, ]\s*)?){1,5})\s*[）)]$"
@@ -72,7 +78,11 @@ def resolve_published(
     url: str,
     listing_date: str | None,
     now: datetime | None,
+    page_texts: Callable[[], Sequence[str]] | None = None,
 ) -> Published:
+    """``page_texts``: short text nodes after the headline, the last resort (provenance ``body``)."""
+    if now is None:
+        now = _reference_time(meta)
     info: ParsedDate | None = None
     for line in blocks.head:
         info = find_date(line.text, now=now)
@@ -94,9 +104,15 @@ def resolve_published(
         if listed is not None:
             return Published(listed.value, listed.raw, "listing")
     from_url = date_from_url(url)
+    body_texts = [*blocks.tail, *tail_lines, *(page_texts() if page_texts else ())]
     if from_url is not None:
+        # The URL gives the day; a line of the page with that day and a time gives the time.
+        for text in body_texts:
+            in_body = find_date(text, now=now)
+            if in_body is not None and in_body.has_time and in_body.value.startswith(from_url.value):
+                return Published(in_body.value, in_body.raw, "body")
         return Published(from_url.value, from_url.raw, "url")
-    for text in [*blocks.tail, *tail_lines]:
+    for text in body_texts:
         in_body = find_date(text, now=now)
         if in_body is not None:
             return Published(in_body.value, in_body.raw, "body")
@@ -105,8 +121,19 @@ def resolve_published(
 
 def _add(names: list[str], more: Sequence[str]) -> None:
     for name in more:
-        if name and name not in names and not _NOT_A_NAME.search(name):
+        if name and name not in names and _plausible_name(name):
             names.append(name)
+
+
+def _plausible_name(name: str) -> bool:
+    """A person's (or pen) name, not a phrase the byline rules caught: no sentence punctuation, not a role
+    word (南都见习记者), not a widget or column word (纠错, 访问统计)."""
+    if _NOT_A_NAME.search(name) or _NAME_PUNCT.search(name) or name in _NOT_NAMES:
+        return False
+    if _ROLE_SUFFIX.search(name):
+        return False
+    cjk = sum(1 for c in name if "\u4e00" <= c <= "\u9fff")
+    return cjk <= _MAX_CJK_NAME
 
 
 def resolve_attribution(
@@ -181,3 +208,22 @@ def _from_slots(out: Attribution, slots: dict[str, str], site_name: str | None) 
     if not out.editors and editor:
         labelled = parse_byline(editor, site_name=site_name)
         _add(out.editors, labelled.editors or split_names(_LABEL_PREFIX.sub("", editor)))
+
+
+def _reference_time(meta: PageMeta) -> datetime | None:
+    """The latest date any meta states (dateUpdate, Maketime…): the "now" of a page that prints 10-08 12:00
+    without a year. Never the publish date itself, only the year it is read in."""
+    latest: datetime | None = None
+    for key, value in meta.values.items():
+        if "date" not in key and "time" not in key:
+            continue
+        parsed = parse_date(value)
+        if parsed is None or not parsed.has_time:
+            continue
+        try:
+            moment = datetime.fromisoformat(parsed.value)
+        except ValueError:
+            continue
+        if latest is None or moment > latest:
+            latest = moment
+    return latest

@@ -249,3 +249,23 @@ def find_summary_box(tree: HtmlElement) -> str | None:
         if value:
             return value
     return None
+
+
+_YEARISH = re.compile(r"(?:19|20)\d{2}|\d{1,2}:\d{2}")
+_MAX_DATE_NODE = 100
+
+
+def date_texts(tree: HtmlElement, start: HtmlElement | None) -> list[str]:
+    """Short text nodes that may hold a date, in document order from ``start`` (the headline) on; link
+    texts (related news) left out. Used only when no info line, meta or listing gave a date."""
+    out: list[str] = []
+    started = start is None
+    for element in tree.iter():
+        if element is start:
+            started = True
+        if not started or not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
+            continue
+        for text in (element.text, element.tail):
+            if text and len(text) <= _MAX_DATE_NODE and _YEARISH.search(text):
+                out.append(clean_whitespace(text))
+    return out
