@@ -265,7 +265,9 @@ def date_texts(tree: HtmlElement, start: HtmlElement | None) -> list[str]:
             started = True
         if not started or not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
             continue
-        for text in (element.text, element.tail):
-            if text and len(text) <= _MAX_DATE_NODE and _YEARISH.search(text):
-                out.append(clean_whitespace(text))
+        out.extend(
+            clean_whitespace(text)
+            for text in (element.text, element.tail)
+            if text and len(text) <= _MAX_DATE_NODE and _YEARISH.search(text)
+        )
     return out
