@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsspider.items import DirectiveBlock, DirectiveItem
 from newsspider.parsers.directives import extract_directives
@@ -176,3 +178,51 @@ def test_declared_seven_found_six_fixture_warns() -> None:
     blocks, warnings = extract_directives(paragraphs)
     assert [(b.speaker, b.verb, b.declared_count, len(b.items)) for b in blocks] == [("王浩", "提出", 7, 6)]
     assert warnings == ["directive_count_mismatch: declared 7, found 6"]
+
+
+_PIECES = [
+    "一是",
+    "二是",
+    "三要",
+    "一、",
+    "二、",
+    "（一）",
+    "（二）",
+    "1．",
+    "2、",
+    "● ",
+    "——",
+    "第一，",
+    "第二，",
+    "首先，",
+    "其次，",
+    "最后，",
+    "会议强调，",
+    "他指出：",
+    "要加强领导。",
+    "抓落实",
+    "2020年1月",
+    "。",
+    "，",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=8).map("".join), max_size=10))
+def test_any_paragraphs_give_well_formed_blocks(paragraphs: list[str]) -> None:
+    blocks, warnings = extract_directives(paragraphs)
+
+    def check(items: list[DirectiveItem]) -> None:
+        assert len(items) >= 1
+        for item in items:
+            assert item.text
+            if item.ordinal is not None:
+                assert item.ordinal >= 1
+                assert item.text.startswith(item.marker)
+            if item.children:
+                check(item.children)
+
+    for block in blocks:
+        assert len(block.items) >= 2
+        check(block.items)
+    assert all(w.startswith("directive_count_mismatch") for w in warnings)
