@@ -226,3 +226,12 @@ def test_any_paragraphs_give_well_formed_blocks(paragraphs: list[str]) -> None:
         assert len(block.items) >= 2
         check(block.items)
     assert all(w.startswith("directive_count_mismatch") for w in warnings)
+
+
+def test_interview_turn_and_question_lead_give_speakers() -> None:
+    turn = _one_block(
+        ["记者：下一步有什么打算？", "李金泽：我们有两个想法。", "一是扩大销售网络。", "二是加大研发投入。"]
+    )
+    assert (turn.speaker, turn.verb) == ("李金泽", None)
+    question = _one_block(["什么样的商务楼适合投资？有专家认为，第一是区位，第二是品质。"])
+    assert (question.speaker, question.verb) == ("专家", "认为")

@@ -25,7 +25,7 @@ __all__ = [
 _STRONG_VERBS = "强调|指出|要求|表示|提出|认为|介绍|透露|规定|倡议|告诫|提醒"
 _WEAK_VERBS = "说|希望|建议|说明"
 _ATTRIBUTION = re.compile(
-    rf"(?:^|(?<=[，。；：,;:\s、”\"）)—]))"
+    rf"(?:^|(?<=[，。；：,;:？！?!\s、”\"）)—]))"
     rf"([\u4e00-\u9fff、·]{{1,30}}?)"
     rf"(?:还|也|又|进一步|同时|再次|最后|特别|着重|重点)?"
     rf"(?:({_STRONG_VERBS})|({_WEAK_VERBS})(?=[，,：:“\"]))"
@@ -85,6 +85,7 @@ _BODY_SUFFIXES = (
 )
 _SUBJECT_PREFIX = re.compile(r"^(?:有|据|按照|根据|对于|由|经|而|但|并|还|另外|此外|同时|随后|接着|最后)")
 _HONORIFICS = re.compile(r"(?:先生|女士|同志|老师)$")
+_TURN = re.compile(r"^([\u4e00-\u9fff]{2,3})[：:]")
 _DROPPED_SUBJECT = re.compile(r"^(?:对|向|就|为|在|给)")
 _MENTION = re.compile(
     r"(书记|省长|市长|县长|区长|主任|部长|厅长|局长|主席|总理|组长|会长|院长|校长)"
@@ -103,7 +104,7 @@ _COUNT_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "�
 
 @dataclass(frozen=True)
 class Attribution:
-    """``subject`` (titles stripped) said something with ``verb``, at ``start`` of a paragraph."""
+    """``subject`` (titles stripped) said something with ``verb`` (empty for an interview turn), at ``start``."""
 
     start: int
     end: int
@@ -156,6 +157,9 @@ def attributions(text: str) -> list[Attribution]:
     the caller resolves it to the person the sentence opens with.
     """
     found: list[Attribution] = []
+    turn = _TURN.match(text)
+    if turn and _plausible(turn.group(1)) and turn.group(1) not in _GENERIC_SPEAKERS:
+        found.append(Attribution(0, turn.end(), turn.group(1), ""))  # an interview turn: 李金泽：……
     for match in _ATTRIBUTION.finditer(text):
         verb = match.group(2) or match.group(3)
         subject = _subject(match.group(1))
@@ -262,15 +266,15 @@ class SpeakerIndex:
         return para > 0 and bool(self.found[para - 1]) and is_lead_in(self.paragraphs[para - 1])
 
     def block_head(self, para: int, start: int) -> tuple[str | None, str | None, int | None]:
-        speaker: str | None = None
-        verb: str | None = None
+        chosen: tuple[Attribution, str | None] | None = None
         count: int | None = None
         for distance, (text, found) in enumerate(self.window(para, start)):
-            if verb is None and found:
+            if chosen is None and found:
                 # In the enumeration's own paragraph the nearest attribution counts; a paragraph before it
                 # is led by its main speaker (张晓军表示，……).
-                attribution, speaker = found[-1] if distance == 0 else found[0]
-                verb = attribution.verb
+                chosen = found[-1] if distance == 0 else found[0]
             if count is None:
                 count = declared_count(text)
-        return speaker, verb, count
+        if chosen is None:
+            return None, None, count
+        return chosen[1], chosen[0].verb or None, count
