@@ -50,7 +50,12 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "newsspider.extensions.report.RunReportExtension": 500,
+    "newsspider.extensions.progress.ProgressExtension": 510,
 }
+# Per-site progress: live on a terminal, otherwise a log line every N seconds.
+NEWSSPIDER_PROGRESS = True
+NEWSSPIDER_PROGRESS_INTERVAL = 30
+NEWSSPIDER_PROGRESS_LIVE = True
 
 # Where records, state and run reports go (``newsspider crawl --out``).
 NEWSSPIDER_DATA_DIR = "data"
