@@ -315,7 +315,7 @@ def _to_item(item: _Item) -> DirectiveItem:
     segment = item.segment
     if item.marker.bullet:
         segment = segment[item.marker.end - item.marker.start :].strip()
-    children = [_to_item(child) for run in item.children for child in run.items]
+    children = [_to_item(child) for run in item.children if _valid(run) for child in run.items]
     return DirectiveItem(
         marker=item.marker.token,
         ordinal=item.marker.ordinal if item.marker.family != "seq" else None,
@@ -325,8 +325,9 @@ def _to_item(item: _Item) -> DirectiveItem:
     )
 
 
-def _seq_ordinals(items: list[DirectiveItem], runs: _Run) -> None:
-    for number, (item, raw) in enumerate(zip(items, runs.items, strict=True), start=1):
+def _seq_ordinals(items: list[DirectiveItem], run: _Run) -> None:
+    """首先/其次/最后 express their place in the run, not a number of their own."""
+    for number, (item, raw) in enumerate(zip(items, run.items, strict=True), start=1):
         if raw.marker.family == "seq":
             item.ordinal = number
 
