@@ -7,6 +7,9 @@
 2. Memory: peak RSS of a full crawl of ``--memory-articles`` (20,000) generated articles, sampled every
    ``--sample`` seconds from /proc; the curve is printed. Bar: < 300 MB, flat.
 
+3. Where the time goes, measured in this process on the same generated pages: the article parser per page,
+   each item pipeline per record, and the spider's own listing and article callbacks per page.
+
 The replica runs in its own process so its rendering does not share the crawler's interpreter.
 
     python benchmarks/crawl.py [--articles 2000] [--memory-articles 20000] [--concurrency 16] [--runs 2]
@@ -61,12 +64,6 @@ def full_crawl(info: dict[str, Any], out: Path, concurrency: int, max_pages: int
     if max_pages:
         command += ["--max-pages", str(max_pages)]
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def report_stats(out: Path) -> dict[str, Any]:
-    (path,) = sorted((out / "runs").glob("*.json"))
-    stats: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["stats"]
-    return stats
 
 
 def rate(entries: list[dict[str, Any]]) -> tuple[int, float]:
@@ -174,6 +171,7 @@ def memory(info: dict[str, Any], concurrency: int, sample: float) -> dict[str, A
     curve: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-mem-") as tmp:
         out = Path(tmp) / "out"
+        mark = len(replica_log(info, 0))
         started = time.monotonic()
         proc = full_crawl(info, out, concurrency, 0)
         while proc.poll() is None:
@@ -183,16 +181,88 @@ def memory(info: dict[str, Any], concurrency: int, sample: float) -> dict[str, A
                 print(f"  t={curve[-1][0]:7.1f}s  rss={curve[-1][1]:6.1f} MB", flush=True)
             time.sleep(sample)
         proc.communicate()
-        stats = report_stats(out)
+        (path,) = sorted((out / "runs").glob("*.json"))
+        totals = json.loads(path.read_text(encoding="utf-8"))["totals"]
+    pages = len([e for e in replica_log(info, mark) if e["status"] == 200])
     values = [v for _, v in curve]
     # Flat: the last third of the run stays within 15% of the middle third's peak.
     third = max(1, len(values) // 3)
     mid, tail = values[third : 2 * third] or values, values[2 * third :] or values
     return {
-        "articles_stored": stats.get("item_scraped_count", 0), "pages": stats.get("response_received_count", 0),
-        "elapsed_s": curve[-1][0] if curve else None, "peak_rss_mb": max(values) if values else None,
-        "flat": bool(values) and max(tail) <= 1.15 * max(mid), "curve": curve,
+        "articles_stored": totals.get("new", 0), "pages": pages, "elapsed_s": curve[-1][0] if curve else None,
+        "peak_rss_mb": max(values) if values else None, "flat": bool(values) and max(tail) <= 1.15 * max(mid),
+        "growth_mb_per_1000_pages": round((values[-1] - values[1]) / pages * 1000, 2) if len(values) > 2 else None,
+        "curve": curve,
     }  # fmt: skip
+
+
+def breakdown(pages: int = 300) -> dict[str, float]:
+    """Milliseconds per page (or record) of each stage, outside the reactor."""
+    import importlib
+    from datetime import UTC, datetime
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.misc import build_from_crawler
+    from scrapy.utils.test import get_crawler
+
+    from newsspider import settings as project
+    from newsspider.parsers import ListingContext, parse_response
+    from newsspider.replica import Replica
+    from newsspider.spiders.provincial import ProvincialSpider
+
+    def ms(start: float, n: int) -> float:
+        return round((time.perf_counter() - start) / n * 1000, 2)
+
+    replica = Replica(generated=pages)
+    with tempfile.TemporaryDirectory(prefix="bench-parts-") as tmp:
+        replica.write_profiles(Path(tmp) / "sites")
+        crawler = get_crawler(ProvincialSpider, settings_dict={
+            "NEWSSPIDER_SITES_DIR": str(Path(tmp) / "sites"), "NEWSSPIDER_DATA_DIR": str(Path(tmp) / "out"),
+            "NEWSSPIDER_RUN_ID": "bench"})  # fmt: skip
+        spider = ProvincialSpider.from_crawler(crawler, site="replica-gen")
+        crawler.spider = spider
+        assert crawler.stats is not None
+        crawler.stats.open_spider()
+
+        def served(path: str, meta: dict[str, Any]) -> HtmlResponse:
+            reply, _ = replica.answer("127.0.0.1", "GET", path, {})
+            url = "http://127.0.0.1:1" + path
+            body = reply.body.encode("utf-8") if isinstance(reply.body, str) else reply.body
+            return HtmlResponse(url, body=body, headers={"Content-Type": "text/html; charset=utf-8"},
+                                request=Request(url, meta=meta))  # fmt: skip
+
+        listing_meta = {"ns_kind": "listing", "ns_site": "replica-gen", "ns_column": "生成", "ns_page": 1}
+        listings = [
+            served(f"/gen/index{f'_{i}' if i else ''}.html", listing_meta) for i in range(pages // PER_PAGE)
+        ]
+        start = time.perf_counter()
+        for response in listings:
+            list(spider.parse_listing(response))
+        out = {"spider_listing_ms_per_listing_page": ms(start, len(listings))}
+        article_meta = {"ns_kind": "article", "ns_site": "replica-gen", "ns_column": "生成"}
+        arts = [a for (_, path), a in replica.catalog.articles.items() if path.startswith("/gen/")][:pages]
+        responses = [served(a.path, article_meta) for a in arts]
+        profile = spider.profiles["replica-gen"]
+        start = time.perf_counter()
+        records = [parse_response(r, site=profile, fetched_at=datetime.now(UTC), listing=ListingContext())
+                   for r in responses]  # fmt: skip
+        out["parser_ms_per_page"] = ms(start, len(responses))
+        for path in project.ITEM_PIPELINES:
+            module, name = path.rsplit(".", 1)
+            pipeline = build_from_crawler(getattr(importlib.import_module(module), name), crawler)
+            if hasattr(pipeline, "open_spider"):
+                pipeline.open_spider()
+            start = time.perf_counter()
+            for record in records:
+                try:
+                    pipeline.process_item(record)
+                except Exception:  # noqa: BLE001  (a dropped record still cost its time)
+                    continue
+            out[f"{name}_ms_per_record"] = ms(start, len(records))
+            if hasattr(pipeline, "close_spider"):
+                pipeline.close_spider()
+    return out
 
 
 def main() -> int:
@@ -211,6 +281,8 @@ def main() -> int:
     if args.bare:
         bare_worker(args.bare, args.concurrency)
         return 0
+    parts = breakdown()
+    print("where the time goes (ms):", json.dumps(parts), flush=True)
     proc, info = start_replica(max(args.articles, args.memory_articles))
     try:
         print(f"throughput: {args.articles} articles, concurrency {args.concurrency}", flush=True)

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG
+from newsspider.commands.crawl import CrawlOutcome, exit_code
+from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_LOCKED
 from newsspider.replica.catalog import SITES
+from newsspider.runlock import output_lock
 
 if TYPE_CHECKING:
     from newsspider.replica import Article, LogEntry, Replica
@@ -205,3 +207,27 @@ def test_retry_never_loops_on_a_challenge(replica: Replica, tmp_path: Path) -> N
                         "-s", "ROBOTSTXT_OBEY=False")  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert [e.status for e in replica.log(mark) if e.host == "127.0.0.7"] == [412]
+
+
+def test_a_second_run_on_a_locked_folder_exits_with_code_3(replica: Replica, tmp_path: Path) -> None:
+    with output_lock(tmp_path, "holder-run"):
+        done = newsspider_crawl(replica, tmp_path, "--site", "replica-zqsx")
+    assert done.returncode == EXIT_LOCKED
+    assert "in use by another newsspider run" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("stats", "report", "code"),
+    [
+        ({"finish_reason": "finished"}, {"totals": {"failed": 0}, "challenges": []}, 0),
+        ({"finish_reason": "finished"}, {"totals": {"failed": 2}, "challenges": []}, 1),
+        ({"finish_reason": "finished", "newsspider/listing_failed": 1}, {"totals": {"failed": 0}}, 1),
+        ({"finish_reason": "shutdown"}, {"totals": {"failed": 0}}, 1),
+        ({"finish_reason": "finished"}, {"totals": {"failed": 2}, "challenges": [{"host": "a"}]}, 4),
+        ({}, None, 1),
+    ],
+    ids=["ok", "article-failures", "listing-failure", "killed", "challenge-wins", "never-started"],
+)
+def test_exit_codes(tmp_path: Path, stats: dict[str, Any], report: dict[str, Any] | None, code: int) -> None:
+    outcome = CrawlOutcome(run_id="r", data_dir=tmp_path, stats=stats, report=report)
+    assert exit_code(outcome) == code
