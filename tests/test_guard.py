@@ -61,23 +61,23 @@ def _middleware(**settings: object) -> tuple[RequestGuardMiddleware, Spider]:
 
 
 def test_redirect_to_private_address_is_refused_even_with_dont_filter() -> None:
-    middleware, spider = _middleware()
+    middleware, _spider = _middleware()
     redirected = Request(
         "http://169.254.169.254/latest/meta-data/",
         dont_filter=True,
         meta={"redirect_urls": ["https://www.shanxi.gov.cn/a.html"]},
     )
     with pytest.raises(IgnoreRequest, match="private-address"):
-        middleware.process_request(redirected, spider)
+        middleware.process_request(redirected)
     assert middleware.stats.get_value("newsspider/refused/private-address") == 1
 
 
 def test_on_site_request_passes() -> None:
-    middleware, spider = _middleware()
-    assert middleware.process_request(Request("https://www.shanxi.gov.cn/yw/a.shtml"), spider) is None
+    middleware, _spider = _middleware()
+    assert middleware.process_request(Request("https://www.shanxi.gov.cn/yw/a.shtml")) is None
 
 
 def test_setting_allows_the_replica_host() -> None:
     middleware, spider = _middleware(NEWSSPIDER_ALLOW_PRIVATE_HOSTS=["127.0.0.1"])
     spider.allowed_domains = ["127.0.0.1"]
-    assert middleware.process_request(Request("http://127.0.0.1:8000/index.html"), spider) is None
+    assert middleware.process_request(Request("http://127.0.0.1:8000/index.html")) is None

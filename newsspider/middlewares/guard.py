@@ -20,7 +20,7 @@ from scrapy.utils.httpobj import urlparse_cached
 if TYPE_CHECKING:
     from typing import Self
 
-    from scrapy import Request, Spider
+    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
@@ -65,7 +65,8 @@ def refusal_reason(
 
 
 class RequestGuardMiddleware:
-    def __init__(self, stats: StatsCollector, allowed_private: frozenset[str]) -> None:
+    def __init__(self, crawler: Crawler, stats: StatsCollector, allowed_private: frozenset[str]) -> None:
+        self.crawler = crawler
         self.stats = stats
         self.allowed_private = allowed_private
         self._logged: set[tuple[str, str]] = set()
@@ -74,12 +75,12 @@ class RequestGuardMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         hosts = crawler.settings.getlist("NEWSSPIDER_ALLOW_PRIVATE_HOSTS")
         assert crawler.stats is not None
-        return cls(crawler.stats, frozenset(h.lower() for h in hosts))
+        return cls(crawler, crawler.stats, frozenset(h.lower() for h in hosts))
 
-    def process_request(self, request: Request, spider: Spider) -> None:
+    def process_request(self, request: Request) -> None:
         parsed = urlparse_cached(request)
         host = (parsed.hostname or "").lower()
-        domains = [d.lower() for d in getattr(spider, "allowed_domains", None) or []]
+        domains = [d.lower() for d in getattr(self.crawler.spider, "allowed_domains", None) or []]
         reason = refusal_reason(
             parsed.scheme, host, allowed_domains=domains, allowed_private=self.allowed_private
         )
