@@ -13,19 +13,23 @@ detected from the page, and the crawl continues as that platform under a synthet
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, Spider
+from scrapy import signals as scrapy_signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
-from newsspider.parsers import ListingContext, parse_response
+from newsspider.parsers import ListingContext, parse_article, parse_response
 from newsspider.platforms import detect_platform, get_platform
 from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
@@ -102,10 +106,15 @@ class ProvincialSpider(Spider):
         self.max_pages = int(max_pages or 0)
         self.profiles: dict[str, SiteProfile] = {}
         self.allowed_domains: list[str] = []
+        self.parse_processes = 0
+        """Worker processes for article parsing (``NEWSSPIDER_PARSE_PROCESSES``; 0: parse in this process)."""
+        self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.parse_processes = crawler.settings.getint("NEWSSPIDER_PARSE_PROCESSES", 0)
+        crawler.signals.connect(spider.close_pool, signal=scrapy_signals.spider_closed)
         folder = crawler.settings.get("NEWSSPIDER_SITES_DIR") or None
         spider.load_profiles(Path(folder) if folder else None)
         return spider
@@ -227,23 +236,60 @@ class ProvincialSpider(Spider):
         for request in page.next_requests:
             yield self._listing(request, profile, column, page_no + 1)
 
-    def parse_article(self, response: Response) -> Iterator[NewsArticle]:
+    def _article_input(self, response: Response) -> tuple[SiteProfile, Column, ListingContext] | None:
         profile, column = self._profile_column(response)
         if not isinstance(response, TextResponse):
             self._failed(response.url, profile, column, "not a text page")
-            return
+            return None
         listing = ListingContext(
             title=response.meta.get("ns_listing_title"),
             date_raw=response.meta.get("ns_listing_date"),
             column=column.name,
         )
+        return profile, column, listing
+
+    def _parse_failed(self, response: Response, profile: SiteProfile, column: Column, exc: Exception) -> None:
+        self.logger.error("article %s could not be parsed", response.url, exc_info=exc)
+        self._failed(response.url, profile, column, f"parse error: {type(exc).__name__}: {exc}")
+
+    def parse_article(self, response: Response) -> Iterator[NewsArticle]:
+        found = self._article_input(response)
+        if found is None:
+            return
+        profile, column, listing = found
         try:
             record = parse_response(response, site=profile, fetched_at=datetime.now(UTC), listing=listing)
-        except Exception as exc:
-            self.logger.exception("article %s could not be parsed", response.url)
-            self._failed(response.url, profile, column, f"parse error: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001  (a parser bug costs this article, never the crawl)
+            self._parse_failed(response, profile, column, exc)
             return
         yield record
+
+    async def parse_article_pooled(self, response: Response) -> AsyncIterator[NewsArticle]:
+        """``parse_article`` in a worker process (``NEWSSPIDER_PARSE_PROCESSES`` > 0), so parsing uses the
+        other cores while this process keeps downloading and running the pipelines."""
+        found = self._article_input(response)
+        if found is None:
+            return
+        profile, column, listing = found
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")  # no fork of a process running a reactor thread
+            self._pool = ProcessPoolExecutor(max_workers=self.parse_processes, mp_context=context)
+        job = self._pool.submit(
+            parse_in_worker, response.body, response.url, response.status, headers, profile,
+            datetime.now(UTC), listing,
+        )  # fmt: skip
+        try:
+            record = await asyncio.wrap_future(job)
+        except Exception as exc:  # noqa: BLE001  (a parser bug or a dead worker costs this article)
+            self._parse_failed(response, profile, column, exc)
+            return
+        yield record
+
+    def close_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     # -- errbacks and signals -----------------------------------------------------------------------------
 
@@ -290,6 +336,16 @@ class ProvincialSpider(Spider):
         self.crawler.signals.send_catch_log(
             signal=signals.article_skipped, url=url, site=profile.key, column=column.name, reason=reason
         )
+
+
+def parse_in_worker(
+    body: bytes, url: str, status: int, headers: dict[str, str], site: SiteProfile, fetched_at: datetime,
+    listing: ListingContext,
+) -> NewsArticle:  # fmt: skip
+    """What ``parse_response`` does, from picklable parts (runs in a worker process)."""
+    record = parse_article(body, url, headers=headers, site=site, fetched_at=fetched_at, listing=listing)
+    record.http_status = status
+    return record
 
 
 def ignore_reason(failure: Failure) -> str:
