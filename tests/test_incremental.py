@@ -320,6 +320,19 @@ def test_an_unanswered_article_keeps_the_column_incomplete(crawler: Crawler) -> 
     assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is True
 
 
+def test_a_capped_run_does_not_count_as_reaching_the_end(crawler: Crawler) -> None:
+    seen(crawler, 1)
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    run(mw, response_for(listing_request(1)), [article_request(1)])
+
+    class Capped:
+        max_pages = 1
+        since = None
+
+    crawler.signals.send_catch_log(signal=scrapy_signals.spider_closed, spider=Capped(), reason="finished")
+    assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is False
+
+
 def test_a_run_closed_early_leaves_the_column_incomplete(crawler: Crawler) -> None:
     seen(crawler, 1)
     mw = IncrementalMiddleware(crawler, now=NOW)

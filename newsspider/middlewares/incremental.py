@@ -268,9 +268,12 @@ class IncrementalMiddleware:
             return []
         return None
 
-    def spider_closed(self, reason: str = "", **_: Any) -> None:
-        # Only a run that finished: a shutdown or a close on a limit left requests unanswered.
-        if reason == "finished":
+    def spider_closed(self, spider: Any = None, reason: str = "", **_: Any) -> None:
+        # Only a run that finished: a shutdown or a close on a limit left requests unanswered. A run
+        # capped by -a max_pages or -a since did not reach the column's end on purpose: a later full
+        # run must still paginate to the end once.
+        capped = bool(getattr(spider, "max_pages", 0) or getattr(spider, "since", None))
+        if reason == "finished" and not capped:
             self.progress.finish_run()
 
     def _skipped_on_purpose(self, url: str, reason: str = "", **_: Any) -> None:
