@@ -49,8 +49,9 @@ def replica_log(info: dict[str, Any], since: int) -> list[dict[str, Any]]:
     return entries
 
 
-def settings_args(info: dict[str, Any], concurrency: int) -> list[str]:
+def settings_args(info: dict[str, Any], concurrency: int, processes: int = 0) -> list[str]:
     pairs = [
+        f"NEWSSPIDER_PARSE_PROCESSES={processes}",
         "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", f"CONCURRENT_REQUESTS={concurrency}",
         f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", "LOG_LEVEL=WARNING", "NEWSSPIDER_PROGRESS=False",
         f"NEWSSPIDER_ALLOW_PRIVATE_HOSTS={','.join(info['private_hosts'])}",
@@ -58,9 +59,11 @@ def settings_args(info: dict[str, Any], concurrency: int) -> list[str]:
     return [arg for pair in pairs for arg in ("-s", pair)]
 
 
-def full_crawl(info: dict[str, Any], out: Path, concurrency: int, max_pages: int) -> subprocess.Popen[str]:
+def full_crawl(
+    info: dict[str, Any], out: Path, concurrency: int, max_pages: int, processes: int
+) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "newsspider.cli", "crawl", "--site", "replica-gen", "--sites-dir",
-               info["sites_dir"], "--out", str(out), "--quiet", *settings_args(info, concurrency)]  # fmt: skip
+               info["sites_dir"], "--out", str(out), "--quiet", *settings_args(info, concurrency, processes)]  # fmt: skip
     if max_pages:
         command += ["--max-pages", str(max_pages)]
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -72,6 +75,24 @@ def rate(entries: list[dict[str, Any]]) -> tuple[int, float]:
         return len(entries), 0.0
     span = entries[-1]["at"] - entries[0]["at"]
     return len(entries), (len(entries) - 1) / span if span > 0 else 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text(encoding="ascii").split()]
+        except OSError:
+            continue
+    return found
+
+
+def tree_rss_mb(pid: int) -> float | None:
+    """RSS of ``pid`` and all its descendants (parse worker processes count too)."""
+    own = rss_mb(pid)
+    if own is None:
+        return None
+    return own + sum(tree_rss_mb(child) or 0.0 for child in _children(pid))
 
 
 def rss_mb(pid: int) -> float | None:
@@ -141,14 +162,16 @@ def bare_crawl(url_file: Path, concurrency: int) -> dict[str, Any]:
 # -- the two measurements ----------------------------------------------------------------------------------
 
 
-def throughput(info: dict[str, Any], articles: int, concurrency: int, runs: int) -> dict[str, Any]:
+def throughput(
+    info: dict[str, Any], articles: int, concurrency: int, runs: int, processes: int
+) -> dict[str, Any]:
     max_pages = -(-articles // PER_PAGE)
     full_rates, bare_rates = [], []
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         for run in range(runs):
             out = Path(tmp) / f"full{run}"
             mark = len(replica_log(info, 0))
-            proc = full_crawl(info, out, concurrency, max_pages)
+            proc = full_crawl(info, out, concurrency, max_pages, processes)
             proc.communicate()
             fetched = [e for e in replica_log(info, mark) if e["status"] == 200 and e["kind"] != "robots"]
             pages, full_rate = rate(fetched)
@@ -167,15 +190,15 @@ def throughput(info: dict[str, Any], articles: int, concurrency: int, runs: int)
             "ratio": round(full / bare, 3), "articles": articles, "concurrency": concurrency}  # fmt: skip
 
 
-def memory(info: dict[str, Any], concurrency: int, sample: float) -> dict[str, Any]:
+def memory(info: dict[str, Any], concurrency: int, sample: float, processes: int) -> dict[str, Any]:
     curve: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-mem-") as tmp:
         out = Path(tmp) / "out"
         mark = len(replica_log(info, 0))
         started = time.monotonic()
-        proc = full_crawl(info, out, concurrency, 0)
+        proc = full_crawl(info, out, concurrency, 0, processes)
         while proc.poll() is None:
-            value = rss_mb(proc.pid)
+            value = tree_rss_mb(proc.pid)
             if value is not None:
                 curve.append((round(time.monotonic() - started, 1), round(value, 1)))
                 print(f"  t={curve[-1][0]:7.1f}s  rss={curve[-1][1]:6.1f} MB", flush=True)
@@ -276,6 +299,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--runs", type=int, default=2, help="throughput repetitions (median)")
     parser.add_argument("--sample", type=float, default=3.0, help="seconds between RSS samples")
+    parser.add_argument(
+        "--parse-processes", type=int, default=0, help="NEWSSPIDER_PARSE_PROCESSES of the full crawl"
+    )
     parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare:
@@ -285,12 +311,15 @@ def main() -> int:
     print("where the time goes (ms):", json.dumps(parts), flush=True)
     proc, info = start_replica(max(args.articles, args.memory_articles))
     try:
-        print(f"throughput: {args.articles} articles, concurrency {args.concurrency}", flush=True)
-        result: dict[str, Any] = {"throughput": throughput(info, args.articles, args.concurrency, args.runs)}
+        print(f"throughput: {args.articles} articles, concurrency {args.concurrency}, "
+              f"parse processes {args.parse_processes}", flush=True)  # fmt: skip
+        result: dict[str, Any] = {
+            "throughput": throughput(info, args.articles, args.concurrency, args.runs, args.parse_processes)
+        }
         print(json.dumps(result["throughput"]), flush=True)
         if args.memory_articles:
             print(f"memory: full crawl of {args.memory_articles} generated articles", flush=True)
-            result["memory"] = memory(info, args.concurrency, args.sample)
+            result["memory"] = memory(info, args.concurrency, args.sample, args.parse_processes)
             print(json.dumps({k: v for k, v in result["memory"].items() if k != "curve"}), flush=True)
     finally:
         proc.terminate()

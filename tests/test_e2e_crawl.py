@@ -231,3 +231,21 @@ def test_a_second_run_on_a_locked_folder_exits_with_code_3(replica: Replica, tmp
 def test_exit_codes(tmp_path: Path, stats: dict[str, Any], report: dict[str, Any] | None, code: int) -> None:
     outcome = CrawlOutcome(run_id="r", data_dir=tmp_path, stats=stats, report=report)
     assert exit_code(outcome) == code
+
+
+def test_parsing_in_worker_processes_gives_the_same_records(
+    replica: Replica, full_crawl: dict[str, Any], tmp_path: Path
+) -> None:
+    done = scrapy_crawl(replica, tmp_path, "-a", "site=replica-zqsx", "-s", "NEWSSPIDER_PARSE_PROCESSES=1")
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    def comparable(found: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {
+            r["url"]: {k: v for k, v in r.items() if k != "fetched_at"}
+            for r in found
+            if r["site"] == "replica-zqsx"
+        }
+
+    pooled = comparable(records(tmp_path))
+    assert len(pooled) == len([a for a in replica.catalog.expected() if a.site == "replica-zqsx"])
+    assert pooled == comparable(full_crawl["records"])
