@@ -150,8 +150,10 @@ def _bomb() -> bytes:
 class FaultServer:
     """Serve the fault site on 127.0.0.1:PORT in a daemon thread. Use as a context manager."""
 
-    def __init__(self, *, faults: tuple[str, ...] = FAULTS, good: int = GOOD) -> None:
+    def __init__(self, *, faults: tuple[str, ...] = FAULTS, good: int = GOOD, delay: float = 0.0) -> None:
         self.faults = faults
+        self.delay = delay
+        """Seconds each good article takes to answer (to make a crawl last long enough to break)."""
         self.good = [f"good-{i}" for i in range(1, good + 1)]
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
@@ -266,6 +268,7 @@ class FaultServer:
 
             def _page(self, name: str) -> None:
                 if name in fault.good:
+                    fault._stop.wait(fault.delay)
                     self._html(article_html(name))
                 elif name == "reset":
                     # SO_LINGER 0: close() sends RST instead of FIN.
