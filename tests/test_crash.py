@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from scrapy.utils.misc import build_from_crawler
@@ -23,6 +23,9 @@ from pipelines.state import open_state
 from pipelines.store import JsonLinesStorePipeline, recover, repair_tail
 from pipelines.validate import ValidatePipeline
 from pipelines.version import VersionPipeline
+
+if TYPE_CHECKING:
+    from newsspider.replica import Replica
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -183,17 +186,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_writes_nothing_twice(tmp_pa
 REPLICA_SITES = "replica-trs,replica-people"
 
 
-@pytest.fixture(scope="module")
-def replica(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from newsspider.replica.server import Replica
-
-    with Replica() as rep:
-        rep.sites_dir = tmp_path_factory.mktemp("replica-sites")
-        rep.write_profiles(rep.sites_dir)
-        yield rep
-
-
-def crawl_command(replica: Any, data_dir: Path, run_id: str, *settings: str) -> list[str]:
+def crawl_command(replica: Replica, data_dir: Path, run_id: str, *settings: str) -> list[str]:
     """``scrapy crawl provincial`` over the replica, politeness delays off, into ``data_dir``."""
     pairs = {
         "NEWSSPIDER_SITES_DIR": str(replica.sites_dir),
@@ -212,7 +205,7 @@ def crawl_command(replica: Any, data_dir: Path, run_id: str, *settings: str) -> 
     return argv
 
 
-def crawl(replica: Any, data_dir: Path, run_id: str, *settings: str) -> dict[str, Any]:
+def crawl(replica: Replica, data_dir: Path, run_id: str, *settings: str) -> dict[str, Any]:
     """One clean crawl; its run report."""
     cmd = crawl_command(replica, data_dir, run_id, *settings)
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
@@ -224,8 +217,9 @@ def crawl(replica: Any, data_dir: Path, run_id: str, *settings: str) -> dict[str
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_sigkill_during_a_replica_crawl_then_a_clean_run_has_every_article_once(
-    replica: Any, tmp_path: Path
+    replica: Replica, tmp_path: Path
 ) -> None:
+    replica.reset()
     reference = {r["canonical_url"] for r in lines_of_after(crawl, replica, tmp_path / "reference")}
     assert len(reference) > 40
     data = tmp_path / "killed"
@@ -254,6 +248,6 @@ def test_sigkill_during_a_replica_crawl_then_a_clean_run_has_every_article_once(
     assert report["totals"]["new"] == len(reference) - written_counts[-1]
 
 
-def lines_of_after(run: Any, replica: Any, data_dir: Path) -> list[dict[str, Any]]:
+def lines_of_after(run: Any, replica: Replica, data_dir: Path) -> list[dict[str, Any]]:
     run(replica, data_dir, "clean")
     return lines_of(data_dir)

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
 
+    from newsspider.replica import Replica
+
 BASE = "http://www.shanxi.gov.cn/yw/sxyw/"
 NOW = datetime(2020, 3, 1, 4, 0, tzinfo=UTC)
 
@@ -344,23 +346,14 @@ def test_a_run_closed_early_leaves_the_column_incomplete(crawler: Crawler) -> No
 # -- end to end, over the replica site ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def replica(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from newsspider.replica.server import Replica
-
-    with Replica() as rep:
-        rep.sites_dir = tmp_path_factory.mktemp("replica-sites")
-        rep.write_profiles(rep.sites_dir)
-        yield rep
-
-
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_second_run_fetches_no_article_and_a_refresh_finds_one_edit_and_one_takedown(
-    replica: Any, tmp_path: Path
+    replica: Replica, tmp_path: Path
 ) -> None:
     from tests.test_crash import crawl, lines_of
 
+    replica.reset()  # the session's replica: undo another test's edits, re-arm the 500-once page
     data = tmp_path / "data"
     first = crawl(replica, data, "first")
     assert first["totals"]["new"] > 40
