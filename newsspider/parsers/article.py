@@ -33,6 +33,7 @@ from newsspider.parsers.locate import (
     is_summary_line,
 )
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
+from newsspider.parsers.pageindex import build_index
 from newsspider.parsers.reprint import extract_reprint
 from newsspider.parsers.title import doc_title_suffix, find_title, is_cut
 from newsspider.textnorm import content_hash
@@ -158,8 +159,9 @@ def _fill(
         _remove_noise(tree, selector)
     record.site_name = record.site_name or meta.get("sitename")
 
-    container, _how = find_container(tree, selectors.body if selectors else None, zjeg)
-    headline = find_title(tree, meta, selectors.title if selectors else None, container)
+    index = build_index(tree)
+    container, _how = find_container(tree, selectors.body if selectors else None, zjeg, index)
+    headline = find_title(tree, meta, index, selectors.title if selectors else None, container)
     record.title, record.kicker, record.subtitle = headline.title, headline.kicker, headline.subtitle
     if (not record.title and listing and listing.title) or (
         listing and listing.title and not is_cut(listing.title) and not record.title
@@ -172,7 +174,7 @@ def _fill(
     info_selectors = (
         (selectors.published, selectors.source, selectors.authors, selectors.editors) if selectors else ()
     )
-    blocks = find_info(tree, headline.element, container, info_selectors)
+    blocks = find_info(tree, headline.element, container, index, info_selectors)
     edges = trim_edges(extracted.paragraphs, record.title)
     if edges.headline and not headline.confident:
         record.title = edges.headline
@@ -233,7 +235,7 @@ def _fill(
     keywords = meta.get(*KEYWORD_KEYS)
     if keywords:
         record.keywords = list(dict.fromkeys(k for k in _KEYWORD_SPLIT.split(keywords) if k))
-    record.breadcrumb = find_breadcrumb(tree, selectors.breadcrumb if selectors else None)
+    record.breadcrumb = find_breadcrumb(tree, index, selectors.breadcrumb if selectors else None)
     record.column = _column(meta, record.breadcrumb, record.title, listing)
     _issue3(record, tree, extracted, paragraphs)
 

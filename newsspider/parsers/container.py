@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from newsspider.parsers.families import BODY, NOISE_ATTR, compile_selector, select
+from newsspider.parsers.families import BODY, NOISE_ATTR, compile_selector, match_simple, select
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
+
+    from newsspider.parsers.pageindex import PageIndex
 
 __all__ = ["SKIP_ATTR", "find_container", "mark_zjeg"]
 
@@ -83,7 +85,7 @@ def _enough(element: HtmlElement) -> bool:
 
 
 def find_container(
-    tree: HtmlElement, profile_selector: str | None, zjeg: HtmlElement | None
+    tree: HtmlElement, profile_selector: str | None, zjeg: HtmlElement | None, index: PageIndex
 ) -> tuple[HtmlElement | None, str]:
     """The body container and how it was found (``profile``, ``zjeg``, ``family``, ``density``, ``none``)."""
     if profile_selector:
@@ -94,11 +96,11 @@ def find_container(
                 return found[0], "profile"
     if zjeg is not None and _enough(zjeg):
         return zjeg, "zjeg"
-    for xpath in BODY:
-        for element in select(xpath, tree):
-            if _enough(element) and not _inside_noise(element):
+    for selector in BODY:
+        for element in match_simple(index, selector):
+            if index.length(element) >= _MIN_FAMILY_TEXT and not _inside_noise(element):
                 return element, "family"
-    best = _densest(tree)
+    best = _densest(tree, index)
     return (best, "density") if best is not None else (None, "none")
 
 
@@ -142,7 +144,7 @@ def _in_nav(element: HtmlElement) -> bool:
     return False
 
 
-def _densest(tree: HtmlElement) -> HtmlElement | None:
+def _densest(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
     scores: dict[HtmlElement, float] = {}
     for element in tree.iter(*_CANDIDATE_TAGS):
         score = _paragraph_score(element)
@@ -165,7 +167,7 @@ def _densest(tree: HtmlElement) -> HtmlElement | None:
     best: HtmlElement | None = None
     best_score = 0.0
     for element, score in ranked:
-        total = _text_len(element)
+        total = index.length(element)
         if not total:
             continue
         density = _link_len(element) / total

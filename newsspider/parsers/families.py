@@ -17,6 +17,8 @@ from lxml import etree
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
+    from newsspider.parsers.pageindex import PageIndex
+
 __all__ = [
     "BODY",
     "BREADCRUMB",
@@ -24,82 +26,82 @@ __all__ = [
     "NOISE_ATTR",
     "TITLE",
     "compile_selector",
+    "match_simple",
     "select",
 ]
 
 
-def _x(*paths: str) -> tuple[etree.XPath, ...]:
-    return tuple(etree.XPath(p) for p in paths)
-
-
-def _cls(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-BODY = _x(
-    # TRS WCM (many nested editors: take the first, i.e. outermost, in document order)
-    f"//div[{_cls('TRS_Editor')}]",
-    f"//div[{_cls('TRS_UEDITOR')}]",
-    f"//div[{_cls('Custom_UnionStyle')}]",
-    "//*[@id='trsContent']",
-    f"//*[{_cls('sxgzk-detail-con')}]",
+# Simple selectors: ``tag#id.class``, a descendant step after a space, and a trailing ``^`` for "its parent".
+# Matched through the page index (no full-tree XPath scan per selector).
+BODY = (
+    # TRS WCM (nested editors: the first, i.e. outermost, in document order)
+    "div.TRS_Editor", "div.TRS_UEDITOR", "div.Custom_UnionStyle", "#trsContent", ".sxgzk-detail-con",
     # UCAP
-    "//ucapcontent",
-    "//*[@id='cmsArticleContent']",
+    "ucapcontent", "#cmsArticleContent",
     # Hanweb
-    "//*[@id='zoom']",
-    "//*[@id='ivs_content']",
+    "#zoom", "#ivs_content",
     # Founder (sxgov.cn) and its newspaper relatives
-    f"//*[{_cls('Newsfont')}]",
-    "//*[@id='ozoom']",
-    "//*[@id='ltext']",
+    ".Newsfont", "#ozoom", "#ltext",
     # People platform
-    "//*[@id='rwb_zw']",
-    f"//div[{_cls('rm_txt_con')}]",
-    f"//div[{_cls('box_con')}]",
+    "#rwb_zw", "div.rm_txt_con", "div.box_con",
     # Big portals and common CMS defaults
-    "//*[@id='artibody']",
-    "//*[@id='endText']",
-    f"//div[{_cls('post_body')}]",
-    "//*[@id='detailContent']",
-    f"//div[{_cls('article-content')}]",
-    f"//div[{_cls('article_content')}]",
-    "//*[@id='article_content']",
-    "//*[@id='articleContent']",
-    f"//div[{_cls('content-article')}]",
-    "//*[@itemprop='articleBody']",
-)
+    "#artibody", "#endText", "div.post_body", "#detailContent", "div.article-content", "div.article_content",
+    "#article_content", "#articleContent", "div.content-article",
+)  # fmt: skip
 
-TITLE = _x(
-    "//ucaptitle",
-    f"//div[{_cls('detail-article-title')}]/h2",
-    "//*[@id='ivs_title']",
-    f"//*[{_cls('con-title')}]",
-    f"//*[{_cls('dahei')}]",
-    "//*[@itemprop='headline']",
-)
+TITLE = ("ucaptitle", "div.detail-article-title h2", "#ivs_title", ".con-title", ".dahei")
 
 # Elements holding the date/source/author/editor line (their text is read, never their @alt).
-INFO = _x(
-    f"//*[{_cls('detail-article-infos')}]//li[{_cls('article-infos-source')}]",
-    "//*[@id='pubtime_baidu']/..",
-    f"//div[{_cls('box01')}]//div[{_cls('fl')}]",
-    "//*[@id='articleattribute']",
-    "//span[@id='ly']/..",
-    f"//*[{_cls('pages-date')}]",
-    f"//*[{_cls('art_info')}]",
+INFO = (
+    "li.article-infos-source", "#pubtime_baidu ^", "div.box01 div.fl", "#articleattribute", "span#ly ^",
+    ".pages-date", ".art_info",
+)  # fmt: skip
+
+BREADCRUMB = (
+    "#bannermenuleft",
+    "#rwb_navpath",
+    ".breadcrumb",
+    ".crumbs",
+    ".position",
+    ".location",
+    ".dqwz",
+    ".bread",
 )
 
-BREADCRUMB = _x(
-    "//*[@id='bannermenuleft']",
-    "//*[@id='rwb_navpath']",
-    f"//*[{_cls('breadcrumb')}]",
-    f"//*[{_cls('crumbs')}]",
-    f"//*[{_cls('position')}]",
-    f"//*[{_cls('location')}]",
-    f"//*[{_cls('dqwz')}]",
-    f"//*[{_cls('bread')}]",
-)
+_SIMPLE = re.compile(r"^(?P<tag>[a-zA-Z][\w-]*)?(?:#(?P<id>[\w-]+))?(?:\.(?P<cls>[\w-]+))?$")
+
+
+def _parts(step: str) -> tuple[str | None, str | None, str | None]:
+    match = _SIMPLE.match(step)
+    if match is None:
+        return None, None, None
+    return match.group("tag"), match.group("id"), match.group("cls")
+
+
+def match_simple(index: PageIndex, selector: str) -> list[HtmlElement]:
+    """Elements matching one of the simple selectors above, in document order."""
+    steps = selector.split()
+    parent = steps[-1] == "^"
+    if parent:
+        steps = steps[:-1]
+    found = index.find(*_parts(steps[0]))
+    for step in steps[1:]:
+        tag, ident, cls = _parts(step)
+        deeper: list[HtmlElement] = []
+        for element in found:
+            for child in element.iterdescendants(tag) if tag else element.iterdescendants():
+                if not isinstance(child.tag, str):
+                    continue
+                if ident is not None and child.get("id") != ident:
+                    continue
+                if cls is not None and cls not in (child.get("class") or "").split():
+                    continue
+                deeper.append(child)
+        found = deeper
+    if parent:
+        return [p for p in (e.getparent() for e in found) if p is not None]
+    return found
+
 
 # class/id fragments of blocks that are never article text (GNE's USELESS_ATTR plus the widgets of
 # reference/sites.md §3.3). Matched against "class id" of elements inside the body container.

@@ -11,11 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsspider.parsers.families import BREADCRUMB, INFO, NOISE_ATTR, compile_selector, select
+from newsspider.parsers.families import BREADCRUMB, INFO, NOISE_ATTR, compile_selector, match_simple, select
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
+
+    from newsspider.parsers.pageindex import PageIndex
 
 __all__ = ["InfoBlocks", "InfoLine", "byline_text", "find_breadcrumb", "find_info", "node_text"]
 
@@ -124,6 +126,7 @@ def find_info(
     tree: HtmlElement,
     title: HtmlElement | None,
     container: HtmlElement | None,
+    index: PageIndex,
     selectors: tuple[str | None, ...] = (),
 ) -> InfoBlocks:
     blocks = InfoBlocks()
@@ -132,8 +135,10 @@ def find_info(
             if node_text(element):
                 blocks.head.append(_line(element))
                 break
-    for xpath in INFO:
-        for element in select(xpath, tree):
+    for selector in INFO:
+        for element in match_simple(index, selector):
+            if index.length(element) > _MAX_INFO_LEN:
+                continue
             text = node_text(element)
             if text and len(text) <= _MAX_INFO_LEN:
                 blocks.head.append(_line(element))
@@ -142,6 +147,9 @@ def find_info(
     after_title: list[InfoLine] = []
     state = "before"  # before the title, then "title" (after it), then "body" (after the container)
     count_after = 0
+    around_title = {title, *title.iterancestors()} if title is not None else set()
+    around_container = set(container.iterancestors()) if container is not None else set()
+    in_container = set(container.iter()) if container is not None else set()
     for element in tree.iter():
         tag = element.tag
         if not isinstance(tag, str):
@@ -152,16 +160,22 @@ def find_info(
         if container is not None and element is container:
             state = "body"
             continue
-        if state == "body" and container is not None and _contains(container, element):
+        # Inside the container only lines after a headline that is itself inside it count (density pick).
+        if (
+            (state == "body" and element in in_container)
+            or element in around_title
+            or element in around_container
+        ):
             continue
-        if tag in _SKIP_TAGS or (title is not None and _contains(element, title)):
-            continue
-        if container is not None and _contains(element, container):
+        if tag in _SKIP_TAGS:
             continue
         if state == "body":
             count_after += 1
             if count_after > _MAX_AFTER_ELEMENTS:
                 break
+        length = index.length(element)
+        if not length or length > _MAX_INFO_LEN:
+            continue
         if state != "body":
             _slot(element, blocks.slots)
         text = node_text(element)
@@ -194,19 +208,21 @@ def _inside_link_list(element: HtmlElement) -> bool:
     return False
 
 
-def find_breadcrumb(tree: HtmlElement, profile_selector: str | None = None) -> list[str]:
+def find_breadcrumb(tree: HtmlElement, index: PageIndex, profile_selector: str | None = None) -> list[str]:
     """The breadcrumb items, e.g. ["首页", "听政策"] (label such as 您当前的位置 removed)."""
     elements: list[HtmlElement] = []
     if profile_selector:
         xpath = compile_selector(profile_selector)
         elements.extend(select(xpath, tree))
-    for xpath in BREADCRUMB:
-        elements.extend(select(xpath, tree))
+    for selector in BREADCRUMB:
+        elements.extend(match_simple(index, selector))
     for element in elements:
         items = _crumb_items(element)
         if len(items) >= 2:
             return items
     for element in tree.iter("div", "td", "p", "span", "nav", "li"):
+        if index.length(element) > _MAX_CRUMB_LEN:
+            continue
         text = node_text(element)
         if len(text) <= _MAX_CRUMB_LEN and _CRUMB_HINT.search(text) and element.find(".//a") is not None:
             items = _crumb_items(element)
@@ -239,7 +255,7 @@ def find_summary_box(tree: HtmlElement) -> str | None:
     for element in tree.iter(*_SUMMARY_TAGS):
         head = (element.text or "").lstrip()
         if not head and len(element):
-            head = "".join(element[0].itertext()).lstrip()
+            head = (element[0].text or "").lstrip()
         if not _SUMMARY_LABEL.match(head[:12]):
             continue
         text = node_text(element)

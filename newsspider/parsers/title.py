@@ -12,24 +12,20 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lxml import etree
-
-from newsspider.parsers.families import TITLE, compile_selector, select
+from newsspider.parsers.families import TITLE, compile_selector, match_simple, select
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
     from newsspider.parsers.meta import PageMeta
+    from newsspider.parsers.pageindex import PageIndex
 
 __all__ = ["Headline", "find_title"]
 
 _SUFFIX_SPLIT = re.compile(r"\s*(?:[_｜|]|--?|——|—|–|\s-\s)\s*")
 _HEADINGS = ("h1", "h2", "h3", "ucaptitle")
-_TITLE_ATTR = etree.XPath(
-    "//*[self::div or self::p or self::span or self::td or self::strong or self::font or self::b]"
-    "[contains(translate(@class, 'TITLE', 'title'), 'title') or contains(translate(@id, 'TITLE', 'title'), 'title')]"
-)
+_TITLE_TAGS = frozenset({"h1", "h2", "h3", "ucaptitle", "div", "p", "span", "td", "strong", "font", "b"})
 _SIBLING_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOT_HEADLINE = re.compile(r"来源|发布时间|作者|责任编辑|当前位置|您的位置|\d{4}[-年/.]\d{1,2}")
 _MIN_LEN, _MAX_LEN = 2, 150
@@ -73,22 +69,18 @@ def _first_segment(doc_title: str) -> str:
     return first if len(first) >= 6 or len(parts) == 1 else max(parts, key=len)
 
 
-def _candidates(tree: HtmlElement) -> list[HtmlElement]:
+def _candidates(index: PageIndex, headings: list[HtmlElement]) -> list[HtmlElement]:
     found: list[HtmlElement] = []
     seen: set[HtmlElement] = set()
-    for xpath in TITLE:
-        for element in select(xpath, tree):
-            if element not in seen:
+    pools: list[list[HtmlElement]] = [match_simple(index, selector) for selector in TITLE]
+    pools.append(headings)
+    pools.extend(elements for name, elements in index.by_class.items() if "title" in name.lower())
+    pools.extend([element] for name, element in index.by_id.items() if "title" in name.lower())
+    for pool in pools:
+        for element in pool:
+            if element not in seen and element.tag in _TITLE_TAGS:
                 seen.add(element)
                 found.append(element)
-    for element in tree.iter(*_HEADINGS):
-        if element not in seen:
-            seen.add(element)
-            found.append(element)
-    for element in select(_TITLE_ATTR, tree):
-        if element not in seen:
-            seen.add(element)
-            found.append(element)
     return found
 
 
@@ -133,6 +125,7 @@ def _nearest_before(tree: HtmlElement, container: HtmlElement | None) -> HtmlEle
 def find_title(
     tree: HtmlElement,
     meta: PageMeta,
+    index: PageIndex,
     profile_selector: str | None = None,
     container: HtmlElement | None = None,
 ) -> Headline:
@@ -148,7 +141,7 @@ def find_title(
     og_title = meta.get("og:title", "twitter:title")
     refs = [_norm(x) for x in (meta_title, og_title, first, doc_title) if x]
     best: tuple[float, int, HtmlElement, str] | None = None
-    for element in _candidates(tree):
+    for element in _candidates(index, list(tree.iter(*_HEADINGS))):
         text = _text(element)
         if not _MIN_LEN <= len(text) <= _MAX_LEN:
             continue

@@ -1,0 +1,73 @@
+"""One pass over the tree that later steps share: text length per element, and elements by id and class.
+
+Without it, every "short element with a label" test re-reads the text of every ancestor (quadratic on deep
+pages) and every family selector is a full-tree XPath scan; with it, a page costs a few linear passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
+__all__ = ["PageIndex", "build_index"]
+
+
+@dataclass
+class PageIndex:
+    text_len: dict[HtmlElement, int] = field(default_factory=dict)
+    """Characters of text inside each element (tails of its children included, its own tail not)."""
+    by_id: dict[str, HtmlElement] = field(default_factory=dict)
+    by_class: dict[str, list[HtmlElement]] = field(default_factory=dict)
+    by_tag: dict[str, list[HtmlElement]] = field(default_factory=dict)
+
+    def length(self, element: HtmlElement) -> int:
+        return self.text_len.get(element, 0)
+
+    def find(self, tag: str | None, ident: str | None, cls: str | None) -> list[HtmlElement]:
+        """Elements matching ``tag#ident.cls`` (any part may be None), in document order."""
+        if ident is not None:
+            found = self.by_id.get(ident)
+            pool = [found] if found is not None else []
+        elif cls is not None:
+            pool = self.by_class.get(cls, [])
+        elif tag is not None:
+            return self.by_tag.get(tag, [])
+        else:
+            return []
+        return [
+            e
+            for e in pool
+            if (tag is None or e.tag == tag) and (cls is None or cls in (e.get("class") or "").split())
+        ]
+
+
+def build_index(tree: HtmlElement) -> PageIndex:
+    index = PageIndex()
+    lengths = index.text_len
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            ident = element.get("id")
+            if ident and ident not in index.by_id:
+                index.by_id[ident] = element
+            classes = element.get("class")
+            if classes:
+                for token in classes.split():
+                    index.by_class.setdefault(token, []).append(element)
+            index.by_tag.setdefault(tag, []).append(element)
+            continue
+        total = len(element.text.strip()) if element.text else 0
+        for child in element:
+            if isinstance(child.tag, str):
+                total += lengths.get(child, 0)
+            if child.tail:
+                total += len(child.tail.strip())
+        lengths[element] = total
+    return index
