@@ -194,3 +194,19 @@ def test_summary_table_lines_up_chinese_column_names(tmp_path: Path) -> None:
     assert "timeout" in text
     assert "quarantined empty: 1" in text
     assert "challenge hosts: www.shanxi.gov.cn" in text
+
+
+def test_a_challenged_site_is_named_from_the_spider_profiles(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    crawler = get_crawler(
+        settings_dict={**QUIET, "NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_RUN_ID": "r5"}
+    )
+    column = SimpleNamespace(url="http://www.nmpa.gov.cn/xxgk/gzdt/index.html")
+    crawler.spider = SimpleNamespace(name="provincial", profiles={"nmpa": SimpleNamespace(
+        allowed_domains=("nmpa.gov.cn",), columns=(column,))})  # fmt: skip
+    ext = build_from_crawler(RunReportExtension, crawler)
+    send(crawler, signals.challenge_detected, url=column.url, host="www.nmpa.gov.cn", kind="rs-412")
+    send(crawler, scrapy_signals.spider_closed, spider=None, reason="finished")
+    assert ext.path is not None
+    assert load_report(ext.path)["sites"]["nmpa"]["challenge_hosts"] == ["www.nmpa.gov.cn"]

@@ -220,7 +220,7 @@ class RunReportExtension:
 
     def build(self, finish_reason: str) -> dict[str, Any]:
         for challenge in self.challenges:
-            site = self.hosts.get(challenge["host"])
+            site = self.hosts.get(challenge["host"]) or self._profile_site(challenge["host"])
             if site:
                 self.sites[site].challenge_hosts.add(challenge["host"])
         sites = {key: self._site_dict(site) for key, site in sorted(self.sites.items())}
@@ -269,6 +269,18 @@ class RunReportExtension:
             "removed": site.removed,
             "challenge_hosts": sorted(site.challenge_hosts),
         }
+
+    def _profile_site(self, host: str) -> str | None:
+        """The site whose profile names ``host`` (a challenged site never yields a page to learn it from)."""
+        profiles = getattr(self.crawler.spider, "profiles", None) or {}
+        for key, profile in profiles.items():
+            hosts = {
+                *getattr(profile, "allowed_domains", ()),
+                *(host_of(c.url) for c in getattr(profile, "columns", ())),
+            }
+            if host in hosts or any(host.endswith("." + h) for h in hosts if h):
+                return str(key)
+        return None
 
     def _column(self, site: str, column: str | None) -> _Column:
         return self.sites[site].columns[column or _NO_COLUMN]
