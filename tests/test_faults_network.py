@@ -12,12 +12,14 @@ from __future__ import annotations
 import itertools
 import subprocess
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from newsspider import settings
 from newsspider.exitcodes import EXIT_FAILURES
+from newsspider.middlewares.retry_after import backoff_seconds, parse_retry_after
 from tests.faultserver import BROKEN_LISTING, FaultServer, finish, records, reports, start_crawl
 
 if TYPE_CHECKING:
@@ -198,3 +200,30 @@ def test_a_listing_that_fails_is_retried_counted_and_does_not_stop_the_other_col
     assert ATTEMPTS <= len([h for h in server.log() if h.path == BROKEN_LISTING]) <= 2 * ATTEMPTS
     assert conn["report"]["stats"]["newsspider/listing_failed/faulty"] == 1
     assert conn["report"]["sites"]["faulty"]["columns"]["要闻"]["new"] == len(server.good)
+
+
+# -- the backoff arithmetic -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (b"120", 120.0),
+        ("0", 0.0),
+        ("Sat, 28 Nov 2026 12:00:30 GMT", 30.0),  # an HTTP date 30 s after "now"
+        ("Sat, 28 Nov 2026 11:59:00 GMT", 0.0),  # already past: go now
+        ("soon", None),
+        ("-5", None),
+        ("1.5", None),  # RFC 9110 allows only whole seconds
+        (None, None),
+    ],
+)
+def test_retry_after_values(value: bytes | str | None, seconds: float | None) -> None:
+    now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC).timestamp()
+    assert parse_retry_after(value, now=now) == seconds
+
+
+def test_backoff_obeys_the_server_within_the_cap_else_doubles() -> None:
+    assert backoff_seconds(5.0, 0, base=1.0, cap=60.0) == 5.0
+    assert backoff_seconds(86_400.0, 0, base=1.0, cap=60.0) == 60.0  # a day-long Retry-After is capped
+    assert [backoff_seconds(None, n, base=1.0, cap=60.0) for n in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
