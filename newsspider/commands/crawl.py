@@ -58,6 +58,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--refresh-days", type=int, metavar="N", help="re-fetch seen articles of the last N days"
     )
+    parser.add_argument(
+        "--parse-processes",
+        type=int,
+        metavar="N",
+        help="parse articles in N worker processes (big backfills)",
+    )
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors (for cron)")
     parser.add_argument(
         "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="override a Scrapy setting"
@@ -91,6 +97,8 @@ def _overrides(args: argparse.Namespace, data_dir: Path, run_id: str) -> dict[st
         settings["NEWSSPIDER_STATE"] = args.state
     if args.refresh_days is not None:
         settings["NEWSSPIDER_REFRESH_DAYS"] = args.refresh_days
+    if args.parse_processes is not None:
+        settings["NEWSSPIDER_PARSE_PROCESSES"] = args.parse_processes
     if args.quiet:
         settings["NEWSSPIDER_PROGRESS_LIVE"] = False
     for item in args.set:
