@@ -1,0 +1,338 @@
+"""Distributed crawling: several worker processes share one crawl through Redis (docs/distributed.md).
+
+Shared: the request queue and the dupefilter (scrapy-redis, under keys scoped by the crawl id) and the state
+store (``NEWSSPIDER_STATE`` = the same Redis, seen URLs and versions across runs). Not shared: each worker's
+output shard (``NEWSSPIDER_SHARD``), its log and its run report.
+
+:func:`redis_settings` gives the Scrapy settings that turn a crawl into a worker. The work is done by
+:class:`DistributedScheduler`, a scrapy-redis scheduler that adds what a cluster needs on top:
+
+- leases (:mod:`newsspider.distributed_queue`): a popped request stays leased to its worker until its
+  response was handled (records written, follow-up requests queued), then it is acked;
+- heartbeats: each worker writes Redis server time into the crawl's ``workers`` hash; a survivor that finds a
+  worker silent for ``NEWSSPIDER_DIST_LEASE_SECONDS`` first marks the records that worker wrote but had not
+  marked yet (its shard's journal, when the shard is on this machine), then puts its leases back in the queue;
+- a shared finish: a worker closes only after the queue is empty, no worker holds a lease and every worker
+  has sent its start requests, continuously for ``NEWSSPIDER_DIST_IDLE_SECONDS``; then the crawl's queue and
+  dupefilter are deleted, so the next run under the same crawl id fetches its listing pages again (seen
+  articles are still skipped: that is the state store's job, not the dupefilter's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import socket
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
+
+from pipelines.state import shared_state
+from pipelines.store import recover
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Self
+
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+
+    from newsspider.distributed_queue import LeasedQueue
+
+__all__ = [
+    "DistributedScheduler",
+    "crawl_namespace",
+    "default_crawl_id",
+    "default_shard",
+    "redis_settings",
+]
+
+logger = logging.getLogger(__name__)
+
+_NAME = re.compile(r"[^A-Za-z0-9_+-]+")
+
+
+def _clean(text: str) -> str:
+    return _NAME.sub("-", text).strip("-")
+
+
+def default_crawl_id(sites: Iterable[str], url: str | None = None, day: str | None = None) -> str:
+    """``<UTC date>-<what>``: workers started the same day for the same sites agree without being told."""
+    what = sorted({s.strip() for s in sites if s.strip()}) or ([url] if url else [])
+    text = ",".join(what)
+    label = _clean(text) if len(text) <= 40 else hashlib.sha1(text.encode()).hexdigest()[:12]  # noqa: S324
+    return f"{day or datetime.now(UTC).date().isoformat()}-{label or 'crawl'}"
+
+
+def default_shard() -> str:
+    """``<host>-<pid>``: unique per worker. No dots: the shard is the middle part of ``<date>.<shard>.jsonl``."""
+    return f"{_clean(socket.gethostname().split('.')[0]) or 'host'}-{os.getpid()}"
+
+
+def _split_url(redis_url: str) -> tuple[str, str]:
+    """The connection URL without our ``?prefix=`` (redis-py rejects unknown options) and the key prefix."""
+    parts = urlsplit(redis_url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((v for k, v in query if k == "prefix"), "newsspider")
+    rest = urlencode([(k, v) for k, v in query if k != "prefix"])
+    return urlunsplit(parts._replace(query=rest)), prefix
+
+
+def crawl_namespace(redis_url: str, crawl_id: str) -> str:
+    """The key prefix of one crawl's shared queue, dupefilter, leases and workers."""
+    return f"{_split_url(redis_url)[1]}:crawl:{_clean(crawl_id)}"
+
+
+def redis_settings(redis_url: str, *, run_id: str, shard: str, idle_seconds: float) -> dict[str, object]:
+    """Scrapy settings overrides that make this crawl a worker of the shared crawl ``run_id``.
+
+    ``run_id`` is the crawl id every worker of the crawl shares (``--crawl-id``), not ``NEWSSPIDER_RUN_ID``
+    (which names this worker's own log and run report). ``shard`` names this worker's output files.
+    """
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"--redis wants redis://HOST:PORT/DB, got {redis_url!r}")
+    if not shard or _clean(shard) != shard:
+        raise ValueError(f"a shard name is letters, digits, '_', '+' and '-', got {shard!r}")
+    if not _clean(run_id):
+        raise ValueError(f"a crawl id needs letters or digits, got {run_id!r}")
+    if idle_seconds < 0:
+        raise ValueError("the idle time cannot be negative")
+    connect, _ = _split_url(redis_url)
+    namespace = crawl_namespace(redis_url, run_id)
+    return {
+        "SCHEDULER": "newsspider.distributed.DistributedScheduler",
+        "SCHEDULER_QUEUE_CLASS": "newsspider.distributed_queue.LeasedQueue",
+        "SCHEDULER_QUEUE_KEY": f"{namespace}:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"{namespace}:dupefilter",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        # Never let scrapy-redis flush the shared queue when one worker stops: the scheduler below deletes
+        # the crawl's keys only once the whole cluster has finished.
+        "SCHEDULER_PERSIST": True,
+        "REDIS_URL": connect,
+        "NEWSSPIDER_STATE": redis_url,
+        "NEWSSPIDER_SHARD": shard,
+        "NEWSSPIDER_CRAWL_ID": _clean(run_id),
+        "NEWSSPIDER_DIST_IDLE_SECONDS": float(idle_seconds),
+    }
+
+
+def _inprogress(crawler: Crawler) -> set[Request] | None:
+    """The engine's set of requests between download start and the end of their callback's output.
+
+    Scrapy has no signal for "this request is fully handled"; its engine keeps exactly that set (requests
+    leave it only after the scraper has run the callback and every record went through the pipelines).
+    """
+    slot = getattr(crawler.engine, "_slot", None) or getattr(crawler.engine, "slot", None)
+    found = getattr(slot, "inprogress", None)
+    return found if isinstance(found, set) else None
+
+
+class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no type hints
+    """scrapy-redis's scheduler plus leases, heartbeats, recovery of dead workers and a shared finish.
+
+    Settings: ``NEWSSPIDER_DIST_IDLE_SECONDS``, ``NEWSSPIDER_DIST_HEARTBEAT_SECONDS`` (default 2),
+    ``NEWSSPIDER_DIST_LEASE_SECONDS`` (default 30: a worker silent this long is taken for dead; keep it well
+    above the longest pause of a busy worker) and ``NEWSSPIDER_DIST_TICK_SECONDS`` (default 0.5: how often
+    finished requests are acked and an idle worker looks at the queue).
+    """
+
+    queue: LeasedQueue
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        instance: Self = super().from_crawler(crawler)
+        instance.setup(crawler)
+        return instance
+
+    def setup(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.idle_seconds = settings.getfloat("NEWSSPIDER_DIST_IDLE_SECONDS", 30.0)
+        self.heartbeat_seconds = settings.getfloat("NEWSSPIDER_DIST_HEARTBEAT_SECONDS", 2.0)
+        self.lease_seconds = settings.getfloat("NEWSSPIDER_DIST_LEASE_SECONDS", 30.0)
+        self.tick_seconds = settings.getfloat("NEWSSPIDER_DIST_TICK_SECONDS", 0.5)
+        self.shard = settings.get("NEWSSPIDER_SHARD", "") or default_shard()
+        self.data_dir = Path(settings.get("NEWSSPIDER_DATA_DIR", "data")).resolve()
+        self.host = socket.gethostname()
+        self.worker = f"{self.shard}@{_clean(self.host)}:{os.getpid()}"
+        self._leased: dict[str, Request] = {}
+        self._started = False
+        self._idle_since: float | None = None
+        self._cluster_finished = False
+        self._loops: list[LoopingCall] = []
+        crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
+
+    # -- Scrapy's scheduler interface ---------------------------------------------------------------------
+
+    def open(self, spider: Spider) -> None:
+        super().open(spider)
+        self.queue.bind(self.worker)
+        now = self._server_time()
+        for name, info in self._workers().items():
+            if info.get("shard") == self.shard and now - float(info.get("beat", 0)) < self.lease_seconds:
+                raise RuntimeError(f"shard {self.shard!r} is in use by worker {name}; give each its own")
+        self._beat()
+        logger.info("distributed worker %s joined crawl %s (%d requests queued)", self.worker,
+                    self.queue.namespace, len(self.queue))  # fmt: skip
+        for action, every in ((self._tick, self.tick_seconds), (self._heartbeat, self.heartbeat_seconds)):
+            loop = LoopingCall(action)
+            loop.start(every, now=False).addErrback(
+                lambda f: logger.error("distributed loop stopped: %s", f.getTraceback())
+            )
+            self._loops.append(loop)
+
+    def next_request(self) -> Request | None:
+        leased = self.queue.pop_leased()
+        if leased is None:
+            return None
+        token, request = leased
+        self._leased[token] = request
+        self._inc("scheduler/dequeued/redis")
+        return request
+
+    def close(self, reason: str) -> None:
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        # The engine closes the scheduler after its in-progress requests drained and the pipelines closed:
+        # everything this worker still leases was handled and its records written.
+        self.queue.ack(list(self._leased))
+        self._leased.clear()
+        back = self.queue.requeue_worker(self.worker)
+        if back:
+            logger.warning("%d requests of this worker went back to the shared queue", back)
+        if reason == "finished" and self._cluster_finished:
+            logger.info("crawl %s finished: deleting its queue and dupefilter", self.queue.namespace)
+            self.flush()
+
+    # -- the cluster ------------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.ack_finished()
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            # An idle engine looks at its scheduler only every 5 s; other workers may have queued work since.
+            nextcall.schedule()
+
+    def ack_finished(self) -> int:
+        """Ack the leases whose requests the engine no longer holds; how many."""
+        running = _inprogress(self.crawler)
+        if running is None:
+            return 0
+        done = [token for token, request in self._leased.items() if request not in running]
+        for token in done:
+            del self._leased[token]
+        self.queue.ack(done)
+        return len(done)
+
+    def _heartbeat(self) -> None:
+        self._beat()
+        self.reap()
+
+    def _beat(self) -> None:
+        info = {
+            "beat": self._server_time(), "shard": self.shard, "data_dir": str(self.data_dir),
+            "host": self.host, "pid": os.getpid(), "started": self._started,
+        }  # fmt: skip
+        self.server.hset(self.queue.workers_key, self.worker, json.dumps(info))
+
+    def _server_time(self) -> float:
+        # Redis's clock, not ours: workers on machines with skewed clocks still agree on who is stale.
+        seconds, micros = self.server.time()
+        return float(seconds) + float(micros) / 1e6
+
+    def _workers(self) -> dict[str, dict[str, Any]]:
+        raw: dict[bytes, bytes] = self.server.hgetall(self.queue.workers_key)
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    def reap(self) -> int:
+        """Recover every worker whose heartbeat is older than the lease time; how many requests came back."""
+        now = self._server_time()
+        back = 0
+        for name, info in self._workers().items():
+            if name == self.worker or now - float(info.get("beat", 0)) < self.lease_seconds:
+                continue
+            lock = f"{self.queue.namespace}:reaping:{name}"
+            if not self.server.set(lock, self.worker, nx=True, ex=max(1, int(self.lease_seconds))):
+                continue  # another survivor is on it
+            marked = self._recover_shard(info)
+            count = self.queue.requeue_worker(name)
+            back += count
+            logger.warning(
+                "worker %s silent for %.0f s: %d leased requests back in the queue, %d records of its "
+                "shard marked seen", name, now - float(info.get("beat", 0)), count, marked,
+            )  # fmt: skip
+            self._inc("newsspider/distributed/workers_lost")
+            self._inc("newsspider/distributed/requeued", count)
+        return back
+
+    def _recover_shard(self, info: dict[str, Any]) -> int:
+        """Mark the lines a dead worker wrote but had not marked, before its requests are fetched again.
+
+        Only for a shard on this machine in our data folder (another machine's files are not ours to
+        see: that worker recovers its shard when it starts again under the same name), and only when its
+        process is really gone, not just slow: recovery repairs the files' tails.
+        """
+        if info.get("host") != self.host or info.get("data_dir") != str(self.data_dir):
+            return 0
+        try:
+            os.kill(int(info.get("pid", 0)), 0)
+        except ProcessLookupError:
+            pass
+        except (PermissionError, ValueError):
+            return 0
+        else:
+            return 0  # alive, only stalled: leave its files alone
+        return recover(shared_state(self.crawler), self.data_dir, str(info.get("shard", "")))
+
+    def _cluster_busy(self) -> bool:
+        if len(self.queue) > 0:
+            return True
+        workers = self._workers()
+        if any(not info.get("started") for info in workers.values()):
+            return True  # a worker still sending its start requests
+        pipe = self.server.pipeline(transaction=False)
+        for name in workers:
+            pipe.hlen(f"{self.queue.namespace}:leases:{name}")
+        return any(int(n) for n in pipe.execute())
+
+    def _spider_idle(self, spider: Spider | None = None) -> None:
+        """Keep this worker open until the whole cluster has had nothing to do for the idle time."""
+        self.ack_finished()
+        if not self._started:
+            self._started = True  # the engine is idle only once every start request was scheduled
+            self._beat()
+        if self._cluster_busy():
+            self._idle_since = None
+            raise DontCloseSpider
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+            self._sync_pipelines()
+        if now - self._idle_since < self.idle_seconds:
+            raise DontCloseSpider
+        self._cluster_finished = True
+
+    def _sync_pipelines(self) -> None:
+        # Commit the store's pending seen-marks now rather than at close: the crawl may be declared finished
+        # by another worker, and the next run must not find an article written but not yet marked.
+        scraper = getattr(self.crawler.engine, "scraper", None)
+        for pipeline in getattr(getattr(scraper, "itemproc", None), "middlewares", ()):
+            sync = getattr(pipeline, "sync", None)
+            if callable(sync):
+                sync()
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key, count)

@@ -1,0 +1,280 @@
+"""Distributed crawling: worker processes sharing one crawl through a real redis-server on 127.0.0.1.
+
+Each worker is a real ``scrapy crawl provincial`` subprocess made a worker by ``redis_settings`` (passed as
+``-s`` settings), against the replica sites with a generated column for volume. The union of the workers'
+shards is checked against the replica's own table; the replica's request log tells what a second run
+fetched. Without a redis-server binary the module skips with a message, except when
+NEWSSPIDER_REQUIRE_REDIS=1 (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import redis
+from scrapy import Request, Spider
+
+from newsspider.dataset import iter_records, load, record_files
+from newsspider.distributed import crawl_namespace, default_crawl_id, redis_settings
+from newsspider.distributed_queue import LeasedQueue
+from newsspider.replica import Replica
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = [pytest.mark.redis]
+
+REPO = Path(__file__).resolve().parent.parent
+SITES = "replica-trs,replica-gen,replica-people,replica-hanweb"
+CATALOG_SITES = {"replica-trs", "replica-people", "replica-hanweb"}  # the generated column is trs's
+GENERATED = 240
+FAST = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "NEWSSPIDER_PROGRESS": "False",
+    "LOG_LEVEL": "INFO",
+    "NEWSSPIDER_FSYNC_EVERY": "4",
+    # Short enough for a test, long enough that a loaded 2-core machine does not take a live worker for dead.
+    "NEWSSPIDER_DIST_HEARTBEAT_SECONDS": "0.5",
+    "NEWSSPIDER_DIST_LEASE_SECONDS": "4",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``redis://127.0.0.1:PORT``: a private redis-server for this module (each test takes its own DB)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = (
+            "redis-server not installed (apt-get install -y redis-server); distributed crawling untested"
+        )
+        if os.environ.get("NEWSSPIDER_REQUIRE_REDIS") == "1":
+            pytest.fail(message + " but NEWSSPIDER_REQUIRE_REDIS=1")
+        pytest.skip(message)
+    port = _free_port()
+    argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+            "--dir", str(tmp_path_factory.mktemp("redis"))]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if redis.Redis(port=port, socket_timeout=1).ping():
+                    break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"redis-server did not start on port {port}")
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replica]:
+    with Replica(generated=GENERATED) as served:
+        served.write_profiles(tmp_path_factory.mktemp("replica-sites"))
+        yield served
+
+
+def expected_urls(replica: Replica) -> set[str]:
+    return {replica.base(a.site) + a.path for a in replica.catalog.expected() if a.site in CATALOG_SITES}
+
+
+def start_worker(
+    replica: Replica, redis_url: str, out: Path, shard: str, crawl_id: str, idle: float = 1.5
+) -> subprocess.Popen[str]:
+    settings = {
+        **FAST,
+        **{k: str(v) for k, v in redis_settings(redis_url, run_id=crawl_id, shard=shard, idle_seconds=idle).items()},
+        "NEWSSPIDER_SITES_DIR": str(replica.sites_dir),
+        "NEWSSPIDER_DATA_DIR": str(out),
+        "NEWSSPIDER_RUN_ID": f"{crawl_id}-{shard}",
+        "NEWSSPIDER_ALLOW_PRIVATE_HOSTS": ",".join(replica.private_hosts),
+    }  # fmt: skip
+    argv = [sys.executable, "-m", "scrapy", "crawl", "provincial", "-a", f"site={SITES}"]
+    for key, value in settings.items():
+        argv += ["-s", f"{key}={value}"]
+    log = (out.parent / f"{out.name}-{crawl_id}-{shard}.log").open("w")
+    return subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_all(workers: dict[str, subprocess.Popen[str]], timeout: float = 60) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    codes = {}
+    for shard, proc in workers.items():
+        try:
+            codes[shard] = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for other in workers.values():
+                other.kill()
+            pytest.fail(f"worker {shard} still running after {timeout} s: a hanging worker")
+    return codes
+
+
+def run_cluster(
+    replica: Replica, redis_url: str, out: Path, crawl_id: str, shards: list[str]
+) -> dict[str, int]:
+    return wait_all({s: start_worker(replica, redis_url, out, s, crawl_id) for s in shards})
+
+
+def lines(out: Path) -> list[dict[str, Any]]:
+    """Every record line of every shard, as written (no de-duplication)."""
+    return [rec for path in record_files(out) for _, rec in iter_records(path, lambda bad: None)]
+
+
+def worker_log(out: Path, crawl_id: str, shard: str) -> str:
+    return (out.parent / f"{out.name}-{crawl_id}-{shard}.log").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def two_runs(site: Replica, redis_base: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Three workers crawl the replica; then three more, same crawl id, same state: the incremental run."""
+    site.reset()
+    out = tmp_path_factory.mktemp("cluster") / "data"
+    url = f"{redis_base}/1"
+    crawl_id = default_crawl_id(SITES.split(","))
+    first_mark = site.mark()
+    first = run_cluster(site, url, out, crawl_id, ["w1", "w2", "w3"])
+    first_lines = lines(out)
+    second_mark = site.mark()
+    second = run_cluster(site, url, out, crawl_id, ["w1", "w2", "w3"])
+    return {
+        "out": out, "url": url, "crawl_id": crawl_id, "codes": (first, second),
+        "first_lines": first_lines, "first_log": site.log(first_mark)[: second_mark - first_mark],
+        "second_lines": lines(out), "second_log": site.log(second_mark),
+    }  # fmt: skip
+
+
+def test_three_workers_store_every_article_exactly_once(site: Replica, two_runs: dict[str, Any]) -> None:
+    assert two_runs["codes"][0] == {"w1": 0, "w2": 0, "w3": 0}
+    urls = Counter(r["url"] for r in two_runs["first_lines"])
+    assert [u for u, n in urls.items() if n > 1] == [], "an article was written by two workers"
+    assert set(urls) == expected_urls(site)
+    view = load(two_runs["out"])
+    assert sorted(view["url"]) == sorted(expected_urls(site))
+
+
+def test_the_work_is_shared_and_each_worker_writes_its_own_shard(two_runs: dict[str, Any]) -> None:
+    per_worker: Counter[str] = Counter()
+    for path in record_files(two_runs["out"]):
+        per_worker[path.name.split(".")[1]] += sum(1 for _ in iter_records(path, lambda bad: None))
+    assert set(per_worker) == {"w1", "w2", "w3"}
+    assert min(per_worker.values()) >= len(two_runs["first_lines"]) // 10, per_worker
+
+
+def test_each_article_is_fetched_once_by_the_cluster(two_runs: dict[str, Any]) -> None:
+    fetched = Counter(e.path for e in two_runs["first_log"] if e.kind == "article" and e.status == 200)
+    assert len(fetched) >= GENERATED
+    assert max(fetched.values()) == 1, fetched.most_common(3)
+
+
+def test_a_second_distributed_run_downloads_no_article(two_runs: dict[str, Any]) -> None:
+    assert two_runs["codes"][1] == {"w1": 0, "w2": 0, "w3": 0}
+    second = two_runs["second_log"]
+    # The same crawl id again: the first run's dupefilter is gone, so the listings are read again...
+    assert [e for e in second if e.kind == "listing"]
+    # ...and every article on them is skipped as seen by the shared state store.
+    assert [e.path for e in second if e.kind == "article"] == []
+    assert len(two_runs["second_lines"]) == len(two_runs["first_lines"])
+
+
+def test_a_finished_crawl_leaves_no_queue_dupefilter_or_workers(two_runs: dict[str, Any]) -> None:
+    client = redis.Redis.from_url(two_runs["url"])
+    namespace = crawl_namespace(two_runs["url"], two_runs["crawl_id"])
+    assert client.keys(f"{namespace}:*") == []
+    assert client.hlen("newsspider:seen") == len(two_runs["first_lines"])
+
+
+def test_a_killed_worker_loses_nothing(site: Replica, redis_base: str, tmp_path: Path) -> None:
+    site.reset()
+    out = tmp_path / "data"
+    url = f"{redis_base}/2"
+    crawl_id = "kill-test"
+    workers = {s: start_worker(site, url, out, s, crawl_id) for s in ("w1", "w2", "w3")}
+    victim = out / "replica-gen"
+    deadline = time.monotonic() + 60
+    # Midway: once the victim has written some records, while the crawl is far from done.
+    while time.monotonic() < deadline and workers["w2"].poll() is None:
+        written = sum(1 for p in victim.glob("*.w2.jsonl") for _ in p.open("rb")) if victim.is_dir() else 0
+        if written >= 15:
+            break
+        time.sleep(0.02)
+    assert workers["w2"].poll() is None, "w2 finished before it could be killed"
+    workers["w2"].send_signal(signal.SIGKILL)
+    workers["w2"].wait(timeout=10)
+    killed_at = len(lines(out))
+    assert killed_at < len(expected_urls(site)) * 0.8, "the kill came too late to test anything"
+    codes = wait_all({s: workers[s] for s in ("w1", "w3")})
+    assert codes == {"w1": 0, "w3": 0}
+    survivors = worker_log(out, crawl_id, "w1") + worker_log(out, crawl_id, "w3")
+    assert "leased requests back in the queue" in survivors
+    urls = Counter(r["url"] for r in lines(out))
+    assert [u for u, n in urls.items() if n > 1] == [], "a record was written twice"
+    assert set(urls) == expected_urls(site), "an article was lost with the killed worker"
+    client = redis.Redis.from_url(url)
+    assert client.hlen("newsspider:seen") == len(urls)
+    assert client.hgetall("newsspider:journal") == {}, "written records left unmarked"
+
+
+# -- the pieces, without a crawl -----------------------------------------------------------------------------
+
+
+def test_a_popped_request_stays_leased_until_acked_or_its_worker_is_reaped(redis_base: str) -> None:
+    client = redis.Redis.from_url(f"{redis_base}/3")
+    client.flushdb()
+    spider = Spider(name="provincial")
+    key = crawl_namespace(f"{redis_base}/3", "unit") + ":requests"
+    first, second = LeasedQueue(client, spider, key), LeasedQueue(client, spider, key)
+    first.bind("a")
+    second.bind("b")
+    for n in range(3):
+        first.push(Request(f"http://127.0.0.1/{n}.html"))
+    first.push(Request("http://127.0.0.1/urgent.html", priority=5))
+    token, urgent = first.pop_leased() or ("", None)
+    assert urgent is not None
+    assert urgent.url.endswith("urgent.html")
+    assert [r.url[-6:] for r in (second.pop(), second.pop())] == ["0.html", "1.html"]
+    assert (len(first), first.leased_count(), second.leased_count()) == (1, 1, 2)
+    first.ack([token])
+    assert first.leased_count() == 0
+    # b dies holding two requests: they go back in line ahead of what came later.
+    client.hset(first.workers_key, "b", json.dumps({"beat": 0}))
+    assert first.requeue_worker("b") == 2
+    assert [r.url[-6:] for r in (first.pop(), first.pop(), first.pop())] == ["0.html", "1.html", "2.html"]
+    assert first.pop() is None
+    assert client.hexists(first.workers_key, "b") == 0
+
+
+def test_keys_are_scoped_by_crawl_id_and_bad_settings_are_refused() -> None:
+    a = redis_settings("redis://h:6379/0", run_id="2026-11-28-x", shard="w1", idle_seconds=5)
+    b = redis_settings("redis://h:6379/0?prefix=ds2", run_id="2026-11-29-x", shard="w1", idle_seconds=5)
+    assert a["SCHEDULER_DUPEFILTER_KEY"] != b["SCHEDULER_DUPEFILTER_KEY"]
+    assert str(b["SCHEDULER_QUEUE_KEY"]).startswith("ds2:crawl:2026-11-29-x:")
+    assert b["REDIS_URL"] == "redis://h:6379/0"
+    assert b["NEWSSPIDER_STATE"] == "redis://h:6379/0?prefix=ds2"
+    assert default_crawl_id(["b", "a"], day="2026-11-28") == default_crawl_id(["a", "b"], day="2026-11-28")
+    for bad in ({"shard": "w.1"}, {"shard": ""}, {"idle_seconds": -1.0}):
+        kwargs: dict[str, Any] = {"run_id": "x", "shard": "w1", "idle_seconds": 1.0, **bad}
+        with pytest.raises(ValueError):
+            redis_settings("redis://h:6379/0", **kwargs)
+    with pytest.raises(ValueError):
+        redis_settings("http://h:6379/0", run_id="x", shard="w1", idle_seconds=1)
