@@ -25,12 +25,17 @@ if TYPE_CHECKING:
 __all__ = [
     "RemovedEvent",
     "SeenEntry",
+    "StateError",
     "StateStore",
     "open_state",
     "shared_state",
     "state_spec",
     "title_hash",
 ]
+
+
+class StateError(RuntimeError):
+    """The state store cannot be opened or read; the message names it and says what to do."""
 
 
 @dataclass(frozen=True, kw_only=True)

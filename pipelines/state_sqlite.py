@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from pipelines.state import RemovedEvent, SeenEntry
+from pipelines.state import RemovedEvent, SeenEntry, StateError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -70,9 +70,19 @@ class SqliteStateStore:
         self.path = path
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a batch of marks is one transaction.
         self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute("SELECT count(*) FROM seen LIMIT 1").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise StateError(f"{path}: the state database is locked by another process ({exc})") from exc
+            raise StateError(
+                f"{path}: not a usable state database ({exc}). Move it away (the next run rebuilds the "
+                "state from the data folder) or restore it from a backup."
+            ) from exc
 
     def get(self, url: str) -> SeenEntry | None:
         row = self._db.execute(f"{_SELECT} WHERE url = ?", (url,)).fetchone()

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter, is_item
 
+from newsspider.safepath import UnsafePathError
 from pipelines.state import SeenEntry, shared_state, title_hash
 
 if TYPE_CHECKING:
@@ -30,12 +32,17 @@ if TYPE_CHECKING:
     from pipelines.state import RemovedEvent, StateStore
 
 __all__ = [
+    "RESERVED_SITES",
+    "SITE_KEY",
     "JsonLinesStorePipeline",
     "append_durable",
     "as_record",
+    "check_shard",
+    "check_site",
     "dump_line",
     "entry_of",
     "events_path",
+    "rebuild",
     "record_path",
     "recover",
     "repair_tail",
@@ -140,17 +147,36 @@ def _utc_date(fetched_at: str | None) -> str:
     return when.astimezone(UTC).date().isoformat()
 
 
+SITE_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")
+RESERVED_SITES = frozenset({"runs", "logs", "quarantine"})
+_SHARD = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def check_site(site: Any) -> str:
+    """``site`` if it is a usable site key; ValueError otherwise (it becomes a folder name)."""
+    if not isinstance(site, str) or not SITE_KEY.fullmatch(site) or site in RESERVED_SITES:
+        raise UnsafePathError(f"site key {site!r} is not [a-z0-9-]+ (or is runs/logs/quarantine)")
+    return site
+
+
+def check_shard(shard: str) -> str:
+    """``shard`` if it is usable in a file name ("" for none); ValueError otherwise."""
+    if shard and not _SHARD.fullmatch(shard):
+        raise UnsafePathError(f"NEWSSPIDER_SHARD {shard!r} is not [A-Za-z0-9_-]+")
+    return shard
+
+
 def _suffix(shard: str) -> str:
-    return f".{shard}.jsonl" if shard else ".jsonl"
+    return f".{check_shard(shard)}.jsonl" if shard else ".jsonl"
 
 
 def record_path(data_dir: Path, site: str, fetched_at: str | None, shard: str = "") -> Path:
     """Where a record goes: its site folder, its UTC fetch date, this writer's shard."""
-    return data_dir / site / f"{_utc_date(fetched_at)}{_suffix(shard)}"
+    return data_dir / check_site(site) / f"{_utc_date(fetched_at)}{_suffix(shard)}"
 
 
 def events_path(data_dir: Path, site: str, at: str, shard: str = "") -> Path:
-    return data_dir / site / "events" / f"{_utc_date(at)}{_suffix(shard)}"
+    return data_dir / check_site(site) / "events" / f"{_utc_date(at)}{_suffix(shard)}"
 
 
 def entry_of(record: dict[str, Any]) -> SeenEntry:
@@ -196,6 +222,31 @@ def recover(state: StateStore, data_dir: Path, shard: str = "") -> int:
     return marked
 
 
+def rebuild(state: StateStore, data_dir: Path) -> int:
+    """Mark every record in the data folder seen (the newest version of each URL wins): what an empty
+    state store needs when the data folder is not, e.g. after a corrupt state.sqlite was moved away, so
+    the next run does not write every article a second time. Returns how many records were read."""
+    read = 0
+    for path in sorted(data_dir.glob("*/*.jsonl")):
+        if path.parent.name in RESERVED_SITES:
+            continue
+        newest: dict[str, SeenEntry] = {}
+        with path.open("rb") as f:
+            for line in f:
+                try:
+                    entry = entry_of(json.loads(line))
+                except (ValueError, KeyError, TypeError):
+                    continue  # a torn last line: the dataset loader skips it too
+                read += 1
+                if entry.url not in newest or entry.version >= newest[entry.url].version:
+                    newest[entry.url] = entry
+        keep = [e for e in newest.values() if (old := state.get(e.url)) is None or old.version <= e.version]
+        state.commit(keep, {})
+    if read:
+        logger.warning("empty state store: rebuilt from %d records under %s", read, data_dir)
+    return read
+
+
 class JsonLinesStorePipeline:
     """Append each record to its day file; commit seen-marks only for fsync'ed lines.
 
@@ -208,7 +259,7 @@ class JsonLinesStorePipeline:
         settings = crawler.settings
         self.crawler = crawler
         self.data_dir = Path(settings.get("NEWSSPIDER_DATA_DIR", "data"))
-        self.shard = settings.get("NEWSSPIDER_SHARD", "") or ""
+        self.shard = check_shard(settings.get("NEWSSPIDER_SHARD", "") or "")
         self.fsync_every = max(1, settings.getint("NEWSSPIDER_FSYNC_EVERY", 32))
         self.fsync_seconds = settings.getint("NEWSSPIDER_FSYNC_MS", 1000) / 1000
         self._state: StateStore | None = None
@@ -230,6 +281,8 @@ class JsonLinesStorePipeline:
 
     def open_spider(self) -> None:
         recover(self.state, self.data_dir, self.shard)
+        if self.state.count() == 0:
+            rebuild(self.state, self.data_dir)
 
     def process_item(self, item: Any) -> Any:
         record = as_record(item)

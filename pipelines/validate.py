@@ -14,9 +14,9 @@ import fastjsonschema
 from jsonschema import Draft202012Validator
 from scrapy.exceptions import DropItem
 
-from newsspider.extensions.report import run_id_of
+from newsspider.extensions.report import check_run_id, run_id_of
 from newsspider.schema import SCHEMA_PATH
-from pipelines.store import append_durable, as_record, dump_line
+from pipelines.store import RESERVED_SITES, SITE_KEY, append_durable, as_record, dump_line
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -25,8 +25,6 @@ __all__ = ["Quarantined", "ValidatePipeline", "check_record", "quarantine_path"]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?P<offset>Z|[+-]\d{2}:\d{2})?")
-_SITE = re.compile(r"[a-z0-9-]+")
-_RESERVED_SITES = frozenset({"runs", "logs", "quarantine"})
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -93,7 +91,7 @@ def check_record(record: dict[str, Any], validator: Draft202012Validator | None)
     site = record.get("site")
     if not site:
         return "missing_site", "site is required to place the record"
-    if not _SITE.fullmatch(site) or site in _RESERVED_SITES:
+    if not SITE_KEY.fullmatch(site) or site in RESERVED_SITES:
         return "bad_site", f"site key must be [a-z0-9-]+ and not runs/logs/quarantine: {site!r}"
     if not (record.get("title") or "").strip() and not (record.get("text") or "").strip():
         return "empty", "neither title nor text"
@@ -111,7 +109,7 @@ def check_record(record: dict[str, Any], validator: Draft202012Validator | None)
 
 
 def quarantine_path(data_dir: Path, run_id: str) -> Path:
-    return data_dir / "quarantine" / f"{run_id}.jsonl"
+    return data_dir / "quarantine" / f"{check_run_id(run_id)}.jsonl"
 
 
 def _jsonable(record: Any) -> Any:

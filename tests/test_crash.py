@@ -251,3 +251,22 @@ def test_sigkill_during_a_replica_crawl_then_a_clean_run_has_every_article_once(
 def lines_of_after(run: Any, replica: Replica, data_dir: Path) -> list[dict[str, Any]]:
     run(replica, data_dir, "clean")
     return lines_of(data_dir)
+
+
+def test_an_empty_state_is_rebuilt_from_the_data_folder(tmp_path: Path) -> None:
+    run_pipelines(str(tmp_path), 6, fsync_every=1)
+    # A corrupt state.sqlite moved away: the next run starts with an empty store.
+    for path in tmp_path.glob("state.sqlite*"):
+        path.rename(path.with_name(path.name + ".corrupt"))
+    run_pipelines(str(tmp_path), 8, fsync_every=1)
+    urls = [r["canonical_url"] for r in lines_of(tmp_path)]
+    assert len(urls) == len(set(urls)) == 8  # the first six were not written again
+    assert open_state("", tmp_path).count() == 8
+
+
+def test_a_corrupt_state_database_is_named_in_a_plain_error(tmp_path: Path) -> None:
+    from pipelines.state import StateError
+
+    (tmp_path / "state.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)
+    with pytest.raises(StateError, match=r"state\.sqlite: not a usable state database"):
+        open_state("", tmp_path)

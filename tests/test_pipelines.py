@@ -300,3 +300,19 @@ def test_version_memory_is_bounded_but_covers_uncommitted_records(tmp_path: Path
     # The newest, possibly uncommitted, are still known: a second fetch in this run is versioned.
     again = normalize.process_item(make_article(url="http://www.shanxi.gov.cn/9.shtml", text="第9篇正文，改"))
     assert version.process_item(again).version == 2
+
+
+@pytest.mark.parametrize(("site", "shard"), [("../../escape", ""), ("runs", ""), ("ok-site", "../x")])
+def test_the_store_refuses_a_path_outside_its_folder(tmp_path: Path, site: str, shard: str) -> None:
+    from pipelines.store import record_path
+
+    with pytest.raises(ValueError, match=r"site key|NEWSSPIDER_SHARD"):
+        record_path(tmp_path, site, "2020-02-19T01:02:03+00:00", shard)
+
+
+@pytest.mark.parametrize("run_id", ["../../escape", "a/b", "", ".."])
+def test_a_run_id_that_is_not_a_file_name_is_refused(tmp_path: Path, run_id: str) -> None:
+    from pipelines.validate import quarantine_path
+
+    with pytest.raises(ValueError, match="not usable as a file name"):
+        quarantine_path(tmp_path, run_id)

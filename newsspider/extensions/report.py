@@ -23,13 +23,22 @@ from scrapy import signals as scrapy_signals
 from newsspider import __version__
 from newsspider import signals as ns_signals
 from newsspider.items import SCHEMA_VERSION
+from newsspider.safepath import UnsafePathError, safe_component
 from newsspider.urls import host_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-__all__ = ["COUNTS", "FILL_FIELDS", "RunReportExtension", "format_summary", "load_report", "run_id_of"]
+__all__ = [
+    "COUNTS",
+    "FILL_FIELDS",
+    "RunReportExtension",
+    "check_run_id",
+    "format_summary",
+    "load_report",
+    "run_id_of",
+]
 
 COUNTS = (
     "listing_pages",
@@ -50,6 +59,13 @@ _RUN_ID_STAT = "newsspider/run_id"
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def check_run_id(run_id: str) -> str:
+    """``run_id`` if it can name a file as it is (it names the report and the quarantine file)."""
+    if not run_id or safe_component(run_id) != run_id or run_id in (".", ".."):
+        raise UnsafePathError(f"run id {run_id!r} is not usable as a file name")
+    return run_id
 
 
 def run_id_of(crawler: Crawler) -> str:
@@ -318,9 +334,10 @@ def write_report(data_dir: Path, report: dict[str, Any]) -> Path:
 
     When several crawlers of one run share the id, their sites are merged into the one file.
     """
+    name = f"{check_run_id(str(report['run_id']))}.json"
     runs = data_dir / "runs"
     runs.mkdir(parents=True, exist_ok=True)
-    path = runs / f"{report['run_id']}.json"
+    path = runs / name
     if path.exists():
         report = _merge(load_report(path), report)
     fd, tmp = tempfile.mkstemp(dir=runs, prefix=".tmp-", suffix=".json")
