@@ -275,3 +275,31 @@ def test_parse_since_refuses_other_text() -> None:
 )
 def test_row_date(raw: str | None, expected: date | None) -> None:
     assert row_date(raw) == expected
+
+
+def test_parsing_in_a_worker_process_gives_the_inline_record(replica: Replica) -> None:
+    inline = Harness(replica, site="replica-zqsx")
+    pooled = Harness(replica, site="replica-zqsx")
+    pooled.spider.parse_processes = 1
+    profile = pooled.spider.profiles["replica-zqsx"]
+    request = pooled.spider._article("http://x/", profile, profile.columns[0], "标题…", "2020-02-18")
+    assert request.callback == pooled.spider.parse_article_pooled
+    meta = {
+        "ns_kind": "article",
+        "ns_site": "replica-zqsx",
+        "ns_column": "听政策",
+        "ns_listing_date": "2020-02-18",
+    }
+    response = pooled.served("replica-zqsx", "/tingzhengce/2020-02-18/10653.html", meta)
+
+    async def collect() -> list[Any]:
+        return [r async for r in pooled.spider.parse_article_pooled(response)]
+
+    try:
+        (got,) = asyncio.run(collect())
+    finally:
+        pooled.spider.close_pool()
+    (expected,) = inline.spider.parse_article(response)
+    got.fetched_at = expected.fetched_at = None
+    assert got == expected
+    assert got.directives  # the reference article's 一要/二要/三要 survived the trip between processes

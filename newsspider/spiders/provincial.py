@@ -170,7 +170,7 @@ class ProvincialSpider(Spider):
     ) -> Request:
         return Request(
             url,
-            callback=self.parse_article,
+            callback=self.parse_article_pooled if self.parse_processes > 0 else self.parse_article,
             errback=self.article_error,
             meta={
                 "ns_kind": "article", "ns_site": profile.key, "ns_column": column.name,
