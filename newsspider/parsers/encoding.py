@@ -22,11 +22,12 @@ from w3lib.encoding import html_to_unicode, resolve_encoding
 
 __all__ = ["Decoded", "decode_html"]
 
-_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2014\u2018-\u201d\u2026]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Invalid bytes tolerated: one per this many high bytes (truncated pages, one corrupt character).
 _TOLERANCE = 500
+_SAMPLE = 20000
+_ASCII = bytes(range(128))
 _UNICODE_FAMILY = ("utf-16", "utf-32")
 
 
@@ -65,12 +66,13 @@ def _fits(body: bytes, encoding: str, high_bytes: int) -> str | None:
 
 
 def _mostly_chinese(text: str) -> bool:
+    text = text[:_SAMPLE]
     non_ascii = len(_NON_ASCII.findall(text))
     return non_ascii > 0 and len(_CJK.findall(text)) >= 0.9 * non_ascii
 
 
 def _sniff_gb(body: bytes) -> str | None:
-    text = _fits(body, "gb18030", len(_HIGH_BYTE.findall(body)))
+    text = _fits(body, "gb18030", _high_bytes(body))
     return "gb18030" if text is not None and _mostly_chinese(text) else None
 
 
@@ -84,7 +86,7 @@ def decode_html(body: bytes, content_type: str | None = None, forced: str | None
             name, text = "utf-8", body.decode("utf-8", errors="replace")
         return _result(text, name)
 
-    high_bytes = len(_HIGH_BYTE.findall(body))
+    high_bytes = _high_bytes(body)
     declared, text = html_to_unicode(content_type, body, auto_detect_fun=_sniff_gb)
     name = _codec_name(declared)
     if not high_bytes or name.startswith(_UNICODE_FAMILY):
@@ -111,3 +113,7 @@ def _result(text: str, name: str) -> Decoded:
 
 def _strip_bom(text: str) -> str:
     return text.removeprefix("\ufeff")
+
+
+def _high_bytes(body: bytes) -> int:
+    return len(body.translate(None, _ASCII))

@@ -84,7 +84,11 @@ def match_simple(index: PageIndex, selector: str) -> list[HtmlElement]:
     parent = steps[-1] == "^"
     if parent:
         steps = steps[:-1]
-    found = index.find(*_parts(steps[0]))
+    tag, ident, cls = _parts(steps[0])
+    if tag and not ident and not cls and index.root is not None:
+        found = list(index.root.iter(tag))
+    else:
+        found = index.find(tag, ident, cls)
     for step in steps[1:]:
         tag, ident, cls = _parts(step)
         deeper: list[HtmlElement] = []

@@ -128,6 +128,8 @@ def find_info(
     container: HtmlElement | None,
     index: PageIndex,
     selectors: tuple[str | None, ...] = (),
+    *,
+    _scan_before: bool = False,
 ) -> InfoBlocks:
     blocks = InfoBlocks()
     for selector in selectors:
@@ -156,6 +158,8 @@ def find_info(
             continue
         if title is not None and element is title:
             state = "title"
+            continue
+        if state == "before" and title is not None and not _scan_before:
             continue
         if container is not None and element is container:
             state = "body"
@@ -198,6 +202,9 @@ def find_info(
         blocks.head.extend(after_title[:3])
     elif before:
         blocks.head.append(before[-1])
+    elif title is not None and not _scan_before:
+        # Nothing after the headline: look before it too (info line above the title on some templates).
+        return find_info(tree, title, container, index, selectors, _scan_before=True)
     return blocks
 
 
@@ -221,7 +228,7 @@ def find_breadcrumb(tree: HtmlElement, index: PageIndex, profile_selector: str |
         if len(items) >= 2:
             return items
     for element in tree.iter("div", "td", "p", "span", "nav", "li"):
-        if index.length(element) > _MAX_CRUMB_LEN:
+        if index.length(element) > _MAX_CRUMB_LEN or not _CRUMB_HINT.search(_head_text(element)):
             continue
         text = node_text(element)
         if len(text) <= _MAX_CRUMB_LEN and _CRUMB_HINT.search(text) and element.find(".//a") is not None:
@@ -287,3 +294,9 @@ def date_texts(tree: HtmlElement, start: HtmlElement | None) -> list[str]:
             if text and len(text) <= _MAX_DATE_NODE and _YEARISH.search(text)
         )
     return out
+
+
+def _head_text(element: HtmlElement) -> str:
+    """The element's leading text: its own text and its first child's (where a 当前位置 label sits)."""
+    first = element[0].text if len(element) and isinstance(element[0].tag, str) else None
+    return f"{element.text or ''}{first or ''}"

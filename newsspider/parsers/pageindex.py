@@ -23,7 +23,7 @@ class PageIndex:
     """Characters of text inside each element (tails of its children included, its own tail not)."""
     by_id: dict[str, HtmlElement] = field(default_factory=dict)
     by_class: dict[str, list[HtmlElement]] = field(default_factory=dict)
-    by_tag: dict[str, list[HtmlElement]] = field(default_factory=dict)
+    root: HtmlElement | None = None
 
     def length(self, element: HtmlElement) -> int:
         return self.text_len.get(element, 0)
@@ -35,8 +35,6 @@ class PageIndex:
             pool = [found] if found is not None else []
         elif cls is not None:
             pool = self.by_class.get(cls, [])
-        elif tag is not None:
-            return self.by_tag.get(tag, [])
         else:
             return []
         return [
@@ -47,27 +45,26 @@ class PageIndex:
 
 
 def build_index(tree: HtmlElement) -> PageIndex:
-    index = PageIndex()
+    index = PageIndex(root=tree)
+    elements = list(tree.iter(etree.Element))
+    by_id, by_class = index.by_id, index.by_class
+    for element in elements:
+        ident = element.get("id")
+        if ident and ident not in by_id:
+            by_id[ident] = element
+        classes = element.get("class")
+        if classes:
+            for token in classes.split():
+                by_class.setdefault(token, []).append(element)
     lengths = index.text_len
-    for event, element in etree.iterwalk(tree, events=("start", "end")):
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue
-        if event == "start":
-            ident = element.get("id")
-            if ident and ident not in index.by_id:
-                index.by_id[ident] = element
-            classes = element.get("class")
-            if classes:
-                for token in classes.split():
-                    index.by_class.setdefault(token, []).append(element)
-            index.by_tag.setdefault(tag, []).append(element)
-            continue
-        total = len(element.text.strip()) if element.text else 0
+    # Reverse document order visits every descendant before its ancestor.
+    for element in reversed(elements):
+        text = element.text
+        total = len(text.strip()) if text else 0
         for child in element:
-            if isinstance(child.tag, str):
-                total += lengths.get(child, 0)
-            if child.tail:
-                total += len(child.tail.strip())
+            total += lengths.get(child, 0)
+            tail = child.tail
+            if tail:
+                total += len(tail.strip())
         lengths[element] = total
     return index
