@@ -35,7 +35,7 @@ from newsspider.parsers.locate import (
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
 from newsspider.parsers.pageindex import build_index
 from newsspider.parsers.reprint import extract_reprint
-from newsspider.parsers.title import doc_title_suffix, find_title, is_cut
+from newsspider.parsers.title import clean_headline, doc_title_suffix, find_title, is_cut
 from newsspider.textnorm import content_hash
 from newsspider.urls import canonical_url
 
@@ -177,7 +177,7 @@ def _fill(
     blocks = find_info(tree, headline.element, container, index, info_selectors)
     edges = trim_edges(extracted.paragraphs, record.title)
     if edges.headline and not headline.confident:
-        record.title = edges.headline
+        record.title = clean_headline(edges.headline)[0]
     if not blocks.head:
         blocks.head.extend(InfoLine(line, line) for line in edges.head)
     blocks.tail.extend(edges.tail)

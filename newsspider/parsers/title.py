@@ -29,6 +29,12 @@ _TITLE_TAGS = frozenset({"h1", "h2", "h3", "ucaptitle", "div", "p", "span", "td"
 _SIBLING_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOT_HEADLINE = re.compile(r"来源|发布时间|作者|责任编辑|当前位置|您的位置|\d{4}[-年/.]\d{1,2}")
 _MIN_LEN, _MAX_LEN = 2, 150
+_MIN_SEGMENT = 4
+_BADGE_TAGS = frozenset({"span", "i", "em", "label", "b", "strong", "sup", "img"})
+_MAX_BADGE = 4
+_LABEL_HEAD = re.compile(r"^(?:主题|标题|题目)\s*[:：]\s*")
+_WIDGET_TAIL = re.compile(r"(?:\s+(?:编辑|锁定|讨论|收藏|分享|上传视频|举报))+$")
+_PAGE_TAIL = re.compile(r"\s*[（(]\s*(?:页|第)\s*\d+\s*页?\s*[)）]$")
 _NEAR_MIN = 5
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "ucaptitle"})
 _TITLE_WORD = re.compile(r"title|biaoti|headline|\bbt\b|subject|topic", re.IGNORECASE)
@@ -52,6 +58,43 @@ def _norm(text: str) -> str:
 
 def _text(element: HtmlElement) -> str:
     return clean_whitespace("".join(element.itertext()))
+
+
+def _headline_text(element: HtmlElement) -> tuple[str, str | None]:
+    """The heading's text without badges (原创), labels (主题：), edit widgets (编辑 锁定), and the
+    ``——…`` subtitle it carries after a line break (returned second)."""
+    subtitle = None
+    parts: list[str] = [element.text or ""]
+    for child in element:
+        child_text = "".join(child.itertext()) if isinstance(child.tag, str) else ""
+        if child.tag == "br":
+            parts.append("\n")
+        elif (
+            isinstance(child.tag, str) and child.tag in _BADGE_TAGS and len(child_text.strip()) <= _MAX_BADGE
+        ):
+            if parts == [element.text or ""] and not (element.text or "").strip():
+                parts.append("")  # a leading badge (原创, 独家): dropped
+            else:
+                parts.append(child_text)
+        else:
+            parts.append(child_text)
+        parts.append(child.tail or "")
+    raw = "".join(parts)
+    if "\n" in raw:
+        head, _, rest = raw.partition("\n")
+        if rest.strip().startswith(("——", "--", "—")) and head.strip():
+            raw, subtitle = head, clean_whitespace(rest)
+    text, carried = clean_headline(raw)
+    return text, subtitle or carried
+
+
+def clean_headline(raw: str) -> tuple[str, str | None]:
+    """A headline string without 主题： labels, edit widgets, (页 1) and a `` ——subtitle`` tail."""
+    text = _PAGE_TAIL.sub("", _WIDGET_TAIL.sub("", _LABEL_HEAD.sub("", clean_whitespace(raw))))
+    head, dash, rest = text.partition(" ——")
+    if dash and head and rest:
+        return head, "——" + rest
+    return text, None
 
 
 def _doc_title(tree: HtmlElement) -> str:
@@ -142,7 +185,7 @@ def find_title(
     refs = [_norm(x) for x in (meta_title, og_title, first, doc_title) if x]
     best: tuple[float, int, HtmlElement, str] | None = None
     for element in _candidates(index, list(tree.iter(*_HEADINGS))):
-        text = _text(element)
+        text = _headline_text(element)[0]
         if not _MIN_LEN <= len(text) <= _MAX_LEN:
             continue
         score = _score(text, refs, first)
@@ -154,10 +197,14 @@ def find_title(
         return _with_sides(Headline(best[3], best[2]))
     for fallback in (meta_title, og_title and _first_segment(og_title)):
         if fallback:
-            return Headline(fallback, None)
+            text, subtitle = clean_headline(fallback)
+            return Headline(text, None, subtitle=subtitle)
+    shown = _shown_segment(tree, index, doc_title, container)
+    if shown is not None:
+        return _with_sides(Headline(_headline_text(shown)[0], shown))
     near = _nearest_before(tree, container)
     if near is not None:
-        return _with_sides(Headline(_text(near), near, confident=False))
+        return _with_sides(Headline(_headline_text(near)[0], near, confident=False))
     if first:
         return Headline(first, None, confident=False)
     for element in tree.iter("h1"):
@@ -176,10 +223,35 @@ def _side_text(element: HtmlElement | None) -> str | None:
     return text
 
 
+def _shown_segment(
+    tree: HtmlElement, index: PageIndex, doc_title: str, container: HtmlElement | None
+) -> HtmlElement | None:
+    """An element showing exactly one segment of ``<title>`` (``博客名 - 文章标题``: which segment is the
+    headline is told by the page showing it), the last one before the body container."""
+    segments = {_norm(p) for p in _SUFFIX_SPLIT.split(doc_title) if len(p.strip()) >= _MIN_SEGMENT}
+    if not segments:
+        return None
+    found: HtmlElement | None = None
+    for element in tree.iter():
+        if element is container:
+            break
+        if not isinstance(element.tag, str) or element.tag in ("title", "html", "head", "body"):
+            continue
+        length = index.length(element)
+        if _MIN_SEGMENT <= length <= _MAX_LEN and _norm(_text(element)) in segments:
+            found = element
+    return found
+
+
 def _with_sides(headline: Headline) -> Headline:
     """TRS h3/h2/h3 (and People h3/h1/h4): the headings right before and after the title element."""
     element = headline.element
-    if element is None or element.tag not in _SIBLING_HEADINGS:
+    if element is None:
+        return headline
+    carried = _headline_text(element)[1]
+    if carried:
+        headline.subtitle = carried
+    if element.tag not in _SIBLING_HEADINGS:
         return headline
     before, after = element.getprevious(), element.getnext()
     headline.kicker = _side_text(before) if before is None or before.tag != element.tag else None
