@@ -122,6 +122,7 @@ def test_report_counts_per_site_and_column(tmp_path: Path) -> None:
     assert site["totals"]["failed"] == 2  # timeout + the odd drop; the 404 counted once, as removed
     assert {f["url"] for f in site["failures"]} == {article(9).url, article(6).url}
     assert site["skipped"] == {"seen": 2}
+    assert site["skipped_urls"] == []  # seen links are counted, not listed
     assert site["quarantine"] == {"empty": 1}
     assert site["removed"][0]["status"] == 404
     assert site["challenge_hosts"] == ["www.shanxi.gov.cn"]

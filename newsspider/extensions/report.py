@@ -170,7 +170,8 @@ class RunReportExtension:
     def article_skipped(self, url: str, site: str, column: str | None, reason: str, **_: Any) -> None:
         self._column(site, column).counts["skipped"] += 1
         self.sites[site].skipped[reason] += 1
-        self._keep(self.sites[site].skipped_urls, {"url": url, "column": column, "reason": reason})
+        if reason != "seen":  # the normal case of an incremental run: counted, not listed
+            self._keep(self.sites[site].skipped_urls, {"url": url, "column": column, "reason": reason})
 
     def article_removed(
         self, url: str, site: str, column: str | None, status: int, reason: str, **_: Any
