@@ -27,7 +27,11 @@ __all__ = ["Attribution", "Published", "resolve_attribution", "resolve_published
 
 _NOT_A_NAME = re.compile(r"https?://|www\.|\.com|\.cn|@")
 _NAME_PUNCT = re.compile(r"[，。；！？,;!?：:]")
-_ROLE_SUFFIX = re.compile(r"(?:记者|通讯员|编辑|摄影|统计|整理|行情|报道)$")
+_ROLE_SUFFIX = re.compile(r"(?:记者|通讯员|编辑|摄影|摄|供图|统计|整理|行情|报道)$")
+# A "name" ending like an outlet is the source (北京新浪網, 人民网), not a person.
+_OUTLET = re.compile(r"(?:网|網|报|報|社|台|站|频道|頻道|客户端|杂志)$")
+_MAX_BODY_NAME = 4
+_NOT_A_SOURCE = re.compile(r"[=<>\"{}]")
 _NOT_NAMES = frozenset(
     {"整合", "纠错", "综合", "转载", "原创", "来源", "网友", "管理员", "admin", "本报", "本网", "本站"}
 )
@@ -37,6 +41,11 @@ _TRAILING_NAMES = re.compile(
     r"[。！？”!?]\s*[（(]\s*((?:[\u4e00-\u9fa5]{2,4}(?:\s*[、，, ]\s*)?){1,5})\s*[）)]$"
 )
 _SUBHEADING = re.compile(r"^【[^】]{2,16}】$")
+_HEAD_BYLINE_LINES = 3
+_MAX_HEAD_BYLINE = 40
+_BYLINE_WORD = re.compile(r"记者|作者[:：]|撰文|文\s*[/／]")
+_NAME_SEP = re.compile(r"[、，,\s]+")
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fa5]{2,4}$")
 _LABEL_PREFIX = re.compile(r"^[^:：]{0,8}[:：]\s*")
 
 
@@ -119,21 +128,21 @@ def resolve_published(
     return Published()
 
 
-def _add(names: list[str], more: Sequence[str]) -> None:
+def _add(names: list[str], more: Sequence[str], max_cjk: int = 8) -> None:
     for name in more:
-        if name and name not in names and _plausible_name(name):
+        if name and name not in names and _plausible_name(name, max_cjk):
             names.append(name)
 
 
-def _plausible_name(name: str) -> bool:
+def _plausible_name(name: str, max_cjk: int = 8) -> bool:
     """A person's (or pen) name, not a phrase the byline rules caught: no sentence punctuation, not a role
     word (南都见习记者), not a widget or column word (纠错, 访问统计)."""
     if _NOT_A_NAME.search(name) or _NAME_PUNCT.search(name) or name in _NOT_NAMES:
         return False
-    if _ROLE_SUFFIX.search(name):
+    if _ROLE_SUFFIX.search(name) or _OUTLET.search(name):
         return False
     cjk = sum(1 for c in name if "\u4e00" <= c <= "\u9fff")
-    return cjk <= _MAX_CJK_NAME
+    return cjk <= max_cjk
 
 
 def resolve_attribution(
@@ -181,15 +190,36 @@ def resolve_attribution(
     kept_index = [i for i in range(len(paragraphs)) if i not in headings]
     if out.source is None and body.source:
         out.source, out.source_raw = body.source, body.source_raw
-    _add(out.authors, body.authors)
-    _add(out.editors, body.editors)
+    # Body bylines are guessed from running text: only name-sized strings count.
+    _add(out.authors, body.authors, _MAX_BODY_NAME)
+    _add(out.editors, body.editors, _MAX_BODY_NAME)
     if paragraphs:
         trailing = _TRAILING_NAMES.search(paragraphs[-1])
         if trailing:
             _add(out.authors, split_names(trailing.group(1)))
     out.drop_paragraphs = {kept_index[i] for i in body.byline_only if i < len(kept_index)}
+    for i, paragraph in enumerate(paragraphs[:_HEAD_BYLINE_LINES]):
+        names = _head_byline(paragraph, site_name)
+        if names:
+            _add(out.authors, names)
+            out.drop_paragraphs.add(i)
+    if out.source and _NOT_A_SOURCE.search(out.source):
+        out.source = out.source_raw = None
     out.authors = [a for a in out.authors if a not in out.editors and a != out.source]
     return out
+
+
+def _head_byline(paragraph: str, site_name: str | None) -> tuple[str, ...]:
+    """Names of a short byline line at the top of the body: ``新华网黑龙江频道 记者 伊琳 李清芬``, ``赵延东、风笑天``."""
+    if len(paragraph) > _MAX_HEAD_BYLINE or _NAME_PUNCT.search(paragraph.replace("：", "").replace(":", "")):
+        return ()
+    label = _BYLINE_WORD.search(paragraph)
+    if label is not None:
+        return parse_byline(paragraph[label.start() :], site_name=site_name).authors
+    tokens = [t for t in _NAME_SEP.split(paragraph) if t]
+    if len(tokens) >= 2 and all(_CJK_NAME.match(t) for t in tokens):
+        return tuple(tokens)
+    return ()
 
 
 def _from_slots(out: Attribution, slots: dict[str, str], site_name: str | None) -> None:
