@@ -393,3 +393,20 @@ def test_second_run_fetches_no_article_and_a_refresh_finds_one_edit_and_one_take
     ]
     # The taken-down article's record is kept.
     assert any(r["canonical_url"] == taken_down["canonical_url"] for r in lines_of(data))
+
+
+def test_listing_pages_posted_to_one_url_are_told_apart_by_body(crawler: Crawler) -> None:
+    # Hanweb's dataproxy.jsp: every page is a POST to the same URL with another startrecord.
+    def page(start: int) -> Request:
+        return Request(
+            "http://www.zj.gov.cn/module/jpage/dataproxy.jsp", method="POST", body=f"startrecord={start}",
+            meta={"ns_kind": "listing", "ns_site": "shanxi-gov", "ns_column": "山西要闻", "ns_page": start},
+        )  # fmt: skip
+
+    mw = IncrementalMiddleware(crawler, now=NOW)
+    out = run(mw, response_for(page(1)), [article_request(5), page(46), page(91)])
+    assert len(out) == 3
+    run(mw, response_for(article_request(5)), [])
+    run(mw, response_for(page(46)), [])  # page 91 never answers (a timeout)
+    close(crawler)
+    assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is False

@@ -9,6 +9,7 @@ request meta documented in docs/architecture.md (``ns_kind``, ``ns_site``, ``ns_
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -79,7 +80,7 @@ class _ListingFilter:
         if self.is_listing:
             mw.progress.start(self.column_key)
         if self.meta.get("ns_kind"):
-            mw.progress.answered(canonical_url(_original_url(response)))
+            mw.progress.answered(_response_key(response))
 
     def feed(self, obj: Any) -> Iterator[Any]:
         if isinstance(obj, Request):
@@ -116,7 +117,7 @@ class _ListingFilter:
             self.mw.inc("newsspider/incremental/pagination_stopped")
             self.held = []
         for request in self.held:
-            self.mw.progress.sent(self.column_key, canonical_url(request.url))
+            self.mw.progress.sent(self.column_key, _request_key(request))
         yield from self.held
 
     def _same_column(self, request: Request) -> bool:
@@ -209,6 +210,20 @@ def _alias_source(response: Response) -> str | None:
     return canonical_url(redirects[0]) if redirects else None
 
 
+def _request_key(request: Request) -> str:
+    # Listing APIs page by POST body on one URL (Hanweb's dataproxy.jsp): the body tells pages apart.
+    url = canonical_url(request.url)
+    return f"{url} {hashlib.sha1(request.body, usedforsecurity=False).hexdigest()}" if request.body else url
+
+
+def _response_key(response: Response) -> str:
+    redirects = _meta(response).get("redirect_urls")
+    if redirects:
+        return canonical_url(redirects[0])
+    request = getattr(response, "request", None)
+    return _request_key(request) if request is not None else canonical_url(response.url)
+
+
 def _original_url(response: Response) -> str:
     redirects = _meta(response).get("redirect_urls")
     return str(redirects[0]) if redirects else response.url
@@ -263,7 +278,7 @@ class IncrementalMiddleware:
         # Without an errback on the request, a 404/410 reaches us as HttpError: a takedown is handled
         # (and the error swallowed) only for an article we stored before.
         if _meta(response).get("ns_kind"):
-            self.progress.answered(canonical_url(_original_url(response)))
+            self.progress.answered(_response_key(response))
         if isinstance(exception, HttpError) and self.check_removed(response):
             return []
         return None
