@@ -16,6 +16,7 @@ from lxml import etree
 
 from newsspider.items import Attachment, Image
 from newsspider.parsers.container import SKIP_ATTR
+from newsspider.parsers.edges import footer_start
 from newsspider.parsers.families import NOISE_ATTR
 from newsspider.textnorm import clean_whitespace
 
@@ -88,6 +89,7 @@ _MAX_CREDIT_LEN = 80
 _MAX_ORIGINAL_TITLE_LEN = 200
 _LINK_LINE = 0.6
 _SHORT_LINE = 20
+_CRUMB_CHAR = 2
 _SENTENCE = re.compile(r"[。？！?!，,；;]")
 _DECORATION = re.compile(
     r"icon|arrow|logo|qrcode|qr_?code|erweima|ewm|share|btn|button|blank|spacer|loading|/dot|line\.|bg_|_bg"
@@ -289,10 +291,11 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
         if kept and kept[-1][0] == text:
             continue
         kept.append((text, links))
-    # Link lists before and after the article text (navigation, "more news") are not body.
+    # Link lists before and after the article text (navigation, "more news") are not body, nor a footer.
+    del kept[footer_start([text for text, _ in kept]) :]
     while kept and kept[-1][1] >= _LINK_LINE:
         kept.pop()
-    while kept and kept[0][1] >= _LINK_LINE:
+    while kept and (kept[0][1] >= _LINK_LINE or len(kept[0][0]) <= _CRUMB_CHAR):
         kept.pop(0)
     body.paragraphs = [text for text, _ in kept]
     return body

@@ -16,6 +16,8 @@ __all__ = ["Edges", "trim_edges"]
 
 _MAX_HEAD_LINES = 5
 _MAX_TAIL_LINES = 8
+_MAX_FOOTER_SCAN = 40
+_MAX_FOOTER_REGION_LINE = 60
 _MAX_META_LEN = 100
 _MAX_FOOTER_LEN = 160
 _MAX_TITLE_LEN = 80
@@ -36,7 +38,7 @@ _FOOTER = re.compile(
     r"版权所有|Copyright|All Rights Reserved|ICP[备证]|备案号|举报电话|违法和不良信息|不良信息举报|免责声明"
     r"|不代表(?:本站|本网|新浪|本平台)?(?:的)?(?:观点|立场)|转载请注明|未经授权|TrackBack|Trackback|发表评论|我要评论"
     r"|网友评论|评论\s*[（(]\s*\d|返回页首|返回顶部|关闭窗口|本文链接|相关文章|上一篇|下一篇|分享到|打印本页"
-    r"|^下载$|^\d+$",
+    r"|联系我们|关于我们|广告服务|网站地图|意见反馈|批评指正|招聘信息|About\s+Us|^下载$|^\d+$",
     re.IGNORECASE,
 )
 
@@ -85,17 +87,27 @@ def trim_edges(paragraphs: list[str], title: str) -> Edges:
         else:
             break
         start += 1
-    end = len(lines)
+    end = max(start + 1, footer_start(lines))
     floor = max(start + 1, end - _MAX_TAIL_LINES)
-    for i in range(floor, end):
-        if len(lines[i]) <= _MAX_FOOTER_LEN and _FOOTER.search(lines[i]):
-            end = i
-            break
     while end - 1 > start and end > floor and _is_tail_meta(lines[end - 1]):
         edges.tail.insert(0, lines[end - 1])
         end -= 1
     edges.paragraphs = lines[start:end]
     return edges
+
+
+def footer_start(lines: list[str]) -> int:
+    """Where a footer region starts: short lines at the very end, one of them a footer marker (版权所有,
+    ICP备, 发表评论…); the earliest marker wins. ``len(lines)`` when there is none."""
+    end = len(lines)
+    for i in range(end - 1, max(0, end - _MAX_FOOTER_SCAN) - 1, -1):
+        line = lines[i]
+        if len(line) <= _MAX_FOOTER_LEN and _FOOTER.search(line):
+            if i > 0:
+                end = i
+        elif len(line) > _MAX_FOOTER_REGION_LINE or "。" in line:
+            break
+    return end
 
 
 def _headline_like(line: str) -> bool:

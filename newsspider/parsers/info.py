@@ -31,6 +31,7 @@ _ROLE_SUFFIX = re.compile(r"(?:记者|通讯员|编辑|摄影|摄|供图|统计|
 # A "name" ending like an outlet is the source (北京新浪網, 人民网), not a person.
 _OUTLET = re.compile(r"(?:网|網|报|報|社|台|站|频道|頻道|客户端|杂志)$")
 _MAX_BODY_NAME = 4
+_MAX_BYLINE_ONLY = 50
 _NOT_A_SOURCE = re.compile(r"[=<>\"{}]")
 _NOT_NAMES = frozenset(
     {"整合", "纠错", "综合", "转载", "原创", "来源", "网友", "管理员", "admin", "本报", "本网", "本站"}
@@ -197,7 +198,13 @@ def resolve_attribution(
         trailing = _TRAILING_NAMES.search(paragraphs[-1])
         if trailing:
             _add(out.authors, split_names(trailing.group(1)))
-    out.drop_paragraphs = {kept_index[i] for i in body.byline_only if i < len(kept_index)}
+    out.drop_paragraphs = {
+        kept_index[i]
+        for i in body.byline_only
+        if i < len(kept_index)
+        and len(paragraphs[kept_index[i]]) <= _MAX_BYLINE_ONLY
+        and "。" not in paragraphs[kept_index[i]]
+    }
     for i, paragraph in enumerate(paragraphs[:_HEAD_BYLINE_LINES]):
         names = _head_byline(paragraph, site_name)
         if names:
