@@ -239,8 +239,8 @@ def test_a_corrupt_state_database_stops_the_run_before_it_writes(corrupt: dict[s
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the crawler fails to open (DatabaseError in the store pipeline's open_spider), stats hold no "
-    "finish_reason, and commands/crawl.exit_code returns 0",
+    reason="the crawler fails to open (StateError in the store pipeline's open_spider), stats hold no "
+    "finish_reason, and commands/crawl.exit_code returns 0 after printing an empty summary",
 )
 def test_a_corrupt_state_database_gives_a_non_zero_exit_code(corrupt: dict[str, Any]) -> None:
     assert corrupt["faulty"].returncode != EXIT_OK
@@ -248,8 +248,8 @@ def test_a_corrupt_state_database_gives_a_non_zero_exit_code(corrupt: dict[str, 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="sqlite3.DatabaseError from SqliteStateStore.__init__ escapes as a traceback (opened in the "
-    "store pipeline's open_spider); no line names state.sqlite as corrupt",
+    reason="the StateError naming state.sqlite is clear, but it escapes Scrapy's engine start as a "
+    "traceback on stderr instead of one 'newsspider crawl: …' line",
 )
 def test_a_corrupt_state_database_is_said_plainly(corrupt: dict[str, Any]) -> None:
     said = _said(corrupt["faulty"])
@@ -257,12 +257,6 @@ def test_a_corrupt_state_database_is_said_plainly(corrupt: dict[str, Any]) -> No
     assert "Traceback" not in said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the state moved away nothing rebuilds it from the data folder, so the re-run writes "
-    "every article a second time (needs a state rebuild from DATA/*.jsonl, like store.recover does "
-    "for the journal)",
-)
 def test_after_the_corrupt_state_is_moved_away_a_rerun_writes_nothing_twice(
     server: FaultServer, corrupt: dict[str, Any]
 ) -> None:
