@@ -249,3 +249,44 @@ def test_parsing_in_worker_processes_gives_the_same_records(
     pooled = comparable(records(tmp_path))
     assert len(pooled) == len([a for a in replica.catalog.expected() if a.site == "replica-zqsx"])
     assert pooled == comparable(full_crawl["records"])
+
+
+def test_replica_control_endpoint_mutates_removes_and_logs(replica: Replica) -> None:
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    art = next(a for a in replica.catalog.expected() if a.site == "replica-founder")
+    base = replica.base("replica-trs") + "/__replica__/"
+
+    def post(action: str, **form: str) -> None:
+        data = urllib.parse.urlencode(form).encode()
+        with urllib.request.urlopen(base + action, data=data, timeout=10) as answer:
+            assert answer.read() == b"ok"
+
+    def get(url: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                return answer.status, answer.read().decode("gbk")
+        except urllib.error.HTTPError as error:
+            return error.code, ""
+
+    mark = replica.mark()
+    try:
+        post("mutate", site=art.site, path=art.path, text="改写后的第一段。\n改写后的第二段。")
+        status, page = get(replica.base(art.site) + art.path)
+        assert status == 200
+        assert "改写后的第二段" in page
+        assert art.paragraphs[1] not in page
+        post("remove", site=art.site, path=art.path)
+        assert get(replica.base(art.site) + art.path)[0] == 404
+    finally:
+        post("reset")
+    assert get(replica.base(art.site) + art.path)[0] == 200
+    with urllib.request.urlopen(f"{base}log?since={mark}", timeout=10) as answer:
+        logged = json.load(answer)
+    assert [(e["path"], e["status"]) for e in logged if e["kind"] == "article"] == [
+        (art.path, 200),
+        (art.path, 404),
+        (art.path, 200),
+    ]
