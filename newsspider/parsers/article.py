@@ -175,7 +175,7 @@ def _fill(
         (selectors.published, selectors.source, selectors.authors, selectors.editors) if selectors else ()
     )
     blocks = find_info(tree, headline.element, container, index, info_selectors)
-    edges = trim_edges(extracted.paragraphs, record.title)
+    edges = trim_edges(extracted.paragraphs, record.title, extracted.link_shares)
     if edges.headline and not headline.confident:
         record.title = clean_headline(edges.headline)[0]
     if not blocks.head:

@@ -110,6 +110,8 @@ class Body:
     """Credit lines taken out of the flow (责任编辑…, 来源…, 记者…, 原标题…), in order."""
     images: list[Image] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    link_shares: list[float] = field(default_factory=list)
+    """Per paragraph: the share of its text inside links."""
 
 
 @dataclass
@@ -298,4 +300,5 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
     while kept and (kept[0][1] >= _LINK_LINE or len(kept[0][0]) <= _CRUMB_CHAR):
         kept.pop(0)
     body.paragraphs = [text for text, _ in kept]
+    body.link_shares = [share for _, share in kept]
     return body

@@ -17,6 +17,8 @@ __all__ = ["Edges", "trim_edges"]
 _MAX_HEAD_LINES = 5
 _MAX_TAIL_LINES = 8
 _MAX_FOOTER_SCAN = 40
+_LINK_LINE = 0.6
+_TINY_LINE = 2
 _MAX_FOOTER_REGION_LINE = 60
 _MAX_META_LEN = 100
 _MAX_FOOTER_LEN = 160
@@ -72,11 +74,13 @@ def _same_as_title(line: str, title: str) -> bool:
     return a == b or (a in b and len(a) >= 0.6 * len(b)) or (b in a and len(a) <= len(b) + _TITLE_SLACK)
 
 
-def trim_edges(paragraphs: list[str], title: str) -> Edges:
+def trim_edges(paragraphs: list[str], title: str, link_shares: list[float] | None = None) -> Edges:
+    """``link_shares`` (parallel to ``paragraphs``): how much of each line is link text."""
     lines = list(paragraphs)
+    links = link_shares if link_shares is not None and len(link_shares) == len(lines) else [0.0] * len(lines)
     edges = Edges(paragraphs=lines)
-    start = 0
-    while start < min(len(lines), _MAX_HEAD_LINES) and len(lines) - start > 1:
+    start = skipped_links = 0
+    while len(lines) - start > 1 and start - skipped_links < _MAX_HEAD_LINES:
         line = lines[start]
         if title and _same_as_title(line, title):
             edges.headline = edges.headline or line
@@ -84,6 +88,8 @@ def trim_edges(paragraphs: list[str], title: str) -> Edges:
             edges.head.append(line)
         elif start == 0 and _headline_like(line) and len(lines) > 2 and _is_meta(lines[1]):
             edges.headline = line
+        elif start > 0 and (links[start] >= _LINK_LINE or len(line) <= _TINY_LINE):
+            skipped_links += 1  # a "today's picks" link list between the cut headline and the text
         else:
             break
         start += 1
