@@ -257,7 +257,7 @@ class RunReportExtension:
                 "stop_on_seen": settings.getbool("NEWSSPIDER_STOP_ON_SEEN", True),
                 "shard": settings.get("NEWSSPIDER_SHARD", "") or None,
             },
-            "totals": _sum_totals(sites),
+            "totals": _sum_counts(site["totals"] for site in sites.values()),
             "sites": sites,
             "challenges": self.challenges[:_MAX_URLS],
             "stats": {k: v for k, v in stats.items() if isinstance(v, int | float | str) and "/" in k},
@@ -309,13 +309,9 @@ class RunReportExtension:
 
 
 def _column_of(record: ItemAdapter, response: Response | None) -> str | None:
-    meta_column = None
-    if response is not None:
-        try:
-            meta_column = response.meta.get("ns_column")
-        except AttributeError:  # a response built without a request (tests, item injected by hand)
-            meta_column = None
-    return meta_column or record.get("column")
+    # The listing's column (request meta) first: the page's own ColumnName may name it differently.
+    request = getattr(response, "request", None)
+    return (request.meta.get("ns_column") if request is not None else None) or record.get("column")
 
 
 def _sum_counts(columns: Any) -> dict[str, int]:
@@ -324,10 +320,6 @@ def _sum_counts(columns: Any) -> dict[str, int]:
         for key in COUNTS:
             totals[key] += col[key]
     return totals
-
-
-def _sum_totals(sites: dict[str, dict[str, Any]]) -> dict[str, int]:
-    return _sum_counts(site["totals"] for site in sites.values())
 
 
 def write_report(data_dir: Path, report: dict[str, Any]) -> Path:
@@ -357,7 +349,7 @@ def write_report(data_dir: Path, report: dict[str, Any]) -> Path:
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     merged = dict(new)
     merged["sites"] = {**old.get("sites", {}), **new["sites"]}
-    merged["totals"] = _sum_totals(merged["sites"])
+    merged["totals"] = _sum_counts(site["totals"] for site in merged["sites"].values())
     merged["started_at"] = min(old.get("started_at") or new["started_at"], new["started_at"])
     merged["challenges"] = old.get("challenges", []) + new["challenges"]
     return merged
