@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pipelines.state import RemovedEvent, StateStore
 
 __all__ = [
+    "REBUILD_MARK",
     "RESERVED_SITES",
     "SITE_KEY",
     "JsonLinesStorePipeline",
@@ -150,6 +151,8 @@ def _utc_date(fetched_at: str | None) -> str:
 SITE_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")
 RESERVED_SITES = frozenset({"runs", "logs", "quarantine"})
 _SHARD = re.compile(r"[A-Za-z0-9_-]+")
+REBUILD_MARK = "(rebuild)"
+"""Journal key present while the state is being rebuilt from the data folder."""
 
 
 def check_site(site: Any) -> str:
@@ -202,7 +205,7 @@ def recover(state: StateStore, data_dir: Path, shard: str = "") -> int:
     after their journal offset. Returns how many records were marked."""
     marked = 0
     for rel, offset in state.journal_pending().items():
-        if _shard_of(rel) != shard:
+        if rel == REBUILD_MARK or _shard_of(rel) != shard:
             continue  # another worker's file: it may be writing it right now
         path = data_dir / rel
         if not path.exists():
@@ -281,8 +284,12 @@ class JsonLinesStorePipeline:
 
     def open_spider(self) -> None:
         recover(self.state, self.data_dir, self.shard)
-        if self.state.count() == 0:
+        # The marker makes a rebuild cut short by a kill start over, instead of leaving a half-filled
+        # store that would no longer look empty.
+        if REBUILD_MARK in self.state.journal_pending() or self.state.count() == 0:
+            self.state.journal_begin(REBUILD_MARK, 0)
             rebuild(self.state, self.data_dir)
+            self.state.journal_clear(REBUILD_MARK)
 
     def process_item(self, item: Any) -> Any:
         record = as_record(item)

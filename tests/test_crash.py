@@ -270,3 +270,20 @@ def test_a_corrupt_state_database_is_named_in_a_plain_error(tmp_path: Path) -> N
     (tmp_path / "state.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)
     with pytest.raises(StateError, match=r"state\.sqlite: not a usable state database"):
         open_state("", tmp_path)
+
+
+def test_a_rebuild_cut_short_by_a_kill_starts_over(tmp_path: Path) -> None:
+    from pipelines.store import REBUILD_MARK, entry_of
+
+    run_pipelines(str(tmp_path), 6, fsync_every=1)
+    for path in tmp_path.glob("state.sqlite*"):
+        path.unlink()
+    state = open_state("", tmp_path)
+    # Killed during the rebuild: the marker is there, one record of six is back in the store.
+    state.journal_begin(REBUILD_MARK, 0)
+    state.commit([entry_of(lines_of(tmp_path)[0])], {})
+    state.close()
+    run_pipelines(str(tmp_path), 6, fsync_every=1)
+    urls = [r["canonical_url"] for r in lines_of(tmp_path)]
+    assert len(urls) == len(set(urls)) == 6
+    assert open_state("", tmp_path).journal_pending() == {}
