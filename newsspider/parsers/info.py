@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsspider.parsers.bylines import clean_source, find_body_bylines, parse_byline, split_names
 from newsspider.parsers.dates import ParsedDate, date_from_url, find_date, parse_date
-from newsspider.parsers.meta import AUTHOR_KEYS, DATE_KEYS, SOURCE_KEYS
+from newsspider.parsers.meta import AUTHOR_KEYS, DATE_KEYS, SCRIPT_DATE_KEY, SOURCE_KEYS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -42,6 +42,7 @@ _TRAILING_NAMES = re.compile(
     r"[。！？”!?]\s*[（(]\s*((?:[\u4e00-\u9fa5]{2,4}(?:\s*[、，, ]\s*)?){1,5})\s*[）)]$"
 )
 _SUBHEADING = re.compile(r"^【[^】]{2,16}】$")
+_LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
 _HEAD_BYLINE_LINES = 3
 _MAX_HEAD_BYLINE = 40
 _BYLINE_WORD = re.compile(r"记者|作者[:：]|撰文|文\s*[/／]")
@@ -95,7 +96,8 @@ def resolve_published(
         now = _reference_time(meta)
     info: ParsedDate | None = None
     for line in blocks.head:
-        info = find_date(line.text, now=now)
+        # "发布时间：10-08 12:00": a space after the label's colon, or the year-less form is not seen.
+        info = find_date(_LABEL_COLON.sub(r"\1 ", line.text), now=now)
         if info is not None:
             break
     meta_date: ParsedDate | None = None
@@ -104,9 +106,11 @@ def resolve_published(
         meta_date = parse_date(found[1], now=now)
     jsonld = _jsonld_text(meta.jsonld.get("datePublished"))
     jsonld_date = parse_date(jsonld, now=now) if jsonld else None
+    script = meta.values.get(SCRIPT_DATE_KEY)
+    script_date = parse_date(script, now=now) if script else None
     if info is not None:
         return Published(info.value, info.raw, "info")
-    for origin, parsed in (("meta", meta_date), ("jsonld", jsonld_date)):
+    for origin, parsed in (("meta", meta_date), ("jsonld", jsonld_date), ("meta", script_date)):
         if parsed is not None:
             return Published(parsed.value, parsed.raw, origin)
     if listing_date:

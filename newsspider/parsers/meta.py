@@ -36,6 +36,12 @@ AUTHOR_KEYS = ("author", "article:author", "og:article:author", "dc.creator", "b
 SUMMARY_KEYS = ("description", "og:description", "twitter:description", "abstract")
 KEYWORD_KEYS = ("keywords", "news_keywords", "article:tag", "columnkeywords")
 # Hanweb's Maketime (page generation) and similar are deliberately not date keys.
+SCRIPT_DATE_KEY = "script:pubtime"
+"""A publish time a portal's page data script states (``window.DATA = {"pubtime": "…"}``)."""
+_SCRIPT_DATE = re.compile(
+    r"[\"'](?:pubtime|pub_time|publishtime|publish_time|publishTime|pubDate|pubdate|ptime|datePublished)[\"']"
+    r"\s*:\s*[\"']((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2})?)[\"']"
+)
 
 
 @dataclass
@@ -80,8 +86,14 @@ def read_meta(tree: HtmlElement) -> PageMeta:
             if key:
                 meta.values.setdefault(key.strip().lower(), value)
     for script in tree.iter("script"):
-        if (script.get("type") or "").lower() == "application/ld+json" and script.text:
+        if not script.text:
+            continue
+        if (script.get("type") or "").lower() == "application/ld+json":
             _read_jsonld(script.text, meta.jsonld)
+        elif SCRIPT_DATE_KEY not in meta.values:
+            found = _SCRIPT_DATE.search(script.text)
+            if found:
+                meta.values[SCRIPT_DATE_KEY] = found.group(1)
     return meta
 
 
