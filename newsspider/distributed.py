@@ -27,6 +27,7 @@ import os
 import re
 import socket
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,7 +144,8 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
     Settings: ``NEWSSPIDER_DIST_IDLE_SECONDS``, ``NEWSSPIDER_DIST_HEARTBEAT_SECONDS`` (default 2),
     ``NEWSSPIDER_DIST_LEASE_SECONDS`` (default 30: a worker silent this long is taken for dead; keep it well
     above the longest pause of a busy worker) and ``NEWSSPIDER_DIST_TICK_SECONDS`` (default 0.5: how often
-    finished requests are acked and an idle worker looks at the queue).
+    finished requests are acked and an idle worker looks at the queue) and ``NEWSSPIDER_DIST_PREFETCH``
+    (default 1: requests a worker takes for a host beyond that host's concurrency, to wait for its delay).
     """
 
     queue: LeasedQueue
@@ -161,11 +163,13 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         self.heartbeat_seconds = settings.getfloat("NEWSSPIDER_DIST_HEARTBEAT_SECONDS", 2.0)
         self.lease_seconds = settings.getfloat("NEWSSPIDER_DIST_LEASE_SECONDS", 30.0)
         self.tick_seconds = settings.getfloat("NEWSSPIDER_DIST_TICK_SECONDS", 0.5)
+        self.prefetch = settings.getint("NEWSSPIDER_DIST_PREFETCH", 1)
         self.shard = settings.get("NEWSSPIDER_SHARD", "") or default_shard()
         self.data_dir = Path(settings.get("NEWSSPIDER_DATA_DIR", "data")).resolve()
         self.host = socket.gethostname()
         self.worker = f"{self.shard}@{_clean(self.host)}:{os.getpid()}"
         self._leased: dict[str, Request] = {}
+        self._per_host: Counter[str] = Counter()
         self._started = False
         self._idle_since: float | None = None
         self._cluster_finished = False
@@ -192,13 +196,31 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
             self._loops.append(loop)
 
     def next_request(self) -> Request | None:
-        leased = self.queue.pop_leased()
+        self.ack_finished()  # the engine asks right after a request finished: free its host's room now
+        leased = self.queue.pop_leased_if(self._has_room)
         if leased is None:
             return None
         token, request = leased
         self._leased[token] = request
+        self._per_host[self.crawler.engine.downloader.get_slot_key(request)] += 1
         self._inc("scheduler/dequeued/redis")
         return request
+
+    def _has_room(self, request: Request) -> bool:
+        """Whether this worker could start ``request`` soon: it does not already hold enough for its host.
+
+        Counted from our own leases, not the download slot: a popped request spends a while in the
+        downloader middlewares (robots.txt) before the slot sees it.
+        """
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        limit = (
+            slot.concurrency
+            if slot is not None
+            else (downloader.ip_concurrency or downloader.domain_concurrency)
+        )
+        return self._per_host[key] < limit + self.prefetch
 
     def close(self, reason: str) -> None:
         for loop in self._loops:
@@ -208,6 +230,7 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         # everything this worker still leases was handled and its records written.
         self.queue.ack(list(self._leased))
         self._leased.clear()
+        self._per_host.clear()
         back = self.queue.requeue_worker(self.worker)
         if back:
             logger.warning("%d requests of this worker went back to the shared queue", back)
@@ -231,8 +254,9 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         if running is None:
             return 0
         done = [token for token, request in self._leased.items() if request not in running]
+        downloader = self.crawler.engine.downloader
         for token in done:
-            del self._leased[token]
+            self._per_host[downloader.get_slot_key(self._leased.pop(token))] -= 1
         self.queue.ack(done)
         return len(done)
 

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, cast
 from scrapy_redis.queue import Base
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import redis
     from scrapy import Request, Spider
 
@@ -39,6 +41,13 @@ if #found == 0 then return false end
 redis.call('ZREM', KEYS[1], found[1])
 redis.call('HSET', KEYS[2], ARGV[1], found[2] .. '\\n' .. found[1])
 return found[1]
+"""
+
+# Lease one given member, if nobody took it since we looked.
+_TAKE = """
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[2] .. '\\n' .. ARGV[1])
+return 1
 """
 
 # Put every lease of a worker back in the queue with its original score and member (so its place in line),
@@ -75,6 +84,7 @@ class LeasedQueue(Base):  # type: ignore[misc]  # scrapy-redis ships no type hin
         self._tokens = itertools.count(1)
         self._push = server.register_script(_PUSH)
         self._pop = server.register_script(_POP)
+        self._take = server.register_script(_TAKE)
         self._requeue = server.register_script(_REQUEUE)
 
     def bind(self, worker: str) -> None:
@@ -104,6 +114,25 @@ class LeasedQueue(Base):  # type: ignore[misc]  # scrapy-redis ships no type hin
             return None
         data = bytes(member)[13:]  # past "<12-digit seq>:"
         return token, cast("Request", self._decode_request(data))
+
+    def pop_leased_if(self, accept: Callable[[Request], bool], look: int = 16) -> tuple[str, Request] | None:
+        """The first of the ``look`` next requests that ``accept`` takes, leased to this worker.
+
+        Why not plain :meth:`pop_leased`: the queue is one line for every host, and a worker that pops
+        whatever comes first hoards requests for a host it may only fetch once a second (its download
+        slot queues them locally) while other workers sit idle.
+        """
+        if not self.worker:
+            raise RuntimeError("LeasedQueue.pop before bind(worker): a request would be taken unleased")
+        candidates: list[tuple[bytes, float]] = self.server.zrange(self.key, 0, look - 1, withscores=True)
+        for member, score in candidates:
+            request = cast("Request", self._decode_request(bytes(member)[13:]))
+            if not accept(request):
+                continue
+            token = str(next(self._tokens))
+            if self._take(keys=[self.key, self.leases], args=[member, repr(float(score)), token]):
+                return token, request
+        return None
 
     def ack(self, tokens: list[str]) -> None:
         if tokens:
