@@ -182,3 +182,27 @@ def test_parse_response_uses_body_headers_and_status() -> None:
     assert record.encoding == "gb18030"
     assert record.title == "全省春耕备耕工作会议召开"
     assert record.column == "山西要闻"
+
+
+def test_year_less_labelled_date_takes_its_year_from_a_dated_meta() -> None:
+    head = "<meta itemprop='dateUpdate' content='2019-10-08 12:00:57'>"
+    page = _page(head, info="<div class='author-info'>发布时间：10-08 12:00</div>")
+    record = parse_article(page, "http://example.com/s?id=1")
+    assert record.published_at == "2019-10-08T12:00:00+08:00"
+
+
+def test_page_data_script_time_when_the_page_shows_none() -> None:
+    head = '<script>window.DATA = {"title": "x", "pubtime": "2019-09-07 19:02:26"};</script>'
+    record = parse_article(_page(head), "http://example.com/a/20190907/1.html")
+    assert (record.published_at, record.published_from) == ("2019-09-07T19:02:26+08:00", "meta")
+
+
+def test_headline_repeated_in_the_body_and_footer_are_cut() -> None:
+    body = (
+        "<p>全省春耕备耕工作会议召开</p><p>2020-02-18 10:30 来源：山西日报</p>" + BODY
+        + "<p>关于我们 | 联系我们</p><p>Copyright © 2020 示例网 版权所有</p>"
+    )  # fmt: skip
+    record = parse_article(_page("<title>全省春耕备耕工作会议召开_示例网</title>", body=body), URL)
+    assert record.paragraphs[0].startswith("第1段")
+    assert record.paragraphs[-1].startswith("第5段")
+    assert record.source == "山西日报"
