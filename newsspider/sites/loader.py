@@ -61,6 +61,10 @@ def _profile_path(key: str, sites_dir: Path | None) -> Path:
     raise ProfileError(f"{key}.toml", "(file)", f"no profile named {key!r} (looked in {looked})")
 
 
+_XPATH_STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
+_XPATH_PREFIX = re.compile(r"(?<![:\w.-])([A-Za-z_][\w.-]*):(?!:)[A-Za-z_*]")
+
+
 class _Checker:
     """Validation of one parsed file; every failure raises ProfileError for ``path``."""
 
@@ -118,6 +122,11 @@ class _Checker:
         try:
             if query.startswith(("/", "(")):
                 etree.XPath(query)
+                # Compiling accepts undefined namespace prefixes (php:function) that then fail on every
+                # page; profiles have no namespaces to declare, so any prefix is refused here.
+                prefixed = _XPATH_PREFIX.search(_XPATH_STRING.sub("''", query))
+                if prefixed:
+                    raise ValueError(f"undefined namespace prefix {prefixed.group(1)!r}")
             else:
                 _CSS.css_to_xpath(query)
         # cssselect raises SelectorSyntaxError (a SyntaxError) or ExpressionError (a RuntimeError).
@@ -202,9 +211,12 @@ def _build(path: Path, key: str, data: dict[str, Any]) -> SiteProfile:
     encoding = check.text(data, "encoding", "encoding")
     if encoding is not None:
         try:
-            codecs.lookup(encoding)
+            codec = codecs.lookup(encoding)
         except LookupError:
             raise check.fail("encoding", f"{encoding!r} is not a known encoding") from None
+        # zlib, base64, rot13… are codecs too, but bytes-to-bytes ones: never a page's text encoding.
+        if not getattr(codec, "_is_text_encoding", True):
+            raise check.fail("encoding", f"{encoding!r} is not a text encoding")
     verified = data.get("verified", False)
     if not isinstance(verified, bool):
         raise check.fail("verified", f"must be true or false, got {verified!r}")
@@ -233,6 +245,8 @@ def load_profile(key: str, sites_dir: Path | None = None) -> SiteProfile:
             data = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, "(file)", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ProfileError(path, "(file)", "nested too deeply to be a profile") from None
     except OSError as exc:
         raise ProfileError(path, "(file)", f"cannot be read: {exc}") from None
     return _build(path, key, data)
