@@ -16,7 +16,10 @@ Keys under one crawl namespace (``<prefix>:crawl:<crawl id>``):
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
+import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from scrapy_redis.queue import Base
@@ -27,7 +30,9 @@ if TYPE_CHECKING:
     import redis
     from scrapy import Request, Spider
 
-__all__ = ["LeasedQueue", "leases_key"]
+__all__ = ["JsonRequests", "LeasedQueue", "leases_key"]
+
+logger = logging.getLogger(__name__)
 
 _PUSH = """
 local seq = redis.call('INCR', KEYS[2])
@@ -64,6 +69,45 @@ return #leased
 """
 
 
+class JsonRequests:
+    """Request dicts (``Request.to_dict``) as JSON, bytes as base64: scrapy-redis's default is pickle, and
+    unpickling what is in a shared Redis would let anyone who can write to it run code on every worker."""
+
+    @staticmethod
+    def dumps(obj: Any) -> bytes:
+        return json.dumps(_encode(obj), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    @staticmethod
+    def loads(data: bytes) -> Any:
+        return _decode(json.loads(data))
+
+
+def _encode(obj: Any) -> Any:
+    if isinstance(obj, bytes):
+        return {"$b": base64.b64encode(obj).decode("ascii")}
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) and not k.startswith("$") for k in obj):
+            return {k: _encode(v) for k, v in obj.items()}
+        return {"$d": [[_encode(k), _encode(v)] for k, v in obj.items()]}  # bytes keys: headers
+    if isinstance(obj, list | tuple):
+        return [_encode(v) for v in obj]
+    if obj is None or isinstance(obj, str | int | float):
+        return obj
+    raise TypeError(f"a queued request cannot carry a {type(obj).__name__} (in its meta or cb_kwargs)")
+
+
+def _decode(obj: Any) -> Any:
+    if isinstance(obj, list):
+        return [_decode(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "$b" in obj:
+        return base64.b64decode(obj["$b"])
+    if "$d" in obj:
+        return {_decode(k): _decode(v) for k, v in obj["$d"]}
+    return {k: _decode(v) for k, v in obj.items()}
+
+
 def leases_key(namespace: str, worker: str) -> str:
     return f"{namespace}:leases:{worker}"
 
@@ -76,7 +120,7 @@ class LeasedQueue(Base):  # type: ignore[misc]  # scrapy-redis ships no type hin
     """
 
     def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any = None) -> None:
-        super().__init__(server, spider, key, serializer)
+        super().__init__(server, spider, key, serializer or JsonRequests)
         self.namespace = key.rsplit(":", 1)[0]
         self.seq_key = f"{self.namespace}:seq"
         self.workers_key = f"{self.namespace}:workers"
@@ -108,12 +152,23 @@ class LeasedQueue(Base):  # type: ignore[misc]  # scrapy-redis ships no type hin
     def pop_leased(self) -> tuple[str, Request] | None:
         if not self.worker:
             raise RuntimeError("LeasedQueue.pop before bind(worker): a request would be taken unleased")
-        token = str(next(self._tokens))
-        member = self._pop(keys=[self.key, self.leases], args=[token])
-        if not member:
+        while True:
+            token = str(next(self._tokens))
+            member = self._pop(keys=[self.key, self.leases], args=[token])
+            if not member:
+                return None
+            request = self._decode(member)
+            if request is not None:
+                return token, request
+            self.ack([token])
+
+    def _decode(self, member: bytes) -> Request | None:
+        """The request of a queue member (past its ``<12-digit seq>:``); None, logged, when unreadable."""
+        try:
+            return cast("Request", self._decode_request(bytes(member)[13:]))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            logger.error("dropped an unreadable queued request (%s): %r", exc, bytes(member)[:200])
             return None
-        data = bytes(member)[13:]  # past "<12-digit seq>:"
-        return token, cast("Request", self._decode_request(data))
 
     def pop_leased_if(self, accept: Callable[[Request], bool], look: int = 16) -> tuple[str, Request] | None:
         """The first of the ``look`` next requests that ``accept`` takes, leased to this worker.
@@ -126,7 +181,10 @@ class LeasedQueue(Base):  # type: ignore[misc]  # scrapy-redis ships no type hin
             raise RuntimeError("LeasedQueue.pop before bind(worker): a request would be taken unleased")
         candidates: list[tuple[bytes, float]] = self.server.zrange(self.key, 0, look - 1, withscores=True)
         for member, score in candidates:
-            request = cast("Request", self._decode_request(bytes(member)[13:]))
+            request = self._decode(member)
+            if request is None:
+                self.server.zrem(self.key, member)
+                continue
             if not accept(request):
                 continue
             token = str(next(self._tokens))

@@ -278,3 +278,36 @@ def test_keys_are_scoped_by_crawl_id_and_bad_settings_are_refused() -> None:
             redis_settings("redis://h:6379/0", **kwargs)
     with pytest.raises(ValueError):
         redis_settings("http://h:6379/0", run_id="x", shard="w1", idle_seconds=1)
+
+
+class _Planted:
+    """What an attacker with write access to Redis would queue: unpickling it runs code."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (Path(os.environ["PLANTED_MARKER"]),))
+
+
+def test_queued_requests_are_json_and_a_planted_pickle_is_never_run(
+    redis_base: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    client = redis.Redis.from_url(f"{redis_base}/4")
+    client.flushdb()
+    spider = Spider(name="provincial")
+    queue = LeasedQueue(client, spider, crawl_namespace(f"{redis_base}/4", "json") + ":requests")
+    queue.bind("a")
+    body = "name=中文&page=2".encode()
+    queue.push(Request("http://127.0.0.1/列表.html", method="POST", body=body, meta={"ns_page": 2}))
+    (member,) = client.zrange(queue.key, 0, -1)
+    assert json.loads(member[13:])["meta"] == {"ns_page": 2}
+    token, back = queue.pop_leased() or ("", None)
+    assert back is not None
+    assert (back.method, back.body, back.meta["ns_page"]) == ("POST", body, 2)
+    queue.ack([token])
+    marker = tmp_path / "planted"
+    monkeypatch.setenv("PLANTED_MARKER", str(marker))
+    client.zadd(queue.key, {b"000000000009:" + pickle.dumps(_Planted()): 0})
+    assert queue.pop() is None  # dropped (and logged), not run, and not left leased forever
+    assert not marker.exists()
+    assert (len(queue), queue.leased_count()) == (0, 0)
