@@ -40,6 +40,10 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     # Before Scrapy's OffsiteMiddleware (50), so redirects with dont_filter cannot escape either.
     "newsspider.middlewares.guard.RequestGuardMiddleware": 45,
+    # Responses pass middlewares from high to low: this sees a 3xx before RedirectMiddleware (600) follows it.
+    "newsspider.middlewares.guard.RedirectGuardMiddleware": 610,
+    # Holds a host for Retry-After (429/503) instead of retrying at once.
+    "newsspider.middlewares.retry_after.RetryAfterMiddleware": 555,
     "newsspider.middlewares.challenge.ChallengeMiddleware": 560,
 }
 ITEM_PIPELINES = {
@@ -65,7 +69,13 @@ NEWSSPIDER_STATE = ""
 NEWSSPIDER_SITES_DIR = ""
 # Re-fetch already-seen articles published in the last N days, to catch edits and takedowns.
 NEWSSPIDER_REFRESH_DAYS = 0
-# Stop paginating a column at the first listing page that brings nothing new.
+# Records are fsync'ed in batches (every N records or T ms); seen-marks follow each durable batch.
+NEWSSPIDER_FSYNC_EVERY = 32
+NEWSSPIDER_FSYNC_MS = 1000
+# A link that answered 404/410 before it was ever stored is not fetched again for this many hours.
+NEWSSPIDER_RETRY_GONE_HOURS = 24
+# Stop paginating a column at the first listing page that brings nothing new (only once the column has been
+# crawled to its end by a finished, uncapped run).
 NEWSSPIDER_STOP_ON_SEEN = True
 # Hosts on loopback/private addresses that may be crawled (the replica site in tests and the demo).
 NEWSSPIDER_ALLOW_PRIVATE_HOSTS: list[str] = []
