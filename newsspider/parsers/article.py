@@ -185,7 +185,7 @@ def _fill(
 
     brand = " ".join(x for x in (doc_title_suffix(tree), meta.get("og:site_name", "sitename")) if x)
     attribution = resolve_attribution(
-        meta, blocks, extracted.credits, extracted.paragraphs, record.site_name, brand
+        meta, blocks, extracted.credits, extracted.paragraphs, record.site_name, brand, edges.head
     )
     paragraphs = [
         p

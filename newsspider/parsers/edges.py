@@ -31,10 +31,12 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _META_LABEL = re.compile(
-    r"来源|作者|发布|发表|时间|日期|浏览|阅读|点击|字号|字体|编辑|责编|更新|访问|评论|Posted|posted by|\bby\b",
+    r"来源|作者|发布|发表|时间|日期|浏览|阅读|点击|字号|字体|编辑|责编|更新|访问|评论|译者?\s*[:：]|编译"
+    r"|Posted|posted by|\bby\b",
     re.IGNORECASE,
 )
 _TIME = re.compile(r"\d{1,2}:\d{2}")
+_NAMES_LINE = re.compile(r"^[\u4e00-\u9fa5]{2,4}(?:[、，,\s]+[\u4e00-\u9fa5]{2,4}){0,4}$")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _FOOTER = re.compile(
     r"版权所有|Copyright|All Rights Reserved|ICP[备证]|备案号|举报电话|违法和不良信息|不良信息举报|免责声明"
@@ -86,8 +88,10 @@ def trim_edges(paragraphs: list[str], title: str, link_shares: list[float] | Non
             edges.headline = edges.headline or line
         elif _is_meta(line):
             edges.head.append(line)
-        elif start == 0 and _headline_like(line) and len(lines) > 2 and _is_meta(lines[1]):
+        elif start == 0 and _headline_like(line) and len(lines) > 2 and _is_head_follower(lines[1]):
             edges.headline = line
+        elif start > 0 and edges.headline and _is_head_follower(line):
+            edges.head.append(line)
         elif start > 0 and (links[start] >= _LINK_LINE or len(line) <= _TINY_LINE):
             skipped_links += 1  # a "today's picks" link list between the cut headline and the text
         else:
@@ -114,6 +118,15 @@ def footer_start(lines: list[str]) -> int:
         elif len(line) > _MAX_FOOTER_REGION_LINE or "。" in line:
             break
     return end
+
+
+def _is_head_follower(line: str) -> bool:
+    """What follows a headline repeated in the body: its date/author line, a ——subtitle, a bare name line."""
+    if _is_meta(line):
+        return True
+    if line.startswith(("——", "—— ")) and len(line) <= _MAX_TITLE_LEN:
+        return True
+    return _NAMES_LINE.match(line) is not None
 
 
 def _headline_like(line: str) -> bool:

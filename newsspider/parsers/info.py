@@ -157,6 +157,7 @@ def resolve_attribution(
     paragraphs: Sequence[str],
     site_name: str | None,
     brand: str = "",
+    cut_head: Sequence[str] = (),
 ) -> Attribution:
     """``brand`` is text naming the site itself (<title> suffix, og:site_name): a meta author found in it is
     the portal, not a person."""
@@ -209,6 +210,8 @@ def resolve_attribution(
         and len(paragraphs[kept_index[i]]) <= _MAX_BYLINE_ONLY
         and "。" not in paragraphs[kept_index[i]]
     }
+    for line in cut_head:
+        _add(out.authors, _head_byline(line, site_name))
     for i, paragraph in enumerate(paragraphs[:_HEAD_BYLINE_LINES]):
         names = _head_byline(paragraph, site_name)
         if names:
