@@ -42,6 +42,9 @@ _TRAILING_NAMES = re.compile(
     r"[。！？”!?]\s*[（(]\s*((?:[\u4e00-\u9fa5]{2,4}(?:\s*[、，, ]\s*)?){1,5})\s*[）)]$"
 )
 _SUBHEADING = re.compile(r"^【[^】]{2,16}】$")
+_POSTED = re.compile(
+    r"(?:^|\s)(?P<a>[^\s:：|]{2,20})\s*发表于|(?:posted\s+)?\bby\s+(?P<b>[^\s,|]{2,30})", re.IGNORECASE
+)
 _LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
 _HEAD_BYLINE_LINES = 3
 _MAX_HEAD_BYLINE = 40
@@ -210,8 +213,15 @@ def resolve_attribution(
         and len(paragraphs[kept_index[i]]) <= _MAX_BYLINE_ONLY
         and "。" not in paragraphs[kept_index[i]]
     }
-    for line in cut_head:
-        _add(out.authors, _head_byline(line, site_name))
+    for cut_line in cut_head:
+        _add(out.authors, _head_byline(cut_line, site_name))
+    if not out.authors:
+        # Blog and forum convention: "ggjjzhzz 发表于 2005-9-15 11:46", "Posted by 眉间尺".
+        for text in [*(line.text for line in blocks.head), *cut_head, *blocks.tail]:
+            poster = _POSTED.search(text)
+            if poster:
+                _add(out.authors, [poster.group("a") or poster.group("b")])
+                break
     for i, paragraph in enumerate(paragraphs[:_HEAD_BYLINE_LINES]):
         names = _head_byline(paragraph, site_name)
         if names:
