@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from newsspider.middlewares.guard import RequestGuardMiddleware, refusal_reason
+from newsspider.middlewares.guard import RedirectGuardMiddleware, RequestGuardMiddleware, refusal_reason
 
 PUBLIC = ["shanxi.gov.cn"]
 
@@ -81,3 +82,43 @@ def test_setting_allows_the_replica_host() -> None:
     middleware, spider = _middleware(NEWSSPIDER_ALLOW_PRIVATE_HOSTS=["127.0.0.1"])
     spider.allowed_domains = ["127.0.0.1"]
     assert middleware.process_request(Request("http://127.0.0.1:8000/index.html")) is None
+
+
+def _redirect_guard() -> RedirectGuardMiddleware:
+    crawler = get_crawler(_Spider)
+    crawler.spider = crawler._create_spider()
+    return build_from_crawler(RedirectGuardMiddleware, crawler)
+
+
+def _redirect(target: str, status: int = 302) -> Response:
+    return Response("https://www.shanxi.gov.cn/a.html", status=status, headers={"Location": target})
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("file:///etc/passwd", "scheme"),
+        ("http://169.254.169.254/latest/meta-data/", "private-address"),
+        ("https://evil.example.com/", "offsite"),
+        ("/a.html", "redirect-loop"),
+    ],
+)
+def test_a_refused_redirect_fails_the_request_that_redirected(target: str, reason: str) -> None:
+    guard = _redirect_guard()
+    request = Request("https://www.shanxi.gov.cn/a.html")
+    with pytest.raises(IgnoreRequest, match=rf"refused \({reason}\): redirect to"):
+        guard.process_response(request, _redirect(target))
+    assert guard.stats.get_value(f"newsspider/refused/{reason}") == 1
+
+
+def test_an_on_site_redirect_is_left_to_scrapy() -> None:
+    guard = _redirect_guard()
+    response = _redirect("/b.html", status=301)
+    assert guard.process_response(Request("https://www.shanxi.gov.cn/a.html"), response) is response
+
+
+def test_a_redirect_the_request_handles_itself_is_left_alone() -> None:
+    guard = _redirect_guard()
+    request = Request("https://www.shanxi.gov.cn/a.html", meta={"handle_httpstatus_list": [302]})
+    response = _redirect("https://evil.example.com/")
+    assert guard.process_response(request, response) is response

@@ -13,18 +13,19 @@ from __future__ import annotations
 import ipaddress
 import logging
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.httpobj import urlparse_cached
 
 if TYPE_CHECKING:
     from typing import Self
 
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
 
-__all__ = ["RequestGuardMiddleware", "refusal_reason"]
+__all__ = ["RedirectGuardMiddleware", "RequestGuardMiddleware", "refusal_reason"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,18 @@ def refusal_reason(
     return None
 
 
+def _follows_redirects(request: Request, response: Response) -> bool:
+    meta = request.meta
+    return not (
+        meta.get("dont_redirect")
+        or meta.get("handle_httpstatus_all")
+        or response.status in meta.get("handle_httpstatus_list", ())
+    )
+
+
 class RequestGuardMiddleware:
+    """Refuses requests (new ones, and the ones redirects create) that :func:`refusal_reason` rejects."""
+
     def __init__(self, crawler: Crawler, stats: StatsCollector, allowed_private: frozenset[str]) -> None:
         self.crawler = crawler
         self.stats = stats
@@ -77,23 +89,50 @@ class RequestGuardMiddleware:
         assert crawler.stats is not None
         return cls(crawler, crawler.stats, frozenset(h.lower() for h in hosts))
 
-    def process_request(self, request: Request) -> None:
-        parsed = urlparse_cached(request)
-        host = (parsed.hostname or "").lower()
+    def reason_for(self, url: str) -> str | None:
+        parsed = urlsplit(url)
+        try:
+            host = (parsed.hostname or "").lower()
+        except ValueError:
+            return "no-host"
         domains = [d.lower() for d in getattr(self.crawler.spider, "allowed_domains", None) or []]
-        reason = refusal_reason(
-            parsed.scheme, host, allowed_domains=domains, allowed_private=self.allowed_private
+        return refusal_reason(
+            parsed.scheme.lower(), host, allowed_domains=domains, allowed_private=self.allowed_private
         )
-        if reason is None:
-            return
+
+    def refuse(self, reason: str, url: str, *, via: str | None = None) -> IgnoreRequest:
         self.stats.inc_value(f"newsspider/refused/{reason}")
+        host = urlsplit(url).netloc
         if (reason, host) not in self._logged:
             self._logged.add((reason, host))
-            via = request.meta.get("redirect_urls")
             logger.warning(
-                "Refused request (%s) to %s%s",
-                reason,
-                request.url[:200],
-                f" (redirected from {via[0]})" if via else "",
+                "Refused request (%s) to %s%s", reason, url[:200], f" (redirected from {via})" if via else ""
             )
-        raise IgnoreRequest(f"refused ({reason}): {request.url[:200]}")
+        target = f"redirect to {url[:200]}" if via else url[:200]
+        return IgnoreRequest(f"refused ({reason}): {target}")
+
+    def process_request(self, request: Request) -> None:
+        reason = self.reason_for(request.url)
+        if reason is not None:
+            via = request.meta.get("redirect_urls")
+            raise self.refuse(reason, request.url, via=via[0] if via else None)
+
+
+class RedirectGuardMiddleware(RequestGuardMiddleware):
+    """Refuses a 3xx whose target is refused, or already visited (a loop), before Scrapy follows it.
+
+    Without it the refused target is dropped later by Scrapy's OffsiteMiddleware at scheduling time, with no
+    errback: the page that redirected would vanish from the run report. Here the original request fails
+    with ``IgnoreRequest("refused (…): redirect to …")``, which its errback reports.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get(b"Location")
+        if not 300 <= response.status < 400 or not location or not _follows_redirects(request, response):
+            return response
+        target = urljoin(request.url, location.decode("latin-1").strip())
+        visited = [*request.meta.get("redirect_urls", []), request.url]
+        reason = "redirect-loop" if target in visited else self.reason_for(target)
+        if reason is not None:
+            raise self.refuse(reason, target, via=request.url)
+        return response
