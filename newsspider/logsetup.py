@@ -8,6 +8,7 @@ errors so cron mails only when something needs a look. The crawl command therefo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
@@ -37,7 +38,10 @@ def remove_run_logging() -> None:
     for handler in list(root.handlers):
         if handler.get_name() in {FILE_HANDLER_NAME, STDERR_HANDLER_NAME}:
             root.removeHandler(handler)
-            handler.close()
+            # On a full disk the last flush fails; the run's outcome is already decided and reported on
+            # stderr, so a log file that misses its tail must not turn the exit into a traceback.
+            with contextlib.suppress(OSError):
+                handler.close()
 
 
 def configure_run_logging(
