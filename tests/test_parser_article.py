@@ -206,3 +206,10 @@ def test_headline_repeated_in_the_body_and_footer_are_cut() -> None:
     assert record.paragraphs[0].startswith("第1段")
     assert record.paragraphs[-1].startswith("第5段")
     assert record.source == "山西日报"
+
+
+def test_xhtml_page_with_an_xml_declaration() -> None:
+    page = b'<?xml version="1.0" encoding="utf-8"?>\n' + _page(info="<h1>\xe6\xa0\x87\xe9\xa2\x98</h1>")
+    record = parse_article(page, URL)
+    assert len(record.paragraphs) == 5
+    assert "no_body" not in record.warnings

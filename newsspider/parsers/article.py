@@ -54,6 +54,7 @@ _KEYWORD_SPLIT = re.compile(r"[,，;；、|\s]+")
 _LEAD_END = re.compile(r"(?<=[。！？!?])")
 _MAX_LEAD = 150
 _COLUMN_NOISE = frozenset({"正文", "详情", "详细内容", "内容", "正文内容", "文章", "阅读正文"})
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _STRIP_TAGS = ("script", "style", "noscript", "template", "svg")
 
 
@@ -69,7 +70,10 @@ class ListingContext:
 def _parse_tree(text: str) -> HtmlElement | None:
     try:
         parser = lxml_html.HTMLParser(remove_comments=False, remove_pis=True, collect_ids=False)
-        tree = lxml_html.document_fromstring(text.replace("\x00", ""), parser=parser)
+        # lxml refuses a str that still carries an XML declaration naming an encoding (XHTML pages).
+        tree = lxml_html.document_fromstring(
+            _XML_DECLARATION.sub("", text.replace("\x00", ""), 1), parser=parser
+        )
     except (etree.ParserError, ValueError, etree.XMLSyntaxError):
         return None
     return tree
