@@ -45,6 +45,10 @@ _SUBHEADING = re.compile(r"^【[^】]{2,16}】$")
 _POSTED = re.compile(
     r"(?:^|\s)(?P<a>[^\s:：|]{2,20})\s*发表于|(?:posted\s+)?\bby\s+(?P<b>[^\s,|]{2,30})", re.IGNORECASE
 )
+_PLACEHOLDER_SOURCES = frozenset({"转载文章", "转载", "转自网络"})
+_OUTLET_TOKEN = re.compile(
+    r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
+)
 _LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
 _HEAD_BYLINE_LINES = 3
 _MAX_HEAD_BYLINE = 40
@@ -167,11 +171,13 @@ def resolve_attribution(
     out = Attribution()
     for line in blocks.head:
         byline = parse_byline(line.byline, site_name=site_name)
-        if out.source is None and byline.source:
+        if out.source is None and byline.source and byline.source not in _PLACEHOLDER_SOURCES:
             out.source, out.source_raw = byline.source, byline.source_raw
         _add(out.authors, byline.authors)
         _add(out.editors, byline.editors)
     _from_slots(out, blocks.slots, site_name)
+    if out.source is None and blocks.head:
+        out.source = out.source_raw = _outlet_beside_date(blocks.head[0].byline)
     if out.source is None:
         found = meta.first(SOURCE_KEYS)
         if found:
@@ -189,7 +195,7 @@ def resolve_attribution(
         if text.startswith("原标题"):
             continue
         byline = parse_byline(text, site_name=site_name)
-        if out.source is None and byline.source:
+        if out.source is None and byline.source and byline.source not in _PLACEHOLDER_SOURCES:
             out.source, out.source_raw = byline.source, byline.source_raw
         _add(out.authors, byline.authors)
         _add(out.editors, byline.editors)
@@ -244,6 +250,17 @@ def _head_byline(paragraph: str, site_name: str | None) -> tuple[str, ...]:
     if len(tokens) >= 2 and all(_CJK_NAME.match(t) for t in tokens):
         return tuple(tokens)
     return ()
+
+
+def _outlet_beside_date(byline: str) -> str | None:
+    """An unlabelled outlet next to the date of the info line (``2022-02-13 09:57 光明网``,
+    ``北京新浪網 (2020-01-21 11:12)``): only a token shaped like an outlet name counts."""
+    for chunk in byline.split("|"):
+        for token in chunk.split():
+            token = token.strip("()（）[]【】")
+            if _OUTLET_TOKEN.match(token):
+                return token
+    return None
 
 
 def _from_slots(out: Attribution, slots: dict[str, str], site_name: str | None) -> None:

@@ -40,7 +40,7 @@ _CRUMB_LABEL = re.compile(
 )
 _MAX_CRUMB_LEN = 120
 _MAX_AFTER_ELEMENTS = 400
-_OPEN_LABEL = re.compile(r"[:：/]$")
+_OPEN_LABEL = re.compile(r"[:：/\[【(（]\s*$")
 _SLOT_ATTR = re.compile(
     r"(?P<source>source|laiyuan|\bly\b|comefrom|come-from|media-name|\bfrom\b)"
     r"|(?P<author>author|writer|zuozhe|\bzz\b|byline)|(?P<editor>editor|bianji|zeren|\bzrbj\b)",
