@@ -45,6 +45,7 @@ _SUBHEADING = re.compile(r"^【[^】]{2,16}】$")
 _POSTED = re.compile(
     r"(?:^|\s)(?P<a>[^\s:：|]{2,20})\s*发表于|(?:posted\s+)?\bby\s+(?P<b>[^\s,|]{2,30})", re.IGNORECASE
 )
+_HAS_DATE = re.compile(r"\d{1,2}:\d{2}|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
 _PLACEHOLDER_SOURCES = frozenset({"转载文章", "转载", "转自网络"})
 _OUTLET_TOKEN = re.compile(
     r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
@@ -176,8 +177,8 @@ def resolve_attribution(
         _add(out.authors, byline.authors)
         _add(out.editors, byline.editors)
     _from_slots(out, blocks.slots, site_name)
-    if out.source is None and blocks.head:
-        out.source = out.source_raw = _outlet_beside_date(blocks.head[0].byline)
+    if blocks.head:
+        _unlabelled(out, blocks.head[0].byline)
     if out.source is None:
         found = meta.first(SOURCE_KEYS)
         if found:
@@ -252,15 +253,26 @@ def _head_byline(paragraph: str, site_name: str | None) -> tuple[str, ...]:
     return ()
 
 
-def _outlet_beside_date(byline: str) -> str | None:
-    """An unlabelled outlet next to the date of the info line (``2022-02-13 09:57 光明网``,
-    ``北京新浪網 (2020-01-21 11:12)``): only a token shaped like an outlet name counts."""
+def _unlabelled(out: Attribution, byline: str) -> None:
+    """Unlabelled values of an info line that carries a date: an outlet-shaped token is the source
+    (``2022-02-13 09:57 光明网``, ``北京新浪網 (2020-01-21 11:12)``), and ``石佳/中国青年报`` is author/outlet.
+    Bare name-shaped tokens are not taken: widgets and counters (收藏, 人参与) look the same."""
+    if not _HAS_DATE.search(byline):
+        return
+    names: list[str] = []
     for chunk in byline.split("|"):
-        for token in chunk.split():
-            token = token.strip("()（）[]【】")
-            if _OUTLET_TOKEN.match(token):
-                return token
-    return None
+        tokens = [t.strip("()（）[]【】") for t in chunk.split()]
+        for token in tokens:
+            person, slash, outlet = token.partition("/")
+            if slash and _OUTLET_TOKEN.match(outlet) and _CJK_NAME.match(person):
+                out.source = out.source or outlet
+                out.source_raw = out.source_raw or token
+                names.append(person)
+            elif _OUTLET_TOKEN.match(token):
+                if out.source is None:
+                    out.source = out.source_raw = token
+    if not out.authors and names and all(n != out.source for n in names):
+        _add(out.authors, names)
 
 
 def _from_slots(out: Attribution, slots: dict[str, str], site_name: str | None) -> None:
