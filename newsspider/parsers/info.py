@@ -268,9 +268,8 @@ def _unlabelled(out: Attribution, byline: str) -> None:
                 out.source = out.source or outlet
                 out.source_raw = out.source_raw or token
                 names.append(person)
-            elif _OUTLET_TOKEN.match(token):
-                if out.source is None:
-                    out.source = out.source_raw = token
+            elif _OUTLET_TOKEN.match(token) and out.source is None:
+                out.source = out.source_raw = token
     if not out.authors and names and all(n != out.source for n in names):
         _add(out.authors, names)
 
