@@ -79,7 +79,7 @@ _WIDGET_KEY = re.compile(r"打印|关闭|纠错|收藏|分享|复制|返回|字�
 _PREV_NEXT = re.compile(r"^(?:上一篇|下一篇|上一条|下一条|上篇|下篇|前一篇|后一篇)\s*[:：]?")
 _RELATED_HEAD = re.compile(
     r"^[【\[]?(?:相关(?:新闻|阅读|链接|文章|报道|推荐|稿件)|延伸阅读|推荐阅读|热门推荐|热点推荐|更多精彩|猜你喜欢|往期回顾"
-    r"|精彩推荐|热门文章|热门新闻|相关专题|更多阅读)[】\]]?\s*[:：]?$"
+    r"|精彩推荐|热门文章|热门新闻|相关专题|更多阅读|延伸\s*[·・]?\s*推荐|延伸\s*[·・]?\s*阅读)[】\]]?\s*[:：]?$"
 )
 _CREDIT = re.compile(
     r"^[（(【\[]?\s*(?:责任编辑|责编|值班编辑|编辑|审核|校对|审校|终审|初审|复审|编审|监制|签发|出品|统筹|策划|美编"
@@ -89,6 +89,7 @@ _MAX_CREDIT_LEN = 80
 _MAX_ORIGINAL_TITLE_LEN = 200
 _LINK_LINE = 0.6
 _SHORT_LINE = 20
+_LATE_SHARE = 0.6
 _CRUMB_CHAR = 2
 _SENTENCE = re.compile(r"[。？！?!，,；;]")
 _DECORATION = re.compile(
@@ -265,6 +266,7 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
     pending_image: int | None = None
     in_related = False
     kept: list[tuple[str, float]] = []
+    related_at: list[int] = []
     for line in lines:
         if line.after_image is not None:
             pending_image = line.after_image
@@ -282,6 +284,7 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
         if _RELATED_HEAD.match(text):
             # A related-news list follows: skip its link lines, resume at the next real paragraph.
             in_related = True
+            related_at.append(len(kept))
             continue
         if in_related:
             if links >= _LINK_LINE or len(text) <= _SHORT_LINE:
@@ -293,6 +296,10 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
         if kept and kept[-1][0] == text:
             continue
         kept.append((text, links))
+    # A related block in the last part of the body ends the article, summaries and all.
+    late = [i for i in related_at if i >= _LATE_SHARE * len(kept)]
+    if late:
+        del kept[late[0] :]
     # Link lists before and after the article text (navigation, "more news") are not body, nor a footer.
     del kept[footer_start([text for text, _ in kept]) :]
     while kept and kept[-1][1] >= _LINK_LINE:
