@@ -50,6 +50,8 @@ _PLACEHOLDER_SOURCES = frozenset({"转载文章", "转载", "转自网络"})
 _OUTLET_TOKEN = re.compile(
     r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
 )
+_CLOCK_BEFORE = re.compile(r"(?:建立于|注册于|注册时间|最后更新|更新于|修改于|今天是|今日)\s*[:：]?\s*$")
+_CLOCK_AFTER = re.compile(r"\s*[（(]\s*(?:京港台时间|北京时间)\s*[)）]\s*$")
 _LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
 _HEAD_BYLINE_LINES = 3
 _MAX_HEAD_BYLINE = 40
@@ -105,7 +107,10 @@ def resolve_published(
     info: ParsedDate | None = None
     for line in blocks.head:
         # "发布时间：10-08 12:00": a space after the label's colon, or the year-less form is not seen.
-        info = find_date(_LABEL_COLON.sub(r"\1 ", line.text), now=now)
+        text = _LABEL_COLON.sub(r"\1 ", line.text)
+        info = find_date(text, now=now)
+        if info is not None and _not_a_publish_date(text, info.raw):
+            info = None
         if info is not None:
             break
     meta_date: ParsedDate | None = None
@@ -139,6 +144,14 @@ def resolve_published(
         if in_body is not None:
             return Published(in_body.value, in_body.raw, "body")
     return Published()
+
+
+def _not_a_publish_date(text: str, raw: str) -> bool:
+    """A site clock (今天是…, …（京港台时间）) or a blog's creation/update date next to the headline."""
+    at = text.find(raw)
+    if at < 0:
+        return False
+    return bool(_CLOCK_BEFORE.search(text[max(0, at - 8) : at]) or _CLOCK_AFTER.match(text[at + len(raw) :]))
 
 
 def _add(names: list[str], more: Sequence[str], max_cjk: int = 8) -> None:
