@@ -182,8 +182,7 @@ def _fill(
     edges = trim_edges(extracted.paragraphs, record.title, extracted.link_shares)
     if edges.headline and not headline.confident:
         record.title = clean_headline(edges.headline)[0]
-    if not blocks.head:
-        blocks.head.extend(InfoLine(line, line) for line in edges.head)
+    blocks.head.extend(InfoLine(line, line) for line in edges.head)
     blocks.tail.extend(edges.tail)
     extracted.paragraphs = edges.paragraphs
 

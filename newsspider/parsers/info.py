@@ -50,6 +50,7 @@ _PLACEHOLDER_SOURCES = frozenset({"转载文章", "转载", "转自网络"})
 _OUTLET_TOKEN = re.compile(
     r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
 )
+_MAX_DATEPARSER_LINE = 60
 _CLOCK_BEFORE = re.compile(r"(?:建立于|注册于|注册时间|最后更新|更新于|修改于|今天是|今日)\s*[:：]?\s*$")
 _CLOCK_AFTER = re.compile(r"\s*[（(]\s*(?:京港台时间|北京时间)\s*[)）]\s*$")
 _LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
@@ -109,6 +110,9 @@ def resolve_published(
         # "发布时间：10-08 12:00": a space after the label's colon, or the year-less form is not seen.
         text = _LABEL_COLON.sub(r"\1 ", line.text)
         info = find_date(text, now=now)
+        if info is None and len(text) <= _MAX_DATEPARSER_LINE:
+            # English or other long-hand forms (Saturday, September 10th, 2005 10:56 am): dateparser.
+            info = parse_date(text, now=now)
         if info is not None and _not_a_publish_date(text, info.raw):
             info = None
         if info is not None:
