@@ -28,6 +28,7 @@ _HINT = re.compile(
 )
 _EDITOR_HINT = re.compile(r"(?:责任编辑|责编|编辑|作者|记者|来源)\s*[:：]")
 _MAX_INFO_LEN = 300
+_MIN_INFO_LEN = 4  # the shortest date or label: "发布：" + a digit
 _MAX_AFTER_LEN = 120
 _MAX_LINK_SHARE = 0.5
 _SKIP_TAGS = frozenset({"a", "option", "select", "script", "style", "title", "head", "html", "body"})
@@ -178,7 +179,7 @@ def find_info(
             if count_after > _MAX_AFTER_ELEMENTS:
                 break
         length = index.length(element)
-        if not length or length > _MAX_INFO_LEN:
+        if length < _MIN_INFO_LEN or length > _MAX_INFO_LEN:
             continue
         if state != "body":
             _slot(element, blocks.slots)
