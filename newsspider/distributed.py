@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
@@ -42,7 +44,7 @@ from pipelines.state import shared_state
 from pipelines.store import recover
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Self
 
     from scrapy import Request, Spider
@@ -169,6 +171,9 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         self.host = socket.gethostname()
         self.worker = f"{self.shard}@{_clean(self.host)}:{os.getpid()}"
         self._leased: dict[str, Request] = {}
+        self._to_ack: list[str] = []
+        self._down_since: float | None = None
+        self._stopping = False
         self._per_host: Counter[str] = Counter()
         self._started = False
         self._idle_since: float | None = None
@@ -189,15 +194,19 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         logger.info("distributed worker %s joined crawl %s (%d requests queued)", self.worker,
                     self.queue.namespace, len(self.queue))  # fmt: skip
         for action, every in ((self._tick, self.tick_seconds), (self._heartbeat, self.heartbeat_seconds)):
-            loop = LoopingCall(action)
+            loop = LoopingCall(self._guarded, action)
             loop.start(every, now=False).addErrback(
                 lambda f: logger.error("distributed loop stopped: %s", f.getTraceback())
             )
             self._loops.append(loop)
 
     def next_request(self) -> Request | None:
-        self.ack_finished()  # the engine asks right after a request finished: free its host's room now
-        leased = self.queue.pop_leased_if(self._has_room)
+        try:
+            self.ack_finished()  # the engine asks right after a request finished: free its host's room now
+            leased = self.queue.pop_leased_if(self._has_room)
+        except redis.RedisError as exc:
+            self._redis_failed(exc)
+            return None
         if leased is None:
             return None
         token, request = leased
@@ -222,13 +231,19 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         )
         return self._per_host[key] < limit + self.prefetch
 
+    def has_pending_requests(self) -> bool:
+        try:
+            return len(self.queue) > 0
+        except redis.RedisError:
+            return True  # unknown is not empty: never close as "finished" on a lost connection
+
     def close(self, reason: str) -> None:
         for loop in self._loops:
             if loop.running:
                 loop.stop()
         # The engine closes the scheduler after its in-progress requests drained and the pipelines closed:
         # everything this worker still leases was handled and its records written.
-        self.queue.ack(list(self._leased))
+        self.queue.ack([*self._to_ack, *self._leased])
         self._leased.clear()
         self._per_host.clear()
         back = self.queue.requeue_worker(self.worker)
@@ -239,6 +254,32 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
             self.flush()
 
     # -- the cluster ------------------------------------------------------------------------------------
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        """Run a periodic action; a Redis outage longer than the lease time stops this worker.
+
+        Not forever: the others take a silent worker for dead and fetch its requests anyway, and a worker
+        left running without its queue would never finish.
+        """
+        try:
+            action()
+        except redis.RedisError as exc:
+            self._redis_failed(exc)
+        else:
+            if self._down_since is not None:
+                logger.warning("Redis is back after %.0f s", time.monotonic() - self._down_since)
+                self._down_since = None
+
+    def _redis_failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = now
+            logger.error("Redis unreachable (%s); stopping in %.0f s unless it comes back", exc,
+                         self.lease_seconds)  # fmt: skip
+        elif now - self._down_since > self.lease_seconds and not self._stopping:
+            self._stopping = True
+            logger.error("Redis unreachable for %.0f s: stopping this worker", now - self._down_since)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis_unavailable"))
 
     def _tick(self) -> None:
         self.ack_finished()
@@ -257,7 +298,11 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         downloader = self.crawler.engine.downloader
         for token in done:
             self._per_host[downloader.get_slot_key(self._leased.pop(token))] -= 1
-        self.queue.ack(done)
+        # Kept until Redis took them: a lost ack would leave a lease that keeps the whole cluster waiting.
+        self._to_ack += done
+        if self._to_ack:
+            self.queue.ack(self._to_ack)
+            self._to_ack = []
         return len(done)
 
     def _heartbeat(self) -> None:
@@ -333,11 +378,16 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
 
     def _spider_idle(self, spider: Spider | None = None) -> None:
         """Keep this worker open until the whole cluster has had nothing to do for the idle time."""
-        self.ack_finished()
-        if not self._started:
-            self._started = True  # the engine is idle only once every start request was scheduled
-            self._beat()
-        if self._cluster_busy():
+        try:
+            self.ack_finished()
+            if not self._started:
+                self._started = True  # the engine is idle only once every start request was scheduled
+                self._beat()
+            busy = self._cluster_busy()
+        except redis.RedisError as exc:
+            self._redis_failed(exc)
+            raise DontCloseSpider from exc
+        if busy:
             self._idle_since = None
             raise DontCloseSpider
         now = time.monotonic()
