@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Headline", "find_title"]
 
-_SUFFIX_SPLIT = re.compile(r"\s*(?:[_｜|]|--?|——|—|–|\s-\s)\s*")
+_SUFFIX_SPLIT = re.compile(r"\s*(?:[_｜|]|--?|——|—|–|\s-\s|\s@\s|\s::\s?|\s»\s)\s*")
 _HEADINGS = ("h1", "h2", "h3", "ucaptitle")
 _TITLE_TAGS = frozenset({"h1", "h2", "h3", "ucaptitle", "div", "p", "span", "td", "strong", "font", "b"})
 _SIBLING_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -112,13 +112,16 @@ def _first_segment(doc_title: str) -> str:
     return first if len(first) >= 6 or len(parts) == 1 else max(parts, key=len)
 
 
-def _candidates(index: PageIndex, headings: list[HtmlElement]) -> list[HtmlElement]:
+def _candidates(
+    index: PageIndex, headings: list[HtmlElement], labelled: list[HtmlElement]
+) -> list[HtmlElement]:
     found: list[HtmlElement] = []
     seen: set[HtmlElement] = set()
     pools: list[list[HtmlElement]] = [match_simple(index, selector) for selector in TITLE]
     pools.append(headings)
     pools.extend(elements for name, elements in index.by_class.items() if "title" in name.lower())
     pools.extend([element] for name, element in index.by_id.items() if "title" in name.lower())
+    pools.append(labelled)
     for pool in pools:
         for element in pool:
             if element not in seen and element.tag in _TITLE_TAGS:
@@ -139,12 +142,29 @@ def _score(text: str, refs: list[str], first: str) -> float:
             best = max(best, 3.0)
         elif n in ref and len(n) >= 4:
             best = max(best, 1.0 + len(n) / len(ref))
-        elif ref in n and len(ref) >= 6:
+        elif n.startswith(ref) and len(ref) >= 6:
             # <title> cut short, the heading is the full text.
             best = max(best, 1.0 + len(ref) / len(n))
     if first and _norm(first) == n:
         best += 1.0
+    elif best and len(n) >= _MIN_SEGMENT and any(ref.startswith(n) for ref in refs[-1:]):
+        # "标题_站名" is the common order: a heading that opens <title> is most likely the headline.
+        best += 0.5
     return best
+
+
+def _labelled(tree: HtmlElement, index: PageIndex) -> list[HtmlElement]:
+    """Forum/BBS headings: ``<td><b>主题：</b> 你知道…</td>``."""
+    found: list[HtmlElement] = []
+    for element in tree.iter("td", "div", "p", "span", "h1", "h2", "h3", "font"):
+        if not _MIN_SEGMENT <= index.length(element) <= _MAX_LEN:
+            continue
+        head = element.text or ""
+        if not head.strip() and len(element) and isinstance(element[0].tag, str):
+            head = element[0].text or ""
+        if _LABEL_HEAD.match(head.strip()):
+            found.append(element)
+    return found
 
 
 def _nearest_before(tree: HtmlElement, container: HtmlElement | None) -> HtmlElement | None:
@@ -184,11 +204,15 @@ def find_title(
     og_title = meta.get("og:title", "twitter:title")
     refs = [_norm(x) for x in (meta_title, og_title, first, doc_title) if x]
     best: tuple[float, int, HtmlElement, str] | None = None
-    for element in _candidates(index, list(tree.iter(*_HEADINGS))):
+    labelled = _labelled(tree, index)
+    for element in _candidates(index, list(tree.iter(*_HEADINGS)), labelled):
         text = _headline_text(element)[0]
         if not _MIN_LEN <= len(text) <= _MAX_LEN:
             continue
         score = _score(text, refs, first)
+        if element in labelled:
+            # A 主题：/标题： label says "this is the headline" even when <title> does not agree.
+            score = max(score, 1.0)
         if element.tag == "h1":
             score += 0.3
         if score >= 1.0 and (best is None or (score, len(text)) > (best[0], best[1])):
