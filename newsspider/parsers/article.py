@@ -54,6 +54,7 @@ _KEYWORD_SPLIT = re.compile(r"[,，;；、|\s]+")
 _LEAD_END = re.compile(r"(?<=[。！？!?])")
 _MAX_LEAD = 150
 _COLUMN_NOISE = frozenset({"正文", "详情", "详细内容", "内容", "正文内容", "文章", "阅读正文"})
+_MIN_TITLE = 3  # a 2-character "title" (显示, 正文) is a template word, not a headline
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _STRIP_TAGS = ("script", "style", "noscript", "template", "svg")
 
@@ -180,7 +181,7 @@ def _fill(
     )
     blocks = find_info(tree, headline.element, container, index, info_selectors)
     edges = trim_edges(extracted.paragraphs, record.title, extracted.link_shares)
-    if edges.headline and not headline.confident:
+    if edges.headline and (not headline.confident or len(record.title) < _MIN_TITLE):
         record.title = clean_headline(edges.headline)[0]
     blocks.head.extend(InfoLine(line, line) for line in edges.head)
     blocks.tail.extend(edges.tail)

@@ -36,7 +36,7 @@ _META_LABEL = re.compile(
     re.IGNORECASE,
 )
 _TIME = re.compile(r"\d{1,2}:\d{2}")
-_NAMES_LINE = re.compile(r"^[\u4e00-\u9fa5]{2,4}(?:[、，,\s]+[\u4e00-\u9fa5]{2,4}){0,4}$")
+_NAMES_LINE = re.compile(r"^[\u4e00-\u9fa5]{2,4}((?:[、，,\s]+[\u4e00-\u9fa5]{2,4}){1,4})?$")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 _FOOTER = re.compile(
     r"版权所有|Copyright|All Rights Reserved|ICP[备证]|备案号|举报电话|违法和不良信息|不良信息举报|免责声明"
@@ -88,7 +88,7 @@ def trim_edges(paragraphs: list[str], title: str, link_shares: list[float] | Non
             edges.headline = edges.headline or line
         elif _is_meta(line):
             edges.head.append(line)
-        elif start == 0 and _headline_like(line) and len(lines) > 2 and _is_head_follower(lines[1]):
+        elif start == 0 and _headline_like(line) and _heads_a_byline(lines):
             edges.headline = line
         elif start > 0 and edges.headline and _is_head_follower(line):
             edges.head.append(line)
@@ -120,13 +120,29 @@ def footer_start(lines: list[str]) -> int:
     return end
 
 
-def _is_head_follower(line: str) -> bool:
-    """What follows a headline repeated in the body: its date/author line, a ——subtitle, a bare name line."""
+def _heads_a_byline(lines: list[str]) -> bool:
+    """Line 0 is a headline when a date/author line, a ——subtitle or two names follow it (or one name,
+    then a subtitle or date line: 胡平 / ——对文化革命的…分析)."""
+    if len(lines) <= 2:
+        return False
+    if _is_head_follower(lines[1], strict=True):
+        return True
+    return (
+        len(lines) > 3
+        and _NAMES_LINE.match(lines[1]) is not None
+        and _is_head_follower(lines[2], strict=True)
+    )
+
+
+def _is_head_follower(line: str, *, strict: bool = False) -> bool:
+    """What follows a headline repeated in the body: its date/author line, a ——subtitle, a bare name line.
+    ``strict`` (telling a headline from a first paragraph): a name line needs two names (赵延东、风笑天)."""
     if _is_meta(line):
         return True
     if line.startswith(("——", "—— ")) and len(line) <= _MAX_TITLE_LEN:
         return True
-    return _NAMES_LINE.match(line) is not None
+    names = _NAMES_LINE.match(line)
+    return names is not None and (not strict or names.group(1) is not None)
 
 
 def _headline_like(line: str) -> bool:
