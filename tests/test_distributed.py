@@ -9,6 +9,7 @@ NEWSSPIDER_REQUIRE_REDIS=1 (CI), where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -57,9 +58,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def redis_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``redis://127.0.0.1:PORT``: a private redis-server for this module (each test takes its own DB)."""
+def _redis_binary() -> str:
     binary = shutil.which("redis-server")
     if binary is None:
         message = (
@@ -68,9 +67,15 @@ def redis_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get("NEWSSPIDER_REQUIRE_REDIS") == "1":
             pytest.fail(message + " but NEWSSPIDER_REQUIRE_REDIS=1")
         pytest.skip(message)
+    return binary
+
+
+@contextlib.contextmanager
+def redis_server(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A private redis-server on 127.0.0.1: ``(redis://127.0.0.1:PORT, process)``."""
     port = _free_port()
-    argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-            "--dir", str(tmp_path_factory.mktemp("redis"))]  # fmt: skip
+    argv = [_redis_binary(), "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+            "--dir", str(workdir)]  # fmt: skip
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10
@@ -82,10 +87,17 @@ def redis_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if time.monotonic() > deadline or proc.poll() is not None:
                     pytest.fail(f"redis-server did not start on port {port}")
                 time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}"
+        yield f"redis://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def redis_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``redis://127.0.0.1:PORT``: a redis-server for this module (each test takes its own DB)."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +245,24 @@ def test_a_killed_worker_loses_nothing(site: Replica, redis_base: str, tmp_path:
     client = redis.Redis.from_url(url)
     assert client.hlen("newsspider:seen") == len(urls)
     assert client.hgetall("newsspider:journal") == {}, "written records left unmarked"
+
+
+def test_a_worker_stops_when_redis_goes_away(site: Replica, tmp_path: Path) -> None:
+    """No hanging cron job: Redis gone for longer than the lease time ends the worker, with a reason."""
+    out = tmp_path / "data"
+    with redis_server(tmp_path) as (base, server):
+        worker = start_worker(site, f"{base}/0", out, "w1", "outage")
+        deadline = time.monotonic() + 60
+        while not list(out.glob("replica-gen/*.jsonl")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker.poll() is None, "the crawl ended before Redis could be taken away"
+        server.kill()
+        server.wait(timeout=10)
+        stopped = time.monotonic()
+        codes = wait_all({"w1": worker}, timeout=40)
+    assert time.monotonic() - stopped < 30
+    assert codes == {"w1": 0}  # scrapy crawl's own exit code; the reason is in the stats
+    assert "'finish_reason': 'redis_unavailable'" in worker_log(out, "outage", "w1")
 
 
 # -- the pieces, without a crawl -----------------------------------------------------------------------------
