@@ -32,6 +32,25 @@ STDERR_HANDLER_NAME = "newsspider-run-stderr"
 _SAFE_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]*")
 
 
+class _RunLogFile(logging.FileHandler):
+    """The run's log file; on a full or read-only disk it says so once on stderr and goes quiet.
+
+    logging's default prints a traceback for every record it fails to write; on a full disk that buries
+    the one message that matters (the crawl stopping, the exit code) under hundreds of them.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        if self.level <= logging.CRITICAL:
+            sys.stderr.write(
+                f"newsspider: cannot write the run log {self.baseFilename} ({error}); stderr only\n"
+            )
+        self.setLevel(logging.CRITICAL + 1)
+
+
 def remove_run_logging() -> None:
     """Take the handlers of :func:`configure_run_logging` off the root logger and close them."""
     root = logging.getLogger()
@@ -59,7 +78,7 @@ def configure_run_logging(
     remove_run_logging()
     formatter = logging.Formatter(LOG_FORMAT, LOG_DATEFORMAT)
 
-    to_file = logging.FileHandler(path, mode="a", encoding="utf-8")
+    to_file = _RunLogFile(path, mode="a", encoding="utf-8")
     to_file.set_name(FILE_HANDLER_NAME)
     to_file.setLevel(level)
     to_file.setFormatter(formatter)

@@ -16,15 +16,19 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter, is_item
+from redis.exceptions import RedisError
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from newsspider.safepath import UnsafePathError
-from pipelines.state import SeenEntry, shared_state, title_hash
+from pipelines.state import SeenEntry, StateError, shared_state, title_hash
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -53,6 +57,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 16
+# What a failed write looks like: the disk or folder (OSError), or the state store behind it.
+_STORAGE_ERRORS = (OSError, StateError, sqlite3.Error, RedisError)
 
 
 def _plain(value: Any) -> Any:
@@ -271,6 +277,7 @@ class JsonLinesStorePipeline:
         self._dirty: set[str] = set()
         self._pending: list[SeenEntry] = []
         self._last_sync = time.monotonic()
+        self._broken: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesStorePipeline:
@@ -292,18 +299,40 @@ class JsonLinesStorePipeline:
             self.state.journal_clear(REBUILD_MARK)
 
     def process_item(self, item: Any) -> Any:
+        if self._broken is not None:
+            raise DropItem(f"not written: the output failed earlier ({self._broken})")
         record = as_record(item)
         path = record_path(self.data_dir, record["site"], record.get("fetched_at"), self.shard)
         rel = path.relative_to(self.data_dir).as_posix()
-        fd = self._open(path, rel)
-        line = dump_line(record)
-        _write_all(fd, line)
-        self._offsets[rel] += len(line)
-        self._dirty.add(rel)
-        self._pending.append(entry_of(record))
-        if len(self._pending) >= self.fsync_every or time.monotonic() - self._last_sync >= self.fsync_seconds:
-            self.sync()
+        try:
+            fd = self._open(path, rel)
+            line = dump_line(record)
+            _write_all(fd, line)
+            self._offsets[rel] += len(line)
+            self._dirty.add(rel)
+            self._pending.append(entry_of(record))
+            if (
+                len(self._pending) >= self.fsync_every
+                or time.monotonic() - self._last_sync >= self.fsync_seconds
+            ):
+                self.sync()
+        except _STORAGE_ERRORS as exc:
+            self._stop(exc)
+            raise DropItem(f"not written: {exc}") from exc
         return item
+
+    def _stop(self, exc: BaseException) -> None:
+        """Stop the crawl at the first failed write (disk full, read-only, state store gone).
+
+        Writing on after a failed write would append behind a torn line; stopping loses nothing, since
+        the records not durably written are not marked seen and the next run fetches them again.
+        """
+        self._broken = f"{type(exc).__name__}: {exc}"
+        logger.error("cannot write records (%s): stopping the crawl", self._broken)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("newsspider/storage_error", self._broken)
+        if self.crawler.engine is not None and self.crawler.spider is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
 
     def sync(self) -> None:
         """fsync every file written since the last sync, then commit the marks of those records."""
@@ -316,10 +345,15 @@ class JsonLinesStorePipeline:
         self._last_sync = time.monotonic()
 
     def close_spider(self) -> None:
-        self.sync()
+        if self._broken is None:
+            try:
+                self.sync()
+            except _STORAGE_ERRORS as exc:
+                self._stop(exc)
         for rel, fd in self._fds.items():
             os.close(fd)
-            self.state.journal_clear(rel)
+            if self._broken is None:
+                self.state.journal_clear(rel)
         self._fds = {}
 
     def _open(self, path: Path, rel: str) -> int:

@@ -148,7 +148,7 @@ def test_a_record_written_before_a_kill_is_not_written_again(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing_and_writes_nothing_twice(tmp_path: Path) -> None:
-    count, kills = 400, 5
+    count, kills = 1500, 5
     rng = random.Random(int(os.environ.get("CRASH_SEED", "5")))
     cmd = [
         sys.executable,

@@ -134,12 +134,6 @@ def test_disk_full_stops_the_run_with_a_non_zero_exit_code(disk_full: dict[str, 
     assert 0 < sum(disk_full["partial"].values()) < ARTICLES, "the disk did not fill part-way"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ENOSPC surfaces as a Python traceback: the run log's FileHandler cannot flush in "
-    "logsetup.remove_run_logging (called in commands/crawl.run_crawl's finally) and the error escapes "
-    "newsspider crawl; no summary is printed",
-)
 def test_disk_full_is_said_plainly_without_a_traceback(disk_full: dict[str, Any]) -> None:
     said = _said(disk_full["faulty"])
     assert "No space left on device" in said or "File too large" in said
@@ -189,11 +183,6 @@ def test_a_read_only_output_folder_stops_the_run_with_a_non_zero_exit_code(read_
     assert read_only["faulty"].returncode != EXIT_OK
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="newsspider crawl lets the OSError from output_lock (DATA/.lock cannot be created) escape "
-    "as a traceback instead of one line naming the folder",
-)
 def test_a_read_only_output_folder_is_said_plainly(read_only: dict[str, Any]) -> None:
     said = _said(read_only["faulty"])
     assert "Read-only file system" in said or "Not a directory" in said
@@ -237,20 +226,10 @@ def test_a_corrupt_state_database_stops_the_run_before_it_writes(corrupt: dict[s
     assert corrupt["after_fault"] == corrupt["before"], "records written while the state was unreadable"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the crawler fails to open (StateError in the store pipeline's open_spider), stats hold no "
-    "finish_reason, and commands/crawl.exit_code returns 0 after printing an empty summary",
-)
 def test_a_corrupt_state_database_gives_a_non_zero_exit_code(corrupt: dict[str, Any]) -> None:
     assert corrupt["faulty"].returncode != EXIT_OK
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the StateError naming state.sqlite is clear, but it escapes Scrapy's engine start as a "
-    "traceback on stderr instead of one 'newsspider crawl: …' line",
-)
 def test_a_corrupt_state_database_is_said_plainly(corrupt: dict[str, Any]) -> None:
     said = _said(corrupt["faulty"])
     assert "state.sqlite" in said

@@ -27,6 +27,7 @@ from newsspider.logsetup import configure_run_logging, remove_run_logging
 from newsspider.runlock import LockedError, output_lock
 from newsspider.sites import ProfileError, load_all, load_profile
 from newsspider.spiders.provincial import ProvincialSpider, parse_since
+from pipelines.state import StateError, open_state
 
 if TYPE_CHECKING:
     import argparse
@@ -159,13 +160,8 @@ def exit_code(outcome: CrawlOutcome) -> int:
     if report.get("challenges") or stats.get("newsspider/challenge"):
         return EXIT_CHALLENGE
     failed = (report.get("totals") or {}).get("failed", stats.get("newsspider/article_failed", 0))
-    if (
-        failed
-        or stats.get("newsspider/listing_failed")
-        or stats.get("finish_reason") not in (None, "finished")
-    ):
-        return EXIT_FAILURES
-    if not stats:  # the crawler never started (its error is in the log)
+    # No finish_reason: the crawler never opened (its error is in the log).
+    if failed or stats.get("newsspider/listing_failed") or stats.get("finish_reason") != "finished":
         return EXIT_FAILURES
     return EXIT_OK
 
@@ -200,6 +196,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         with output_lock(data_dir, run_id):
+            # Open the state store once before Scrapy does, so a corrupt or unreachable store is one
+            # plain line and exit 2, not a traceback from the engine's start.
+            open_state(str(overrides.get("NEWSSPIDER_STATE", "")), data_dir).close()
             outcome = run_crawl(
                 keys, start_url=args.url, since=since, max_pages=args.max_pages, data_dir=data_dir,
                 run_id=run_id, settings_overrides=overrides, quiet=args.quiet,
@@ -207,7 +206,21 @@ def run(args: argparse.Namespace) -> int:
     except LockedError as exc:
         print(f"newsspider crawl: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except StateError as exc:
+        print(f"newsspider crawl: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:
+        # Read-only or missing output folder, disk full before the crawl could start.
+        print(f"newsspider crawl: cannot use the output folder {data_dir}: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     code = exit_code(outcome)
+    storage_error = outcome.stats.get("newsspider/storage_error")
+    if storage_error:
+        print(
+            f"newsspider crawl: stopped: cannot write records under {data_dir}: {storage_error}; "
+            "records not written are fetched again by the next run",
+            file=sys.stderr,
+        )
     if not args.quiet or code != EXIT_OK:
         sys.stdout.write(summary_text(outcome))
     return code

@@ -7,6 +7,7 @@ and the stats; counted per site and per column (栏目).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import subprocess
@@ -39,6 +40,8 @@ __all__ = [
     "load_report",
     "run_id_of",
 ]
+
+logger = logging.getLogger(__name__)
 
 COUNTS = (
     "listing_pages",
@@ -231,7 +234,10 @@ class RunReportExtension:
 
     def spider_closed(self, reason: str = "finished", **_: Any) -> None:
         report = self.build(reason)
-        self.path = write_report(self.data_dir, report)
+        try:
+            self.path = write_report(self.data_dir, report)
+        except OSError as exc:  # a full or read-only disk: the crawl's own error says the rest
+            logger.error("cannot write the run report under %s: %s", self.data_dir, exc)
 
     # -- building ----------------------------------------------------------------------------------
 

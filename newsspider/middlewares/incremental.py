@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
 from newsspider.urls import canonical_url
-from pipelines.state import RemovedEvent, shared_state
+from pipelines.state import RemovedEvent, StateError, shared_state
 from pipelines.store import write_event
 
 if TYPE_CHECKING:
@@ -289,7 +290,11 @@ class IncrementalMiddleware:
         # run must still paginate to the end once.
         capped = bool(getattr(spider, "max_pages", 0) or getattr(spider, "since", None))
         if reason == "finished" and not capped:
-            self.progress.finish_run()
+            try:
+                self.progress.finish_run()
+            except (OSError, StateError, sqlite3.Error) as exc:
+                # Not marking the column complete only means the next run paginates it to the end.
+                logger.error("cannot record the finished columns in the state store: %s", exc)
 
     def _skipped_on_purpose(self, url: str, reason: str = "", **_: Any) -> None:
         # robots.txt, a challenge wall, the request guard: retrying next run would not change it.
