@@ -46,6 +46,9 @@ _POSTED = re.compile(
     r"(?:^|\s)(?P<a>[^\s:：|]{2,20})\s*发表于|(?:posted\s+)?\bby\s+(?P<b>[^\s,|]{2,30})", re.IGNORECASE
 )
 _HAS_DATE = re.compile(r"\d{1,2}:\d{2}|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
+# "2004年7月16日08:19 [ 黄宇 ] 来源：[ 国际金融报 ]": a bracketed name with no label before it.
+_BRACKET_NAME = re.compile(r"[\[【]\s*([\u4e00-\u9fa5]{2,4})\s*[\]】]")
+_LABEL_BEFORE = re.compile(r"[:：]\s*$")
 _PLACEHOLDER_SOURCES = frozenset({"转载文章", "转载", "转自网络"})
 _OUTLET_TOKEN = re.compile(
     r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
@@ -237,8 +240,12 @@ def resolve_attribution(
         and len(paragraphs[kept_index[i]]) <= _MAX_BYLINE_ONLY
         and "。" not in paragraphs[kept_index[i]]
     }
-    for cut_line in cut_head:
-        _add(out.authors, _head_byline(cut_line, site_name))
+    for i, cut_line in enumerate(cut_head):
+        # A lone name under a repeated headline, followed by its subtitle or date line, is its author
+        # (胡平 / ——对文化革命的…); a lone word with nothing after it (会议议程) is a sub-heading.
+        following = cut_head[i + 1] if i + 1 < len(cut_head) else ""
+        single = _CJK_NAME.match(cut_line) and (following.startswith("——") or _HAS_DATE.search(following))
+        _add(out.authors, (cut_line,) if single else _head_byline(cut_line, site_name))
     if not out.authors:
         # Blog and forum convention: "ggjjzhzz 发表于 2005-9-15 11:46", "Posted by 眉间尺".
         for text in [*(line.text for line in blocks.head), *cut_head, *blocks.tail]:
@@ -287,6 +294,11 @@ def _unlabelled(out: Attribution, byline: str) -> None:
                 names.append(person)
             elif _OUTLET_TOKEN.match(token) and out.source is None:
                 out.source = out.source_raw = token
+    names.extend(
+        bracket.group(1)
+        for bracket in _BRACKET_NAME.finditer(byline)
+        if not _LABEL_BEFORE.search(byline[max(0, bracket.start() - 4) : bracket.start()])
+    )
     if not out.authors and names and all(n != out.source for n in names):
         _add(out.authors, names)
 
