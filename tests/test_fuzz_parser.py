@@ -344,3 +344,19 @@ def test_long_enumeration_paragraph_is_linear() -> None:
         _reference_with(b"<p>" + "一是加强领导；二是压实责任；".encode() * 2500 + b"</p>"),
         "http://zqsxnews.com/a.html",
     )
+
+
+@pytest.mark.xfail(
+    raises=ValueError,
+    strict=True,
+    reason="body.py urljoin()s every href/src: a link such as http://[x/a.pdf raises 'Invalid IPv6 URL' "
+    "out of parse_article (found by benchmarks/fuzz_atheris.py); add it to _JUNK once fixed",
+)
+@pytest.mark.parametrize(
+    "link",
+    ["<a href='http://[x/a.pdf'>附件</a>", "<img src='http://[x/a.png'>", "<a href='http://[x/'>原文</a>"],
+)
+def test_malformed_ipv6_link_in_body(link: str) -> None:
+    body, url, headers = _load(REFERENCE)
+    at = body.index(b"</p>")
+    check(body[:at] + link.encode() + body[at:], url, headers)
