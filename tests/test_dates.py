@@ -179,6 +179,7 @@ def test_find_date_without_a_date() -> None:
         ("https://www.jiangsu.gov.cn/art/2020/2/18/art_60085_8975342.html", "2020-02-18"),
         ("http://epaper.example.cn/html/content/2020-02/18/content_1.htm", "2020-02-18"),
         ("http://politics.people.com.cn/n1/2019/0615/c1024-31160171.html", "2019-06-15"),
+        ("http://www.xinhuanet.com/politics/2019-09/07/c_1124971233.htm", "2019-09-07"),
         ("http://zqsxnews.com/tingzhengce/2020-07-20/11540.html", "2020-07-20"),
         ("http://www.example.gov.cn/xw/202002/abc.html", "2020-02"),
         ("http://www.example.gov.cn/xw/202002/t20200230_1.html", "2020-02"),  # invalid day: month only

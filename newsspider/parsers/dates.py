@@ -362,6 +362,7 @@ _URL_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"/t(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})_\d+"),  # TRS WCM
     re.compile(r"/art/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/"),  # Hanweb
     re.compile(r"/content/(?P<y>\d{4})-(?P<m>\d{2})/(?P<d>\d{2})/"),  # Founder
+    re.compile(r"/(?P<y>\d{4})-(?P<m>\d{2})/(?P<d>\d{2})/"),  # Founder without /content/, xinhuanet
     re.compile(r"/n\d*/(?P<y>\d{4})/(?P<m>\d{2})(?P<d>\d{2})/"),  # People
     re.compile(r"/(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})/"),
     re.compile(r"/(?P<y>\d{4})/(?P<m>\d{2})(?P<d>\d{2})/"),
