@@ -1,21 +1,12 @@
 """Distributed crawling: several worker processes share one crawl through Redis (docs/distributed.md).
 
-Shared: the request queue and the dupefilter (scrapy-redis, under keys scoped by the crawl id) and the state
-store (``NEWSSPIDER_STATE`` = the same Redis, seen URLs and versions across runs). Not shared: each worker's
-output shard (``NEWSSPIDER_SHARD``), its log and its run report.
-
-:func:`redis_settings` gives the Scrapy settings that turn a crawl into a worker. The work is done by
-:class:`DistributedScheduler`, a scrapy-redis scheduler that adds what a cluster needs on top:
-
-- leases (:mod:`newsspider.distributed_queue`): a popped request stays leased to its worker until its
-  response was handled (records written, follow-up requests queued), then it is acked;
-- heartbeats: each worker writes Redis server time into the crawl's ``workers`` hash; a survivor that finds a
-  worker silent for ``NEWSSPIDER_DIST_LEASE_SECONDS`` first marks the records that worker wrote but had not
-  marked yet (its shard's journal, when the shard is on this machine), then puts its leases back in the queue;
-- a shared finish: a worker closes only after the queue is empty, no worker holds a lease and every worker
-  has sent its start requests, continuously for ``NEWSSPIDER_DIST_IDLE_SECONDS``; then the crawl's queue and
-  dupefilter are deleted, so the next run under the same crawl id fetches its listing pages again (seen
-  articles are still skipped: that is the state store's job, not the dupefilter's).
+Shared: the request queue and dupefilter (scrapy-redis, keys scoped by the crawl id) and the state store
+(seen URLs and versions, across runs). Per worker: the output shard, the log, the run report.
+:func:`redis_settings` turns a crawl into a worker; :class:`DistributedScheduler` adds what a cluster needs
+on top of scrapy-redis: leased requests (:mod:`newsspider.distributed_queue`) acked once handled,
+heartbeats and recovery of dead workers' leases and unmarked records, and a finish shared by all workers
+(queue empty, no leases, for the idle time), after which the crawl's queue and dupefilter are deleted so
+the next run reads its listing pages again; seen articles are skipped by the state store, not the dupefilter.
 """
 
 from __future__ import annotations
@@ -199,6 +190,15 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
                 lambda f: logger.error("distributed loop stopped: %s", f.getTraceback())
             )
             self._loops.append(loop)
+
+    def enqueue_request(self, request: Request) -> bool:
+        # scrapy-redis's own passes ``spider=`` to the stats, which Scrapy 2.13+ warns about on every call.
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.queue.push(request)
+        self._inc("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         try:
