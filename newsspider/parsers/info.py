@@ -54,6 +54,9 @@ _OUTLET_TOKEN = re.compile(
     r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
 )
 _MAX_DATEPARSER_LINE = 60
+_DATE_LABEL_VALUE = re.compile(
+    r"(?:发布|发表|更新)?(?:日期|时间)\s*[:：]\s*([0-9A-Za-z][0-9A-Za-z ,./:-]{5,40})"
+)
 _CLOCK_BEFORE = re.compile(r"(?:建立于|注册于|注册时间|最后更新|更新于|修改于|今天是|今日)\s*[:：]?\s*$")
 _CLOCK_AFTER = re.compile(r"\s*[（(]\s*(?:京港台时间|北京时间)\s*[)）]\s*$")
 _LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
@@ -113,9 +116,14 @@ def resolve_published(
         # "发布时间：10-08 12:00": a space after the label's colon, or the year-less form is not seen.
         text = _LABEL_COLON.sub(r"\1 ", line.text)
         info = find_date(text, now=now)
-        if info is None and len(text) <= _MAX_DATEPARSER_LINE:
-            # English or other long-hand forms (Saturday, September 10th, 2005 10:56 am): dateparser.
-            info = parse_date(text, now=now)
+        if info is None:
+            # English or other long-hand forms (Saturday, September 10th, 2005 10:56 am, 9/17/2004 5:54 AM):
+            # dateparser, on the text after a date label or on a short line.
+            labelled = _DATE_LABEL_VALUE.search(text)
+            if labelled:
+                info = parse_date(labelled.group(1), now=now)
+            elif len(text) <= _MAX_DATEPARSER_LINE:
+                info = parse_date(text, now=now)
         if info is not None and _not_a_publish_date(text, info.raw):
             info = None
         if info is not None:

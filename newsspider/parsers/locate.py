@@ -287,11 +287,13 @@ def date_texts(tree: HtmlElement, start: HtmlElement | None) -> list[str]:
     for element in tree.iter():
         if element is start:
             started = True
-        if not started or not isinstance(element.tag, str) or element.tag in _SKIP_TAGS:
+        if not started or not isinstance(element.tag, str):
             continue
+        # A link's own text is left out (related news), the text after it is not (…</a> 发表于2005年…).
+        own = None if element.tag in _SKIP_TAGS else element.text
         out.extend(
             clean_whitespace(text)
-            for text in (element.text, element.tail)
+            for text in (own, element.tail)
             if text and len(text) <= _MAX_DATE_NODE and _YEARISH.search(text)
         )
     return out
