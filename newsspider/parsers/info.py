@@ -54,6 +54,7 @@ _OUTLET_TOKEN = re.compile(
     r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
 )
 _MAX_DATEPARSER_LINE = 60
+_SHOWN_YEAR = re.compile(r"(?:19|20)\d{2}")
 _DATE_LABEL_VALUE = re.compile(
     r"(?:发布|发表|更新)?(?:日期|时间)\s*[:：]\s*([0-9A-Za-z][0-9A-Za-z ,./:-]{5,40})"
 )
@@ -156,7 +157,8 @@ def resolve_published(
         return Published(from_url.value, from_url.raw, "url")
     for text in body_texts:
         in_body = find_date(text, now=now)
-        if in_body is not None:
+        # Loose page text: only a date that shows its own year (6月6日 in a sidebar is anyone's date).
+        if in_body is not None and _SHOWN_YEAR.search(in_body.raw):
             return Published(in_body.value, in_body.raw, "body")
     return Published()
 
