@@ -11,11 +11,15 @@ __all__ = [
     "article_removed",
     "article_skipped",
     "challenge_detected",
+    "listing_failed",
     "listing_fetched",
 ]
 
 listing_fetched = object()
 """A listing page was parsed. kwargs: ``url, site, column, rows (int), new (int), oldest (str | None)``."""
+
+listing_failed = object()
+"""A listing page could not be fetched or read (after retries). kwargs: ``url, site, column, reason``."""
 
 article_failed = object()
 """An article could not be fetched or parsed. kwargs: ``url, site, column, reason (str)``."""
@@ -29,4 +33,5 @@ article_removed = object()
 status (int), reason``."""
 
 challenge_detected = object()
-"""An anti-bot challenge page was recognised. kwargs: ``url, host, kind ("rs-412", "jsl-521", "js-only")``."""
+"""An anti-bot challenge page was recognised. kwargs: ``url, host, kind ("rs-412", "jsl-521", "js-only"),
+site`` (the profile key, or None when the request carried none, e.g. robots.txt)."""

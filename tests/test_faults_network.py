@@ -161,33 +161,18 @@ def test_a_redirect_chain_is_cut_at_redirect_max_times_and_reported(conn: dict[s
     assert [u for u in _reported(conn) if u.startswith(server.url("loop"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the spider reports an exhausted redirect chain as skipped with reason 'ignored' "
-    "(provincial.ignore_reason knows only robots.txt/challenge/refused)",
-)
 def test_the_reason_for_a_cut_redirect_chain_says_so(conn: dict[str, Any]) -> None:
     server: FaultServer = conn["server"]
     (reason,) = [r for u, r in _reported(conn).items() if u.startswith(server.url("loop"))]
     assert "redirect" in reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A→B→A: Scrapy's dupefilter drops the second A at scheduling, no errback runs, the report "
-    "never names the article",
-)
 def test_a_redirect_ping_pong_is_reported(conn: dict[str, Any]) -> None:
     server: FaultServer = conn["server"]
     assert len(server.hits("pingpong-a")) <= 2
     assert server.url("pingpong-a") in _reported(conn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a listing that fails is only logged and counted (stats newsspider/listing_failed); the run "
-    "report has no entry with its URL and reason",
-)
 def test_a_listing_that_fails_is_named_in_the_report(conn: dict[str, Any]) -> None:
     server: FaultServer = conn["server"]
     assert server.base + BROKEN_LISTING in str(conn["report"]["sites"]["faulty"])

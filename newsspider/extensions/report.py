@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 COUNTS = (
     "listing_pages",
+    "listing_failed",
     "new",
     "updated",
     "unchanged",
@@ -146,6 +147,7 @@ class RunReportExtension:
         connect(self.item_error, signal=scrapy_signals.item_error)
         connect(self.listing_fetched, signal=ns_signals.listing_fetched)
         connect(self.article_failed, signal=ns_signals.article_failed)
+        connect(self.listing_failed, signal=ns_signals.listing_failed)
         connect(self.article_skipped, signal=ns_signals.article_skipped)
         connect(self.article_removed, signal=ns_signals.article_removed)
         connect(self.challenge_detected, signal=ns_signals.challenge_detected)
@@ -169,6 +171,12 @@ class RunReportExtension:
         self._column(site, column).counts["failed"] += 1
         self.failed_urls[url] = (site, column)
         self._keep(self.sites[site].failures, {"url": url, "column": column, "reason": reason})
+
+    def listing_failed(self, url: str, site: str, column: str | None, reason: str, **_: Any) -> None:
+        self._column(site, column).counts["listing_failed"] += 1
+        self._keep(
+            self.sites[site].failures, {"url": url, "column": column, "reason": reason, "kind": "listing"}
+        )
 
     def article_skipped(self, url: str, site: str, column: str | None, reason: str, **_: Any) -> None:
         self._column(site, column).counts["skipped"] += 1
@@ -376,7 +384,11 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
-_HEADERS = ("site", "column", "pages", "new", "upd", "same", "skip", "fail", "dup", "quar", "rm")
+_TABLE = (
+    ("pages", "listing_pages"), ("new", "new"), ("upd", "updated"), ("same", "unchanged"),
+    ("skip", "skipped"), ("fail", "failed"), ("dup", "duplicates"), ("quar", "quarantined"), ("rm", "removed"),
+)  # fmt: skip
+_HEADERS = ("site", "column", *(header for header, _ in _TABLE))
 
 
 def format_summary(report: dict[str, Any]) -> str:
@@ -384,8 +396,8 @@ def format_summary(report: dict[str, Any]) -> str:
     rows: list[list[str]] = []
     for site, data in report.get("sites", {}).items():
         for name, col in data.get("columns", {}).items():
-            rows.append([site, name, *(str(col[k]) for k in COUNTS)])
-    rows.append(["total", "", *(str(report.get("totals", {}).get(k, 0)) for k in COUNTS)])
+            rows.append([site, name, *(str(col.get(k, 0)) for _, k in _TABLE)])
+    rows.append(["total", "", *(str(report.get("totals", {}).get(k, 0)) for _, k in _TABLE)])
     widths = [max(_width(r[i]) for r in [list(_HEADERS), *rows]) for i in range(len(_HEADERS))]
 
     def line(cells: list[str]) -> str:
@@ -403,7 +415,8 @@ def format_summary(report: dict[str, Any]) -> str:
         if data.get("challenge_hosts"):
             out.append(f"{site} challenge hosts: {', '.join(data['challenge_hosts'])}")
         for failure in data.get("failures", [])[:10]:
-            out.append(f"{site} failed: {failure.get('url')} ({failure.get('reason')})")
+            what = "listing failed" if failure.get("kind") == "listing" else "failed"
+            out.append(f"{site} {what}: {failure.get('url')} ({failure.get('reason')})")
         for code, n in data.get("quarantine", {}).items():
             out.append(f"{site} quarantined {code}: {n}")
     return "\n".join(out) + "\n"

@@ -125,8 +125,10 @@ class ProvincialSpider(Spider):
             profile = load_profile(key, sites_dir)
             if self.start_url:
                 # One listing URL of a profiled site: crawl just that, as the profile's platform.
-                known = next((c.name for c in profile.columns if c.url == self.start_url), AUTO_COLUMN)
-                profile = replace(profile, columns=(Column(name=known, url=self.start_url),))
+                # A known column keeps its platform options (e.g. a Hanweb unitid); another URL is new.
+                known = next((c for c in profile.columns if c.url == self.start_url), None)
+                column = known or Column(name=AUTO_COLUMN, url=self.start_url)
+                profile = replace(profile, columns=(column,))
             self.profiles[key] = profile
         if not self.site_keys and self.start_url:
             host = host_of(self.start_url)
@@ -293,29 +295,31 @@ class ProvincialSpider(Spider):
 
     # -- errbacks and signals -----------------------------------------------------------------------------
 
-    def _failed_request(self, failure: Failure) -> tuple[Request, SiteProfile, Column]:
+    def _failed_request(self, failure: Failure) -> tuple[str, SiteProfile, Column]:
+        """The URL the spider asked for (before any redirect: the one its listing named), its site and
+        column."""
         request: Request = getattr(failure, "request")  # noqa: B009  (set by Scrapy on errback failures)
         profile = self.profiles[request.meta["ns_site"]]
         name = request.meta.get("ns_column")
         column = next((c for c in profile.columns if c.name == name), profile.columns[0])
-        return request, profile, column
+        return (request.meta.get("redirect_urls") or [request.url])[0], profile, column
 
     def article_error(self, failure: Failure) -> None:
-        request, profile, column = self._failed_request(failure)
+        url, profile, column = self._failed_request(failure)
         if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
             # Not sent on purpose (robots.txt, a challenge wall, the request guard): skipped, not failed.
-            self._skipped(request.url, profile, column, ignore_reason(failure))
+            self._skipped(url, profile, column, ignore_reason(failure))
         else:
-            self._failed(request.url, profile, column, failure_reason(failure))
+            self._failed(url, profile, column, failure_reason(failure))
 
     def listing_error(self, failure: Failure) -> None:
-        request, profile, column = self._failed_request(failure)
+        url, profile, column = self._failed_request(failure)
         if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
-            self.logger.info("listing %s not fetched: %s", request.url, failure.value)
+            self.logger.info("listing %s not fetched: %s", url, failure.value)
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value(f"newsspider/listing_ignored/{ignore_reason(failure)}")
         else:
-            self._listing_failed(request.url, profile, column, failure_reason(failure))
+            self._listing_failed(url, profile, column, failure_reason(failure))
 
     def _failed(self, url: str, profile: SiteProfile, column: Column, reason: str) -> None:
         if self.crawler.stats is not None:
@@ -329,6 +333,9 @@ class ProvincialSpider(Spider):
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newsspider/listing_failed")
             self.crawler.stats.inc_value(f"newsspider/listing_failed/{profile.key}")
+        self.crawler.signals.send_catch_log(
+            signal=signals.listing_failed, url=url, site=profile.key, column=column.name, reason=reason
+        )
 
     def _skipped(self, url: str, profile: SiteProfile, column: Column, reason: str) -> None:
         if self.crawler.stats is not None:
@@ -348,10 +355,22 @@ def parse_in_worker(
     return record
 
 
+_IGNORE_REASONS = (
+    ("robots.txt", "robots.txt"),
+    ("challenge", "challenge"),
+    ("redirect-loop", "redirect-loop"),
+    ("refused", "refused"),
+    ("max redirections", "redirect-loop"),
+    ("download max size", "too-large"),
+    ("download_maxsize", "too-large"),
+)
+
+
 def ignore_reason(failure: Failure) -> str:
-    """Why a request was dropped before download: ``robots.txt``, ``challenge``, ``refused`` or ``ignored``."""
+    """Why a request was dropped: ``robots.txt``, ``challenge``, ``refused``, ``redirect-loop``,
+    ``too-large`` (DOWNLOAD_MAXSIZE, also while decompressing) or ``ignored``."""
     text = str(failure.value).lower()
-    for marker, reason in (("robots.txt", "robots.txt"), ("challenge", "challenge"), ("refused", "refused")):
+    for marker, reason in _IGNORE_REASONS:
         if marker in text:
             return reason
     return "ignored"
