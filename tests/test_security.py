@@ -144,11 +144,6 @@ def test_a_gzip_bomb_is_cut_at_the_limit_while_inflating(run: dict[str, Any]) ->
     assert run["report"]["stats"]["memusage/max"] < 400 * MB
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a page refused for size is skipped with reason 'ignored' (IgnoreRequest from "
-    "HttpCompressionMiddleware; provincial.ignore_reason does not recognise it)",
-)
 def test_a_gzip_bomb_is_reported_as_too_large(run: dict[str, Any]) -> None:
     assert re.search(r"size|large", _reported(run)[run["server"].url("gzip-bomb")])
 
