@@ -77,5 +77,9 @@ NEWSSPIDER_RETRY_GONE_HOURS = 24
 # Stop paginating a column at the first listing page that brings nothing new (only once the column has been
 # crawled to its end by a finished, uncapped run).
 NEWSSPIDER_STOP_ON_SEEN = True
+# Parse articles in N worker processes (0: in the crawl process). Helps only where cores are free.
+NEWSSPIDER_PARSE_PROCESSES = 0
+# A body this small that is only a script setting a cookie is an anti-bot challenge page.
+NEWSSPIDER_CHALLENGE_MAX_BYTES = 2048
 # Hosts on loopback/private addresses that may be crawled (the replica site in tests and the demo).
 NEWSSPIDER_ALLOW_PRIVATE_HOSTS: list[str] = []
