@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from newsspider.replica import Replica
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+# CI runs the property tests on a fixed seed with no per-example deadline: a red CI must mean a real
+# regression, not a new random draw or a slow, shared machine. Local runs keep exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"

@@ -188,6 +188,8 @@ def _block_marker(index: int, text: str) -> Marker | None:
             end = lead + len(symbol)
             while end < len(text) and text[end] in " \u3000\xa0" + symbol[0]:
                 end += 1
+            if not text[end:].strip():
+                return None  # a bullet with nothing after it is layout, not a point
             return Marker(index, lead, end, symbol, f"bullet:{symbol}", None, inline=False)
     di = _DI.match(body)
     if di and di.group(2) not in _DI_COUNTER_BLACKLIST:
