@@ -63,7 +63,7 @@ def _clean(text: str) -> str:
 def default_crawl_id(sites: Iterable[str], url: str | None = None, day: str | None = None) -> str:
     """``<UTC date>-<what>``: workers started the same day for the same sites agree without being told."""
     what = sorted({s.strip() for s in sites if s.strip()}) or ([url] if url else [])
-    text = ",".join(what)
+    text = "+".join(what)
     label = _clean(text) if len(text) <= 40 else hashlib.sha1(text.encode()).hexdigest()[:12]  # noqa: S324
     return f"{day or datetime.now(UTC).date().isoformat()}-{label or 'crawl'}"
 
