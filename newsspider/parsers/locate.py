@@ -73,7 +73,7 @@ class InfoBlocks:
 
 def node_text(element: HtmlElement) -> str:
     """Text of an element with a space at every text-node boundary (``<i>时间：</i>2019…`` stays apart)."""
-    return clean_whitespace(" ".join(t for t in element.itertext() if t.strip()))
+    return clean_whitespace(" ".join(element.itertext()))
 
 
 def byline_text(element: HtmlElement) -> str:
