@@ -62,6 +62,9 @@ _CLOCK_BEFORE = re.compile(r"(?:建立于|注册于|注册时间|最后更新|�
 _CLOCK_AFTER = re.compile(r"\s*[（(]\s*(?:京港台时间|北京时间)\s*[)）]\s*$")
 _LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
 _HEAD_BYLINE_LINES = 3
+# "执笔/叨叨姐、胡一刀&李小飞刀", "采写：张三 李四": the whole line is the writers' credit.
+_CREDIT_LINE = re.compile(r"^(?:执笔|采写|撰稿|撰文|作者|文)\s*[/／:：]\s*(.+)$")
+_AMPERSAND = re.compile(r"\s*[&＆]\s*")
 _MAX_HEAD_BYLINE = 40
 _BYLINE_WORD = re.compile(r"记者|作者[:：]|撰文|文\s*[/／]")
 _NAME_SEP = re.compile(r"[、，,\s]+")
@@ -278,6 +281,9 @@ def _head_byline(paragraph: str, site_name: str | None) -> tuple[str, ...]:
     """Names of a short byline line at the top of the body: ``新华网黑龙江频道 记者 伊琳 李清芬``, ``赵延东、风笑天``."""
     if len(paragraph) > _MAX_HEAD_BYLINE or _NAME_PUNCT.search(paragraph.replace("：", "").replace(":", "")):
         return ()
+    credited = _CREDIT_LINE.match(paragraph)
+    if credited is not None:
+        return split_names(_AMPERSAND.sub("、", credited.group(1)))
     label = _BYLINE_WORD.search(paragraph)
     if label is not None:
         return parse_byline(paragraph[label.start() :], site_name=site_name).authors
