@@ -226,7 +226,7 @@ def _fill(
     if record.source is None:
         record.warnings.append("source_missing")
 
-    page_summary = find_summary_box(tree)
+    page_summary = find_summary_box(tree) or extracted.summary
     meta_summary = meta.get(*SUMMARY_KEYS)
     if page_summary:
         record.summary, record.summary_from = page_summary, "page"

@@ -67,6 +67,7 @@ _DROP_TAGS = frozenset(
 )
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CENTER = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+_SUMMARY_ATTR = re.compile(r"introduction|summary|abstract|zhaiyao|daoyu|digest", re.IGNORECASE)
 _CAPTION_ATTR = re.compile(r"caption|pic_?txt|img_?desc|imgtxt|pictext|tuzhu|desc", re.IGNORECASE)
 
 # Paragraphs made only of widget words are dropped (whitelist, see module docstring).
@@ -111,6 +112,8 @@ class Body:
     """Credit lines taken out of the flow (责任编辑…, 来源…, 记者…, 原标题…), in order."""
     images: list[Image] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    summary: str | None = None
+    """The text of a summary box (导语, class="introduction"/"summary") found inside the container."""
     link_shares: list[float] = field(default_factory=list)
     """Per paragraph: the share of its text inside links."""
 
@@ -195,6 +198,14 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
             continue
         if event == "start":
             if element is not container and _skip(element):
+                skipped.add(element)
+                walker.skip_subtree()
+                continue
+            if element is not container and _SUMMARY_ATTR.search(
+                f"{element.get('class', '')} {element.get('id', '')}"
+            ):
+                # A 导语/摘要 box inside the container is the page's summary, not the first paragraph.
+                body.summary = body.summary or clean_whitespace(" ".join(element.itertext())) or None
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
