@@ -48,7 +48,7 @@ FAST = {
     "NEWSSPIDER_FSYNC_EVERY": "4",
     # Short enough for a test, long enough that a loaded 2-core machine does not take a live worker for dead.
     "NEWSSPIDER_DIST_HEARTBEAT_SECONDS": "0.5",
-    "NEWSSPIDER_DIST_LEASE_SECONDS": "4",
+    "NEWSSPIDER_DIST_LEASE_SECONDS": "6",
 }
 
 
