@@ -176,6 +176,11 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
 
     def open(self, spider: Spider) -> None:
         super().open(spider)
+        if _inprogress(self.crawler) is None:
+            # Without it no lease would ever be acked and the cluster would wait forever: refuse to start.
+            raise RuntimeError(
+                "this Scrapy version's engine has no slot.inprogress: distributed mode unusable"
+            )
         self.queue.bind(self.worker)
         now = self._server_time()
         for name, info in self._workers().items():

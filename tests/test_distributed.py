@@ -20,7 +20,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 import redis
@@ -32,9 +32,18 @@ from newsspider.distributed_queue import LeasedQueue
 from newsspider.replica import Replica
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+
+F = TypeVar("F", bound="Callable[..., Any]")
 
 pytestmark = [pytest.mark.redis]
+
+
+def crawl_test(test: F) -> F:
+    """Real worker processes crawling the replica: e2e and slow."""
+    marked: F = pytest.mark.e2e(pytest.mark.slow(test))
+    return marked
+
 
 REPO = Path(__file__).resolve().parent.parent
 SITES = "replica-trs,replica-gen,replica-people,replica-hanweb"
@@ -176,6 +185,7 @@ def two_runs(site: Replica, redis_base: str, tmp_path_factory: pytest.TempPathFa
     }  # fmt: skip
 
 
+@crawl_test
 def test_three_workers_store_every_article_exactly_once(site: Replica, two_runs: dict[str, Any]) -> None:
     assert two_runs["codes"][0] == {"w1": 0, "w2": 0, "w3": 0}
     urls = Counter(r["url"] for r in two_runs["first_lines"])
@@ -185,6 +195,7 @@ def test_three_workers_store_every_article_exactly_once(site: Replica, two_runs:
     assert sorted(view["url"]) == sorted(expected_urls(site))
 
 
+@crawl_test
 def test_the_work_is_shared_and_each_worker_writes_its_own_shard(two_runs: dict[str, Any]) -> None:
     per_worker: Counter[str] = Counter()
     for path in record_files(two_runs["out"]):
@@ -193,12 +204,14 @@ def test_the_work_is_shared_and_each_worker_writes_its_own_shard(two_runs: dict[
     assert min(per_worker.values()) >= len(two_runs["first_lines"]) // 10, per_worker
 
 
+@crawl_test
 def test_each_article_is_fetched_once_by_the_cluster(two_runs: dict[str, Any]) -> None:
     fetched = Counter(e.path for e in two_runs["first_log"] if e.kind == "article" and e.status == 200)
     assert len(fetched) >= GENERATED
     assert max(fetched.values()) == 1, fetched.most_common(3)
 
 
+@crawl_test
 def test_a_second_distributed_run_downloads_no_article(two_runs: dict[str, Any]) -> None:
     assert two_runs["codes"][1] == {"w1": 0, "w2": 0, "w3": 0}
     second = two_runs["second_log"]
@@ -209,6 +222,7 @@ def test_a_second_distributed_run_downloads_no_article(two_runs: dict[str, Any])
     assert len(two_runs["second_lines"]) == len(two_runs["first_lines"])
 
 
+@crawl_test
 def test_a_finished_crawl_leaves_no_queue_dupefilter_or_workers(two_runs: dict[str, Any]) -> None:
     client = redis.Redis.from_url(two_runs["url"])
     namespace = crawl_namespace(two_runs["url"], two_runs["crawl_id"])
@@ -216,6 +230,7 @@ def test_a_finished_crawl_leaves_no_queue_dupefilter_or_workers(two_runs: dict[s
     assert client.hlen("newsspider:seen") == len(two_runs["first_lines"])
 
 
+@crawl_test
 def test_a_killed_worker_loses_nothing(site: Replica, redis_base: str, tmp_path: Path) -> None:
     site.reset()
     out = tmp_path / "data"
@@ -247,6 +262,7 @@ def test_a_killed_worker_loses_nothing(site: Replica, redis_base: str, tmp_path:
     assert client.hgetall("newsspider:journal") == {}, "written records left unmarked"
 
 
+@crawl_test
 def test_a_worker_stops_when_redis_goes_away(site: Replica, tmp_path: Path) -> None:
     """No hanging cron job: Redis gone for longer than the lease time ends the worker, with a reason."""
     out = tmp_path / "data"
