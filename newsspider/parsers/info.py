@@ -54,6 +54,8 @@ _OUTLET_TOKEN = re.compile(
     r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
 )
 _MAX_DATEPARSER_LINE = 60
+_FULL_DATE = len("2020-02-18")
+_DATE_LINE = 16
 _SHOWN_YEAR = re.compile(r"(?:19|20)\d{2}")
 _DATE_LABEL_VALUE = re.compile(
     r"(?:发布|发表|更新)?(?:日期|时间)\s*[:：]\s*([0-9A-Za-z][0-9A-Za-z ,./:-]{5,40})"
@@ -161,7 +163,12 @@ def resolve_published(
     for text in body_texts:
         in_body = find_date(text, now=now)
         # Loose page text: only a date that shows its own year (6月6日 in a sidebar is anyone's date).
-        if in_body is not None and _SHOWN_YEAR.search(in_body.raw):
+        # A month alone only on a line of its own (1996年6月号), not inside other text (…2007年5月…).
+        if (
+            in_body is not None
+            and _SHOWN_YEAR.search(in_body.raw)
+            and (len(in_body.value) >= _FULL_DATE or len(text) <= _DATE_LINE)
+        ):
             return Published(in_body.value, in_body.raw, "body")
     return Published()
 

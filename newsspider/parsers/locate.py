@@ -25,9 +25,11 @@ _HINT = re.compile(
     r"(?:来源|来自|稿源|出处|作者|记者|编辑|责编|发布|时间|日期|浏览|阅读|点击)\s*[:：]"
     r"|\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}\s*[-月]\s*\d{1,2}日?\s+\d{1,2}:\d{2}"
     r"|(?:来源|作者|责任编辑|责编|编辑|文|记者)\s*[/丨|]"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b.*\b(?:19|20)\d{2}"
 )
 _EDITOR_HINT = re.compile(r"(?:责任编辑|责编|编辑|作者|记者|来源)\s*[:：]")
 _MAX_INFO_LEN = 300
+_MAX_HEAD_LINES = 5
 _MIN_INFO_LEN = 4  # the shortest date or label: "发布：" + a digit
 _MAX_AFTER_LEN = 120
 _MAX_LINK_SHARE = 0.5
@@ -200,7 +202,7 @@ def find_info(
         ):
             blocks.tail.append(byline_text(element))
     if after_title:
-        blocks.head.extend(after_title[:3])
+        blocks.head.extend(after_title[:_MAX_HEAD_LINES])
     elif before:
         blocks.head.append(before[-1])
     elif title is not None and not _scan_before:
