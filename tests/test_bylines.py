@@ -136,6 +136,8 @@ def test_clean_source_self_reference_needs_site_name() -> None:
         ("10086", ()),
         ("张三、张三", ("张三",)),
         ("阿卜杜拉·艾尼", ("阿卜杜拉·艾尼",)),
+        ("Demi Xia、张三 李四", ("Demi Xia", "张三", "李四")),
+        ("John  Smith, Jane Doe", ("John Smith", "Jane Doe")),
         ("", ()),
     ],
 )
@@ -222,6 +224,10 @@ def test_split_names(raw: str, expected: tuple[str, ...]) -> None:
             BodyBylines((), (), None, None, ()),
         ),
         (["正文。", "（全文）"], BodyBylines((), (), None, None, ())),
+        (
+            ["正文一。", "正文二。", "（松花江网编辑 孙桂芳）"],
+            BodyBylines((), ("孙桂芳",), None, None, (2,)),
+        ),
         ([], BodyBylines((), (), None, None, ())),
     ],
 )

@@ -61,6 +61,8 @@ _KIND = (
 _ALL_LABELS = "|".join(sorted(_KIND, key=len, reverse=True))
 # A role word alone (a stop inside a source value) and with what may precede it in a credit (光明日报记者).
 _ROLE_CORE = r"(?:本报|本台|本刊|本网|新华社|特约|见习|实习|首席|摄影)?(?:记者|記者|通讯员|通訊員|评论员)"
+# （松花江网编辑 孙桂芳）: an editor credit with no colon, only before a space.
+_EDITOR_ROLE = r"(?:[\u4e00-\u9fff]{2,6}?(?:日报|晚报|报|社|台|网))?(?:责任)?编辑"
 _ROLE = rf"(?:[\u4e00-\u9fff]{{2,6}}?(?:日报|晚报|报|社|台|网))?{_ROLE_CORE}"
 # A label is followed by a colon, or by 丨 / ︱ / a slash (作者︱春春, 编辑/苏芳); 文/ 图/ only as a word of
 # their own, so 原文：/全文： are not bylines; a bare role (记者 张三 李四) not inside a longer word or value.
@@ -69,6 +71,7 @@ _LABEL = re.compile(
     rf"(?P<label>{_ALL_LABELS}){_LABEL_SEP}"
     r"|(?<![\u4e00-\u9fff])(?P<slash>文|图|摄影)\s*[/／:：丨︱]"
     rf"|(?<![\u4e00-\u9fff:：])(?P<bare>{_ROLE})(?=[\s\u4e00-\u9fff])"
+    rf"|(?<![\u4e00-\u9fff:：])(?P<bare_editor>{_EDITOR_ROLE})(?=\s)"
 )
 # Where a value stops even without a next label: brackets and bars, or a following date (来源：云南日报2019-…).
 _HARD_STOP = re.compile(r"[|丨｜︱【】\[\]［］]|(?:19|20)\d{2}\s*[-/.年]\s*\d|\d{1,2}月\d{1,2}日|打印|关闭")
@@ -131,7 +134,8 @@ def clean_source(raw: str, *, site_name: str | None = None) -> str | None:
     return s
 
 
-_NAME_SPLIT = re.compile(r"[、，,;；/／|丨︱\s()（）\[\]【】]+")
+# Spaces separate names, except between Latin words (Demi Xia is one person).
+_NAME_SPLIT = re.compile(r"[、，,;；/／|丨︱()（）\[\]【】]+|(?<![A-Za-z.])\s+|\s+(?![A-Za-z])")
 _NAME_PREFIX = re.compile(
     rf"^(?:(?:{_ROLE}|实习生|特约撰稿人|撰稿人|作者|责任编辑|责编|编辑|記者|編輯)[:：]?|文[:：/／])"
 )
@@ -140,7 +144,7 @@ _NOT_NAME = re.compile(r"报道|報導|报導|摄影|整理|编译|供稿|综合
 _ORG = re.compile(r"(?:社|报|网|台|刊|杂志|中心|局|厅|委|办|部|院|署|政府|办公室)$")
 _LEADING_LABEL = re.compile(rf"^(?:{_ALL_LABELS}){_LABEL_SEP}")
 _STAFF_CODE = re.compile(r"[_\-][A-Za-z]{0,6}\d+$")
-_NAME_SHAPE = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,12}|[A-Za-z][A-Za-z.'\-]{1,40})$")
+_NAME_SHAPE = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,12}|[A-Za-z][A-Za-z.'\- ]{0,38}[A-Za-z.])$")
 
 
 def _clean_name(token: str) -> str | None:
@@ -163,7 +167,7 @@ def split_names(raw: str) -> tuple[str, ...]:
     """``温文、李琳`` -> (温文, 李琳): role prefixes, brackets, staff codes and photo credits (…摄) removed."""
     if not isinstance(raw, str):
         return ()
-    tokens = [t.strip(_EDGE_PUNCT) for t in _NAME_SPLIT.split(raw)]
+    tokens = [t.strip(_EDGE_PUNCT) for t in _NAME_SPLIT.split(clean_whitespace(raw))]
     tokens = [t for t in tokens if t]
     names: list[str] = []
     for i, token in enumerate(tokens):
@@ -194,6 +198,8 @@ def _labelled_values(text: str) -> list[tuple[str, str]]:
             kind = _KIND[m.group("label")]
         elif m.group("slash"):
             kind = "author" if m.group("slash") == "文" else "other"
+        elif m.group("bare_editor"):
+            kind = "editor"
         else:
             kind = "author" if "摄影" not in m.group("bare") else "other"
         out.append((kind, _cut(text[m.end() : end])))
@@ -225,7 +231,7 @@ _DATELINE = re.compile(
 )
 _WRAPPED = re.compile(r"^\s*[(（\[［【](?P<inner>.*)[)）\]］】]\s*$")
 _BYLINE_LINE_MAX = 80
-_LEADING_ANY = re.compile(rf"^(?:(?:{_ALL_LABELS}){_LABEL_SEP}|(?:文|图)\s*[/／:：丨︱])")
+_LEADING_ANY = re.compile(rf"^(?:(?:{_ALL_LABELS}){_LABEL_SEP}|(?:文|图)\s*[/／:：丨︱]|{_EDITOR_ROLE}\s)")
 # A credit closing the last paragraphs: ……城！（评论员 罗博 萧海川）, ……吗？”（姚峰 上海报道）
 _TRAILING_CREDIT = re.compile(r"[(（](?P<names>[^()（）]{2,40})[)）]\s*$")
 _PLACE_REPORT = re.compile(r"\s*[\u4e00-\u9fff]{0,8}(?:报道|報導)$")
