@@ -180,7 +180,7 @@ def _fill(
         (selectors.published, selectors.source, selectors.authors, selectors.editors) if selectors else ()
     )
     blocks = find_info(tree, headline.element, container, index, info_selectors)
-    edges = trim_edges(extracted.paragraphs, record.title, extracted.link_shares)
+    edges = trim_edges(extracted.paragraphs, record.title, extracted.link_shares, extracted.bold_shares)
     if edges.headline and (not headline.confident or len(record.title) < _MIN_TITLE):
         record.title = clean_headline(edges.headline)[0]
     blocks.head.extend(InfoLine(line, line) for line in edges.head)
@@ -189,7 +189,13 @@ def _fill(
 
     brand = " ".join(x for x in (doc_title_suffix(tree), meta.get("og:site_name", "sitename")) if x)
     attribution = resolve_attribution(
-        meta, blocks, extracted.credits, extracted.paragraphs, record.site_name, brand, edges.head
+        meta,
+        blocks,
+        extracted.credits,
+        extracted.paragraphs,
+        record.site_name,
+        brand,
+        [*edges.head, *edges.lead_in],
     )
     paragraphs = [
         p

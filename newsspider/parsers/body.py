@@ -67,6 +67,7 @@ _DROP_TAGS = frozenset(
 )
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CENTER = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+_BOLD_TAGS = frozenset({"b", "strong"})
 _SUMMARY_ATTR = re.compile(r"introduction|summary|abstract|zhaiyao|daoyu|digest", re.IGNORECASE)
 _CAPTION_ATTR = re.compile(r"caption|pic_?txt|img_?desc|imgtxt|pictext|tuzhu|desc", re.IGNORECASE)
 
@@ -115,6 +116,7 @@ class Body:
     summary: str | None = None
     """The text of a summary box (导语, class="introduction"/"summary") found inside the container."""
     link_shares: list[float] = field(default_factory=list)
+    bold_shares: list[float] = field(default_factory=list)
     """Per paragraph: the share of its text inside links."""
 
 
@@ -124,9 +126,13 @@ class _Line:
     caption: bool = False
     after_image: int | None = None
     link_chars: int = 0
+    bold_chars: int = 0
 
     def link_share(self, text: str) -> float:
         return self.link_chars / len(text) if text else 0.0
+
+    def bold_share(self, text: str) -> float:
+        return self.bold_chars / len(text) if text else 0.0
 
 
 def _skip(element: HtmlElement) -> bool:
@@ -188,6 +194,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
     lines: list[_Line] = [_Line()]
     caption_depth = 0
     link_depth = 0
+    bold_depth = 0
     skipped: set[HtmlElement] = set()
     walker = etree.iterwalk(container, events=("start", "end"))
     for event, element in walker:
@@ -215,6 +222,8 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 caption_depth += 1
             if tag == "a":
                 link_depth += 1
+            elif tag in _BOLD_TAGS:
+                bold_depth += 1
             if tag == "img":
                 _add_image(element, base_url, body, lines)
             elif tag == "a":
@@ -222,7 +231,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 if attachment:
                     body.attachments.append(attachment)
             if element.text:
-                _append(lines[-1], element.text, caption_depth, link_depth)
+                _append(lines[-1], element.text, caption_depth, link_depth, bold_depth)
         else:
             if element in skipped:
                 skipped.discard(element)
@@ -231,6 +240,8 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                     caption_depth -= 1
                 if tag == "a":
                     link_depth -= 1
+                elif tag in _BOLD_TAGS:
+                    bold_depth -= 1
                 if tag in _BLOCK:
                     lines.append(_Line())
             if element is not container and element.tail:
@@ -238,12 +249,14 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
     return lines
 
 
-def _append(line: _Line, text: str, caption_depth: int, link_depth: int) -> None:
+def _append(line: _Line, text: str, caption_depth: int, link_depth: int, bold_depth: int = 0) -> None:
     line.parts.append(text)
     if caption_depth > 0 and text.strip():
         line.caption = True
     if link_depth > 0:
         line.link_chars += len(clean_whitespace(text))
+    if bold_depth > 0:
+        line.bold_chars += len(clean_whitespace(text))
 
 
 def _add_image(element: HtmlElement, base_url: str, body: Body, lines: list[_Line]) -> None:
@@ -276,7 +289,7 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
     lines = _walk(container, base_url, body)
     pending_image: int | None = None
     in_related = False
-    kept: list[tuple[str, float]] = []
+    kept: list[tuple[str, float, float]] = []
     related_at: list[int] = []
     for line in lines:
         if line.after_image is not None:
@@ -306,17 +319,18 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
             continue
         if kept and kept[-1][0] == text:
             continue
-        kept.append((text, links))
+        kept.append((text, links, line.bold_share(text)))
     # A related block in the last part of the body ends the article, summaries and all.
     late = [i for i in related_at if i >= _LATE_SHARE * len(kept)]
     if late:
         del kept[late[0] :]
     # Link lists before and after the article text (navigation, "more news") are not body, nor a footer.
-    del kept[footer_start([text for text, _ in kept]) :]
+    del kept[footer_start([k[0] for k in kept]) :]
     while kept and kept[-1][1] >= _LINK_LINE:
         kept.pop()
     while kept and (kept[0][1] >= _LINK_LINE or len(kept[0][0]) <= _CRUMB_CHAR):
         kept.pop(0)
-    body.paragraphs = [text for text, _ in kept]
-    body.link_shares = [share for _, share in kept]
+    body.paragraphs = [k[0] for k in kept]
+    body.link_shares = [k[1] for k in kept]
+    body.bold_shares = [k[2] for k in kept]
     return body

@@ -18,6 +18,8 @@ _MAX_HEAD_LINES = 5
 _MAX_TAIL_LINES = 8
 _MAX_FOOTER_SCAN = 40
 _LINK_LINE = 0.6
+_BOLD_LINE = 0.9
+_MIN_REST = 2
 _TINY_LINE = 2
 _MAX_FOOTER_REGION_LINE = 60
 _MAX_META_LEN = 100
@@ -55,6 +57,8 @@ class Edges:
     tail: list[str] = field(default_factory=list)
     """Meta lines cut from the bottom, in order (footers are dropped, not kept)."""
     headline: str | None = None
+    lead_in: list[str] = field(default_factory=list)
+    """Bold kicker lines that opened the container (kept for the byline reader, not body)."""
     """A leading headline-like line that was cut (the page's own title repeated in the container)."""
 
 
@@ -76,8 +80,14 @@ def _same_as_title(line: str, title: str) -> bool:
     return a == b or (a in b and len(a) >= 0.6 * len(b)) or (b in a and len(a) <= len(b) + _TITLE_SLACK)
 
 
-def trim_edges(paragraphs: list[str], title: str, link_shares: list[float] | None = None) -> Edges:
-    """``link_shares`` (parallel to ``paragraphs``): how much of each line is link text."""
+def trim_edges(
+    paragraphs: list[str],
+    title: str,
+    link_shares: list[float] | None = None,
+    bold_shares: list[float] | None = None,
+) -> Edges:
+    """``link_shares``/``bold_shares`` (parallel to ``paragraphs``): how much of each line is link/bold text."""
+    bolds = bold_shares if bold_shares is not None and len(bold_shares) == len(paragraphs) else []
     lines = list(paragraphs)
     links = link_shares if link_shares is not None and len(link_shares) == len(lines) else [0.0] * len(lines)
     edges = Edges(paragraphs=lines)
@@ -90,6 +100,14 @@ def trim_edges(paragraphs: list[str], title: str, link_shares: list[float] | Non
             edges.head.append(line)
         elif start == 0 and _headline_like(line) and _heads_a_byline(lines):
             edges.headline = line
+        elif (
+            bolds
+            and bolds[start] >= _BOLD_LINE
+            and _headline_like(line)
+            and not edges.head
+            and len(lines) - start > _MIN_REST
+        ):
+            edges.lead_in.append(line)  # a bold lead-in/sub-heading above the text (not the lead itself)
         elif start > 0 and edges.headline and _is_head_follower(line):
             edges.head.append(line)
         elif start > 0 and (links[start] >= _LINK_LINE or len(line) <= _TINY_LINE):
