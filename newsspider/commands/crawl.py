@@ -65,6 +65,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="parse articles in N worker processes (big backfills)",
     )
+    dist = parser.add_argument_group("distributed crawl (docs/distributed.md)")
+    dist.add_argument(
+        "--redis", metavar="redis://HOST:PORT/DB", help="be a worker of a crawl shared on this Redis"
+    )
+    dist.add_argument("--crawl-id", metavar="NAME", help="the shared crawl (default: UTC date + sites)")
+    dist.add_argument(
+        "--idle", type=float, default=30.0, metavar="SECONDS", help="exit after the cluster idles this long"
+    )
+    dist.add_argument("--shard", metavar="NAME", help="this worker's output shard (default: HOST-PID)")
     parser.add_argument("--quiet", action="store_true", help="only warnings and errors (for cron)")
     parser.add_argument(
         "-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="override a Scrapy setting"
@@ -191,11 +200,22 @@ def run(args: argparse.Namespace) -> int:
         data_dir = args.out or Path("data")
         run_id = new_run_id()
         overrides = _overrides(args, data_dir, run_id)
+        lock_dir = data_dir
+        if args.redis:
+            from newsspider.distributed import default_crawl_id, default_shard, redis_settings
+
+            if args.state:
+                raise ValueError("--redis keeps the state in the same Redis: drop --state")
+            shard = args.shard or default_shard()
+            crawl_id = args.crawl_id or default_crawl_id(keys, args.url)
+            worker = redis_settings(args.redis, run_id=crawl_id, shard=shard, idle_seconds=args.idle)
+            overrides = {**worker, **overrides}  # -s NAME=VALUE still wins
+            lock_dir = data_dir / ".workers" / shard  # workers share the folder; one process per shard
     except (ProfileError, ValueError) as exc:
         print(f"newsspider crawl: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
-        with output_lock(data_dir, run_id):
+        with output_lock(lock_dir, run_id):
             # Open the state store once before Scrapy does, so a corrupt or unreachable store is one
             # plain line and exit 2, not a traceback from the engine's start.
             open_state(str(overrides.get("NEWSSPIDER_STATE", "")), data_dir).close()
