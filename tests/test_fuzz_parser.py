@@ -335,10 +335,6 @@ def test_body_after_300_nested_divs_is_kept() -> None:
     assert record.paragraphs
 
 
-@pytest.mark.xfail(
-    reason="directives: declared_count() rescans the whole paragraph once per block found in it "
-    "(directive_speakers.is_lead_in, SpeakerIndex), quadratic in one long 一是…二是… paragraph",
-)
 def test_long_enumeration_paragraph_is_linear() -> None:
     check(
         _reference_with(b"<p>" + "一是加强领导；二是压实责任；".encode() * 2500 + b"</p>"),

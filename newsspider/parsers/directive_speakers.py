@@ -6,6 +6,7 @@ Meeting reports attribute each statement with ``<subject><verb>``: 楼阳生强�
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -219,7 +220,7 @@ def is_lead_in(text: str) -> bool:
     return (
         len(stripped) <= 24
         or stripped.endswith(("：", ":", ">", "＞"))
-        or (declared_count(stripped) is not None and len(stripped) <= 60)
+        or (len(stripped) <= 60 and declared_count(stripped) is not None)
     )
 
 
@@ -228,6 +229,9 @@ class SpeakerIndex:
 
     def __init__(self, paragraphs: list[str]) -> None:
         self.paragraphs = paragraphs
+        # Per paragraph: the end offsets and values of its count announcements, found once. Scanning the
+        # paragraph again for every block in it is quadratic in a long 一是…二是… paragraph.
+        self._counts: dict[int, tuple[list[int], list[int]]] = {}
         self.found: list[list[tuple[Attribution, str | None]]] = []
         last_person: str | None = None
         for text in paragraphs:
@@ -246,15 +250,31 @@ class SpeakerIndex:
                         last_person = event.subject
             self.found.append(resolved)
 
-    def window(self, para: int, start: int) -> list[tuple[str, list[tuple[Attribution, str | None]]]]:
-        """The text that introduces an enumeration starting at (para, start), nearest first."""
+    def count_before(self, para: int, end: int) -> int | None:
+        """:func:`declared_count` of ``paragraphs[para][:end]``, from the paragraph's cached announcements."""
+        if para not in self._counts:
+            ends: list[int] = []
+            values: list[int] = []
+            for match in _COUNT.finditer(self.paragraphs[para]):
+                count = cn_count(match.group(1))
+                if count is not None and count >= 2:
+                    ends.append(match.end())
+                    values.append(count)
+            self._counts[para] = (ends, values)
+        ends, values = self._counts[para]
+        last = bisect.bisect_right(ends, end)
+        return values[last - 1] if last else None
+
+    def window(self, para: int, start: int) -> list[tuple[int, int, list[tuple[Attribution, str | None]]]]:
+        """The paragraphs (index, end offset, attributions) introducing an enumeration starting at
+        (para, start), nearest first."""
         own = [(a, s) for a, s in self.found[para] if a.end <= start]
-        parts = [(self.paragraphs[para][:start], own)]
+        parts = [(para, start, own)]
         for back in (1, 2):
             index = para - back
             if index < 0:
                 break
-            parts.append((self.paragraphs[index], self.found[index]))
+            parts.append((index, len(self.paragraphs[index]), self.found[index]))
             if not is_lead_in(self.paragraphs[index]):
                 break
         return parts
@@ -268,13 +288,13 @@ class SpeakerIndex:
     def block_head(self, para: int, start: int) -> tuple[str | None, str | None, int | None]:
         chosen: tuple[Attribution, str | None] | None = None
         count: int | None = None
-        for distance, (text, found) in enumerate(self.window(para, start)):
+        for distance, (index, end, found) in enumerate(self.window(para, start)):
             if chosen is None and found:
                 # In the enumeration's own paragraph the nearest attribution counts; a paragraph before it
                 # is led by its main speaker (张晓军表示，……).
                 chosen = found[-1] if distance == 0 else found[0]
             if count is None:
-                count = declared_count(text)
+                count = self.count_before(index, end)
         if chosen is None:
             return None, None, count
         return chosen[1], chosen[0].verb or None, count
