@@ -213,3 +213,17 @@ def test_xhtml_page_with_an_xml_declaration() -> None:
     record = parse_article(page, URL)
     assert len(record.paragraphs) == 5
     assert "no_body" not in record.warnings
+
+
+def test_links_with_an_invalid_ipv6_host_are_ignored() -> None:
+    body = BODY + "<p><a href='http://[x/a.pdf'>附件</a><img src='http://[x/a.png'></p>"
+    record = parse_article(_page(body=body), URL)
+    assert len(record.paragraphs) == 5
+    assert record.attachments == []
+    assert record.images == []
+
+
+def test_text_after_a_very_deep_nest_is_kept() -> None:
+    nest = "<div>" * 300 + "<p>嵌套很深的段落文字，也要完整保留下来，不能丢掉。</p>" + "</div>" * 300
+    record = parse_article(_page(body=BODY + nest), URL)
+    assert "嵌套很深的段落文字，也要完整保留下来，不能丢掉。" in record.paragraphs

@@ -70,7 +70,11 @@ class ListingContext:
 
 def _parse_tree(text: str) -> HtmlElement | None:
     try:
-        parser = lxml_html.HTMLParser(remove_comments=False, remove_pis=True, collect_ids=False)
+        # huge_tree: past 256 levels of nesting (unclosed <font>/<div> soup) libxml2 otherwise drops the rest
+        # of the page silently; every walk over the tree here is iterative, so depth costs nothing.
+        parser = lxml_html.HTMLParser(
+            remove_comments=False, remove_pis=True, collect_ids=False, huge_tree=True
+        )
         # lxml refuses a str that still carries an XML declaration naming an encoding (XHTML pages).
         tree = lxml_html.document_fromstring(
             _XML_DECLARATION.sub("", text.replace("\x00", ""), 1), parser=parser

@@ -158,7 +158,10 @@ def image_url(element: HtmlElement, base_url: str) -> str | None:
     for attr in ("data-original", "data-src", "oldsrc", "src"):
         value = (element.get(attr) or "").strip()
         if value and not value.startswith(("data:", "javascript:")):
-            joined: str = urljoin(base_url, value)
+            try:
+                joined: str = urljoin(base_url, value)
+            except ValueError:  # http://[x/a.png: an invalid IPv6 host; no usable URL
+                continue
             return joined
     return None
 
@@ -177,8 +180,11 @@ def attachment_of(element: HtmlElement, base_url: str) -> Attachment | None:
     href = (element.get("href") or "").strip()
     if not href or href.startswith(("javascript:", "mailto:", "#")):
         return None
-    url = urljoin(base_url, href)
-    parts = urlsplit(url)
+    try:
+        url = urljoin(base_url, href)
+        parts = urlsplit(url)
+    except ValueError:  # http://[x/a.pdf: an invalid IPv6 host
+        return None
     path = unquote(parts.path)
     match = _ATTACHMENT.search(path)
     query = _ATTACHMENT_QUERY.search(unquote(parts.query)) if not match else None
