@@ -204,11 +204,6 @@ def test_an_article_page_with_xxe_and_billion_laughs_expands_nothing(
         assert "压实责任" in record.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsers/article._parse_tree hands lxml a str that still starts with an XML declaration "
-    "naming an encoding; lxml raises ValueError and the page becomes an empty record (no_body)",
-)
 def test_an_xhtml_page_with_an_xml_declaration_is_parsed() -> None:
     page = (
         '<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
