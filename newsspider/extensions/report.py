@@ -12,7 +12,6 @@ import os
 import secrets
 import subprocess
 import tempfile
-import unicodedata
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from scrapy import signals as scrapy_signals
 
 from newsspider import __version__
 from newsspider import signals as ns_signals
+from newsspider.extensions.summary import format_summary
 from newsspider.items import SCHEMA_VERSION
 from newsspider.safepath import UnsafePathError, safe_component
 from newsspider.urls import host_of
@@ -373,50 +373,3 @@ def load_report(path: Path | str) -> dict[str, Any]:
     """Read a run report written by :class:`RunReportExtension`."""
     loaded: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     return loaded
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
-
-
-_TABLE = (
-    ("pages", "listing_pages"), ("new", "new"), ("upd", "updated"), ("same", "unchanged"),
-    ("skip", "skipped"), ("fail", "failed"), ("dup", "duplicates"), ("quar", "quarantined"), ("rm", "removed"),
-)  # fmt: skip
-_HEADERS = ("site", "column", *(header for header, _ in _TABLE))
-
-
-def format_summary(report: dict[str, Any]) -> str:
-    """A plain-text table of the report: one row per site and column, then the totals and failures."""
-    rows: list[list[str]] = []
-    for site, data in report.get("sites", {}).items():
-        for name, col in data.get("columns", {}).items():
-            rows.append([site, name, *(str(col.get(k, 0)) for _, k in _TABLE)])
-    rows.append(["total", "", *(str(report.get("totals", {}).get(k, 0)) for _, k in _TABLE)])
-    widths = [max(_width(r[i]) for r in [list(_HEADERS), *rows]) for i in range(len(_HEADERS))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(_pad(c, widths[i], right=i >= 2) for i, c in enumerate(cells)).rstrip()
-
-    out = [
-        f"run {report.get('run_id')}  {report.get('started_at')} → {report.get('finished_at')}",
-        line(list(_HEADERS)),
-    ]
-    out += [line(r) for r in rows]
-    for site, data in report.get("sites", {}).items():
-        fill = ", ".join(f"{k} {v:.0%}" for k, v in data.get("fill", {}).items() if v is not None)
-        if fill:
-            out.append(f"{site} fill: {fill}")
-        if data.get("challenge_hosts"):
-            out.append(f"{site} challenge hosts: {', '.join(data['challenge_hosts'])}")
-        for failure in data.get("failures", [])[:10]:
-            what = "listing failed" if failure.get("kind") == "listing" else "failed"
-            out.append(f"{site} {what}: {failure.get('url')} ({failure.get('reason')})")
-        for code, n in data.get("quarantine", {}).items():
-            out.append(f"{site} quarantined {code}: {n}")
-    return "\n".join(out) + "\n"
