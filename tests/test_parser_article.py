@@ -227,3 +227,28 @@ def test_text_after_a_very_deep_nest_is_kept() -> None:
     nest = "<div>" * 300 + "<p>嵌套很深的段落文字，也要完整保留下来，不能丢掉。</p>" + "</div>" * 300
     record = parse_article(_page(body=BODY + nest), URL)
     assert "嵌套很深的段落文字，也要完整保留下来，不能丢掉。" in record.paragraphs
+
+
+def test_portal_wrapper_with_a_cms_class_yields_only_its_text_block() -> None:
+    # Portal templates put the CMS body class on a wrapper that also holds the sidebar's link lists.
+    sidebar = "".join(
+        f"<li><a href='/n/{i}.shtml'>热点博客第{i}篇：城市公园里的晨练与广场舞故事</a></li>"
+        for i in range(12)
+    )
+    page = (
+        "<html><head><meta charset='utf-8'><title>公园健身设施受欢迎_新闻中心</title></head><body>"
+        "<h1>公园健身设施受欢迎</h1><div class='article-content'>"
+        f"<div class='left'><div class='art'>{BODY}</div></div>"
+        f"<div class='right'><ul>{sidebar}</ul><div>新媒体实验室</div></div>"
+        "</div></body></html>"
+    ).encode()
+    record = parse_article(page, URL)
+    assert record.paragraphs[-1].startswith("第5段")
+    assert not any("热点博客" in p for p in record.paragraphs)
+
+
+def test_related_report_link_after_the_text_is_not_body() -> None:
+    # Pasted as text by the editor (no link to recognise it by).
+    body = BODY + "<p>此前报道：全省春耕备耕工作会议召开 部署十项重点任务（<a href='/n/1.html'>详情</a>）</p>"
+    record = parse_article(_page(body=body), URL)
+    assert record.paragraphs[-1].startswith("第5段")

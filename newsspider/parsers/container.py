@@ -24,6 +24,9 @@ SKIP_ATTR = "data-ns-skip"
 _MIN_FAMILY_TEXT = 30
 _MIN_PARAGRAPH = 25
 _MIN_LI = 50
+# A CMS class on a page-wide wrapper (Sina's article-content holds the body AND the sidebar): when half its
+# text is links, the body is the densest block inside it.
+_WRAPPER_LINK_SHARE = 0.3
 # Paragraph-like tags that are often layout wrappers: scored by their own text when they hold blocks.
 _WRAPPER_TAGS = frozenset({"td", "li", "dd", "blockquote"})
 _PUNCT = re.compile(r"[，。！？；：、,.!?;]")
@@ -99,6 +102,10 @@ def find_container(
     for selector in BODY:
         for element in match_simple(index, selector):
             if index.length(element) >= _MIN_FAMILY_TEXT and not _inside_noise(element):
+                if _link_len(element) > _WRAPPER_LINK_SHARE * index.length(element):
+                    inner = _densest(element, index)
+                    if inner is not None:
+                        return inner, "family"
                 return element, "family"
     best = _densest(tree, index)
     return (best, "density") if best is not None else (None, "none")
