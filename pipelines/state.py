@@ -13,9 +13,14 @@ Redis (shared by distributed workers).
 from __future__ import annotations
 
 import hashlib
+import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from redis.exceptions import RedisError
+from scrapy.utils.defer import deferred_from_coro
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -23,6 +28,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 __all__ = [
+    "STORAGE_ERRORS",
     "RemovedEvent",
     "SeenEntry",
     "StateError",
@@ -30,12 +36,38 @@ __all__ = [
     "open_state",
     "shared_state",
     "state_spec",
+    "stop_crawl",
     "title_hash",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 class StateError(RuntimeError):
     """The state store cannot be opened or read; the message names it and says what to do."""
+
+
+STORAGE_ERRORS = (OSError, StateError, sqlite3.Error, RedisError)
+"""What a failed write or state look-up raises: the disk or folder, or the state store behind it."""
+
+_STORAGE_ERROR_STAT = "newsspider/storage_error"
+
+
+def stop_crawl(crawler: Crawler, exc: BaseException) -> str:
+    """Stop the crawl after the output or the state store failed; returns the error as text.
+
+    Going on would either append behind a torn line or store records whose versions nobody can check;
+    stopping loses nothing, since records not durably written are not marked seen and the next run fetches
+    them again. The first failure is logged and kept in the stats (the crawl command prints it).
+    """
+    text = f"{type(exc).__name__}: {exc}"
+    stats = crawler.stats
+    if stats is not None and stats.get_value(_STORAGE_ERROR_STAT) is None:
+        stats.set_value(_STORAGE_ERROR_STAT, text)
+        logger.error("cannot write records (%s): stopping the crawl", text)
+        if crawler.engine is not None and crawler.spider is not None:
+            deferred_from_coro(crawler.engine.close_spider_async(reason="storage_error"))
+    return text
 
 
 @dataclass(frozen=True, kw_only=True)

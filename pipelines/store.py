@@ -16,19 +16,16 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter, is_item
-from redis.exceptions import RedisError
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
 
 from newsspider.safepath import UnsafePathError
-from pipelines.state import SeenEntry, StateError, shared_state, title_hash
+from pipelines.state import STORAGE_ERRORS, SeenEntry, shared_state, stop_crawl, title_hash
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -57,8 +54,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 16
-# What a failed write looks like: the disk or folder (OSError), or the state store behind it.
-_STORAGE_ERRORS = (OSError, StateError, sqlite3.Error, RedisError)
 
 
 def _plain(value: Any) -> Any:
@@ -316,23 +311,13 @@ class JsonLinesStorePipeline:
                 or time.monotonic() - self._last_sync >= self.fsync_seconds
             ):
                 self.sync()
-        except _STORAGE_ERRORS as exc:
+        except STORAGE_ERRORS as exc:
             self._stop(exc)
             raise DropItem(f"not written: {exc}") from exc
         return item
 
     def _stop(self, exc: BaseException) -> None:
-        """Stop the crawl at the first failed write (disk full, read-only, state store gone).
-
-        Writing on after a failed write would append behind a torn line; stopping loses nothing, since
-        the records not durably written are not marked seen and the next run fetches them again.
-        """
-        self._broken = f"{type(exc).__name__}: {exc}"
-        logger.error("cannot write records (%s): stopping the crawl", self._broken)
-        if self.crawler.stats is not None:
-            self.crawler.stats.set_value("newsspider/storage_error", self._broken)
-        if self.crawler.engine is not None and self.crawler.spider is not None:
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
+        self._broken = stop_crawl(self.crawler, exc)
 
     def sync(self) -> None:
         """fsync every file written since the last sync, then commit the marks of those records."""
@@ -348,7 +333,7 @@ class JsonLinesStorePipeline:
         if self._broken is None:
             try:
                 self.sync()
-            except _STORAGE_ERRORS as exc:
+            except STORAGE_ERRORS as exc:
                 self._stop(exc)
         for rel, fd in self._fds.items():
             os.close(fd)

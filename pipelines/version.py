@@ -10,7 +10,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
-from pipelines.state import SeenEntry, shared_state, title_hash
+from pipelines.state import STORAGE_ERRORS, SeenEntry, shared_state, stop_crawl, title_hash
 from pipelines.store import as_record
 
 if TYPE_CHECKING:
@@ -77,6 +77,12 @@ class VersionPipeline:
         return self._state
 
     def process_item(self, item: Any) -> Any:
+        try:
+            return self._version(item)
+        except STORAGE_ERRORS as exc:
+            raise DropItem(f"not versioned: {stop_crawl(self.crawler, exc)}") from exc
+
+    def _version(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         record = as_record(item)
         url = record.get("canonical_url") or record["url"]
