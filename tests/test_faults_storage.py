@@ -398,11 +398,12 @@ def test_redis_going_away_stops_or_fails_the_run_with_a_non_zero_exit_code(
     assert sum(redis_gone["partial"].values()) < len(redis_gone["server"].good)
 
 
-def test_redis_going_away_is_said_plainly(redis_gone: dict[str, Any]) -> None:
-    # The summary on stdout names each article the state store could not take, and why.
-    summary = redis_gone["faulty"].stdout
-    assert "pipeline error" in summary
-    assert "Connection refused" in summary
+def test_redis_going_away_stops_the_crawl_and_is_said_plainly(redis_gone: dict[str, Any]) -> None:
+    # One line says the crawl stopped and why; the summary names the articles in flight that were dropped.
+    said = _said(redis_gone["faulty"])
+    assert "newsspider crawl: stopped: cannot write records" in said
+    assert "Connection refused" in redis_gone["faulty"].stdout
+    assert "Traceback" not in said
 
 
 def test_after_redis_is_back_a_rerun_has_every_article_once(redis_gone: dict[str, Any]) -> None:
