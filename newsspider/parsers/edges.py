@@ -40,6 +40,11 @@ _META_LABEL = re.compile(
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 _NAMES_LINE = re.compile(r"^[\u4e00-\u9fa5]{2,4}((?:[、，,\s]+[\u4e00-\u9fa5]{2,4}){1,4})?$")
 _SENTENCE_END = re.compile(r"[。！？!?]")
+# A line opening with an outline number (第一章, 一、, （一）, 1.) is the body's first section heading, never a
+# kicker above the text, however bold.
+_OUTLINE = re.compile(
+    r"\s*(?:第[一二三四五六七八九十百\d]+[章节篇部编卷]|[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、．.])"
+)
 _FOOTER = re.compile(
     r"版权所有|Copyright|All Rights Reserved|ICP[备证]|备案号|举报电话|违法和不良信息|不良信息举报|免责声明"
     r"|不代表(?:本站|本网|新浪|本平台)?(?:的)?(?:观点|立场)|转载请注明|未经授权|TrackBack|Trackback|发表评论|我要评论"
@@ -105,6 +110,7 @@ def trim_edges(
             bolds
             and bolds[start] >= _BOLD_LINE
             and _headline_like(line)
+            and not _OUTLINE.match(line)
             and not edges.head
             and len(lines) - start > _MIN_REST
         ):
