@@ -301,3 +301,29 @@ def test_linear_time_on_long_text(text: str) -> None:
     split_names(text)
     find_body_bylines([text, text])
     assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("本报记者 陈立新 发自太原", ("陈立新",)),
+        ("（记者 王敏 发自广州）", ("王敏",)),
+        # Old pages lost the full-width space between two reporters: two common surnames split them.
+        ("本报记者刘洋黄静发自北京", ("刘洋", "黄静")),
+    ],
+)
+def test_filed_from_place_is_not_part_of_the_name(line: str, names: tuple[str, ...]) -> None:
+    assert find_body_bylines(["导语", line, "正文第一段，省政府召开常务会议。"]).authors == names
+
+
+def test_filed_from_in_an_info_line() -> None:
+    assert parse_byline("来源：南方日报 作者：记者 王敏 发自广州报道").authors == ("王敏",)
+
+
+def test_four_character_names_are_kept_whole() -> None:
+    assert split_names("记者 欧阳晓明") == ("欧阳晓明",)
+    assert split_names("作者：乌兰托娅") == ("乌兰托娅",)
+
+
+def test_bracketed_latin_alias_names_the_same_person() -> None:
+    assert parse_byline("作者：周思远 (Michael Chow)  译者：李文").authors == ("周思远 (Michael Chow)",)

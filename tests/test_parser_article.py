@@ -252,3 +252,13 @@ def test_related_report_link_after_the_text_is_not_body() -> None:
     body = BODY + "<p>此前报道：全省春耕备耕工作会议召开 部署十项重点任务（<a href='/n/1.html'>详情</a>）</p>"
     record = parse_article(_page(body=body), URL)
     assert record.paragraphs[-1].startswith("第5段")
+
+
+def test_forum_software_credit_in_meta_author_is_not_a_person() -> None:
+    head = (
+        "<title>小区停车难怎么破_社区论坛</title><meta name='generator' content='Discuz! X3.4'>"
+        "<meta name='author' content='Discuz! Team and Comsenz UI Team'>"
+    )
+    assert parse_article(_page(head, "<h1>小区停车难怎么破</h1>"), URL).authors == []
+    person = head.replace("Discuz! Team and Comsenz UI Team", "王建国")
+    assert parse_article(_page(person, "<h1>小区停车难怎么破</h1>"), URL).authors == ["王建国"]

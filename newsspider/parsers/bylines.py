@@ -136,6 +136,19 @@ def clean_source(raw: str, *, site_name: str | None = None) -> str | None:
 
 # Spaces separate names, except between Latin words (Demi Xia is one person).
 _NAME_SPLIT = re.compile(r"[、，,;；/／|丨︱()（）\[\]【】]+|(?<![A-Za-z.])\s+|\s+(?![A-Za-z])")
+# 发自北京 / 发自广州报道: where the reporter filed from, not part of a name.
+_SENT_FROM = re.compile(r"发自[\u4e00-\u9fff]{1,8}?(?:报道)?(?=$|[\s,，、;；)）])")
+# 周思博 (Joel Spolsky): a bracketed Latin alias names the same person; it is held out of the split.
+_ALIAS = re.compile(r"([\u4e00-\u9fff·]{2,8})\s*[（(]\s*([A-Za-z][A-Za-z.' \-]{1,38}[A-Za-z.])\s*[)）]")
+_HELD = "\ue000"
+_FOUR_HAN = re.compile(r"^[\u4e00-\u9fff]{4}$")
+_COMPOUND = frozenset({"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+                       "夏侯", "令狐", "端木", "南宫", "西门", "独孤", "万俟", "闻人", "澹台", "申屠", "轩辕"})  # fmt: skip
+# The most common single surnames (about 85% of people): enough to tell 罗科苏盈 from a four-character name.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _NAME_PREFIX = re.compile(
     rf"^(?:(?:{_ROLE}|实习生|特约撰稿人|撰稿人|作者|责任编辑|责编|编辑|記者|編輯)[:：]?|文[:：/／])"
 )
@@ -163,14 +176,37 @@ def _clean_name(token: str) -> str | None:
     return t
 
 
+def _pair(token: str) -> tuple[str, ...]:
+    """罗科苏盈 -> (罗科, 苏盈): two two-character names run together once the page's spaces were lost; only
+    when both halves open with a common surname (a real four-character name is kept: 欧阳晓明, 乌兰托娅)."""
+    if (
+        _FOUR_HAN.match(token)
+        and token[:2] not in _COMPOUND
+        and token[0] in _SURNAMES
+        and token[2] in _SURNAMES
+    ):
+        return token[:2], token[2:]
+    return (token,)
+
+
 def split_names(raw: str) -> tuple[str, ...]:
     """``温文、李琳`` -> (温文, 李琳): role prefixes, brackets, staff codes and photo credits (…摄) removed."""
     if not isinstance(raw, str):
         return ()
-    tokens = [t.strip(_EDGE_PUNCT) for t in _NAME_SPLIT.split(clean_whitespace(raw))]
+    aliased: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        aliased.append(f"{match[1]} ({clean_whitespace(match[2])})")
+        return f" {_HELD}{len(aliased) - 1} "
+
+    text = _ALIAS.sub(hold, _SENT_FROM.sub(" ", clean_whitespace(raw)))
+    tokens = [t.strip(_EDGE_PUNCT) for t in _NAME_SPLIT.split(text)]
     tokens = [t for t in tokens if t]
     names: list[str] = []
     for i, token in enumerate(tokens):
+        if token.startswith(_HELD) and token[1:].isdigit():
+            names.append(aliased[int(token[1:])])
+            continue
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         # 李联军摄 / 李联军 摄 / 李联军 摄影: photo credits, not authors.
         if token in {"摄", "摄影", "图"} or token.endswith(("摄", "摄影")) or nxt in {"摄", "摄影"}:
@@ -178,8 +214,8 @@ def split_names(raw: str) -> tuple[str, ...]:
         name = _clean_name(token)
         if name and name.endswith(("摄", "摄影")):
             continue
-        if name and name not in names:
-            names.append(name)
+        if name:
+            names.extend(part for part in _pair(name) if part not in names)
     return tuple(names)
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["Attribution", "Published", "resolve_attribution", "resolve_published"]
 
 _NOT_A_NAME = re.compile(r"https?://|www\.|\.com|\.cn|@")
+_PRODUCT = re.compile(r"[A-Za-z][A-Za-z!]{2,}")
 _NAME_PUNCT = re.compile(r"[，。；！？,;!?：:]")
 _ROLE_SUFFIX = re.compile(r"(?:记者|通讯员|编辑|摄影|摄|供图|统计|整理|行情|报道)$")
 # A "name" ending like an outlet is the source (北京新浪網, 人民网), not a person.
@@ -227,7 +228,12 @@ def resolve_attribution(
                 out.source, out.source_raw = source, found[1]
     if not out.authors:
         found = meta.first(AUTHOR_KEYS)
-        if found and not _NOT_A_NAME.search(found[1]) and found[1] not in brand:
+        if (
+            found
+            and not _NOT_A_NAME.search(found[1])
+            and found[1] not in brand
+            and not _credits_software(found[1], meta.get("generator"))
+        ):
             _add(out.authors, split_names(found[1]))
         jsonld_author = _jsonld_text(meta.jsonld.get("author"))
         if not out.authors and jsonld_author:
@@ -282,6 +288,13 @@ def resolve_attribution(
         out.source = out.source_raw = None
     out.authors = [a for a in out.authors if a not in out.editors and a != out.source]
     return out
+
+
+def _credits_software(author: str, generator: str | None) -> bool:
+    """A forum/CMS template's own ``<meta name="author">`` (the software team), told by the generator meta
+    naming the same product (Discuz! X3.4 / Discuz! Team)."""
+    product = _PRODUCT.match(generator or "")
+    return product is not None and product.group(0).lower() in author.lower()
 
 
 def _head_byline(paragraph: str, site_name: str | None) -> tuple[str, ...]:
