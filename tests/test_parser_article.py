@@ -262,3 +262,12 @@ def test_forum_software_credit_in_meta_author_is_not_a_person() -> None:
     assert parse_article(_page(head, "<h1>小区停车难怎么破</h1>"), URL).authors == []
     person = head.replace("Discuz! Team and Comsenz UI Team", "王建国")
     assert parse_article(_page(person, "<h1>小区停车难怎么破</h1>"), URL).authors == ["王建国"]
+
+
+def test_app_promotion_box_above_the_text_is_not_the_lead() -> None:
+    promo = "<p>新品抢先免费试用，快来参加众测活动！下载<a href='/app'>新闻客户端</a>还能领取专享福利哦！</p>"
+    record = parse_article(_page(body=promo + BODY), URL)
+    assert record.paragraphs[0].startswith("第1段")
+    # The same words inside the text are body.
+    late = BODY + "<p>市民可下载政务服务客户端，在线办理社保、公积金等事项。</p>"
+    assert parse_article(_page(body=late), URL).paragraphs[-1].startswith("市民可下载")

@@ -88,6 +88,11 @@ _CREDIT = re.compile(
     r"|作者|记者|本报记者|通讯员|撰文|摄影|来源|稿源|信息来源|文章来源|本文来源|新闻来源|稿件来源|本文原标题|原标题|文|图)\s*[:：/丨|]"
 )
 _MAX_CREDIT_LEN = 80
+# A portal's promotion box above the text (download our app, scan the QR code, follow our account).
+_PROMO = re.compile(
+    r"下载[^，。！？]{0,8}客户端|扫描?[^，。！？]{0,6}二维码|关注[^，。！？]{0,16}(?:微信|公众号)"
+)
+_MAX_PROMO = 120
 _MAX_ORIGINAL_TITLE_LEN = 200
 _LINK_LINE = 0.6
 _SHORT_LINE = 20
@@ -334,7 +339,11 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
     del kept[footer_start([k[0] for k in kept]) :]
     while kept and kept[-1][1] >= _LINK_LINE:
         kept.pop()
-    while kept and (kept[0][1] >= _LINK_LINE or len(kept[0][0]) <= _CRUMB_CHAR):
+    while kept and (
+        kept[0][1] >= _LINK_LINE
+        or len(kept[0][0]) <= _CRUMB_CHAR
+        or (len(kept) > 1 and len(kept[0][0]) <= _MAX_PROMO and _PROMO.search(kept[0][0]))
+    ):
         kept.pop(0)
     body.paragraphs = [k[0] for k in kept]
     body.link_shares = [k[1] for k in kept]
