@@ -271,3 +271,13 @@ def test_app_promotion_box_above_the_text_is_not_the_lead() -> None:
     # The same words inside the text are body.
     late = BODY + "<p>市民可下载政务服务客户端，在线办理社保、公积金等事项。</p>"
     assert parse_article(_page(body=late), URL).paragraphs[-1].startswith("市民可下载")
+
+
+def test_deck_line_above_the_reporter_byline_is_not_the_lead() -> None:
+    body = "<p>春耕要早谋划，备耕要早部署</p><p>本报记者 刘洋 发自太原</p>" + BODY
+    record = parse_article(_page(body=body), URL)
+    assert record.paragraphs[0].startswith("第1段")
+    assert record.authors == ["刘洋"]
+    # A real opening sentence before a byline stays.
+    told = "<p>全省春耕备耕工作会议昨日召开。</p><p>本报记者 刘洋 发自太原</p>" + BODY
+    assert parse_article(_page(body=told), URL).paragraphs[0].startswith("全省春耕")

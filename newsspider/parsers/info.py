@@ -65,6 +65,9 @@ _CLOCK_BEFORE = re.compile(r"(?:建立于|注册于|注册时间|最后更新|�
 _CLOCK_AFTER = re.compile(r"\s*[（(]\s*(?:京港台时间|北京时间)\s*[)）]\s*$")
 _LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
 _HEAD_BYLINE_LINES = 3
+_MAX_DECK_LINES = 2
+_MAX_DECK = 60
+_SENTENCE_END = re.compile(r"[。！？!?]")
 # "执笔/叨叨姐、胡一刀&李小飞刀", "采写：张三 李四": the whole line is the writers' credit.
 _CREDIT_LINE = re.compile(r"^(?:执笔|采写|撰稿|撰文|作者|文)\s*[/／:：]\s*(.+)$")
 _AMPERSAND = re.compile(r"\s*[&＆]\s*")
@@ -284,10 +287,22 @@ def resolve_attribution(
         if names:
             _add(out.authors, names)
             out.drop_paragraphs.add(i)
+    _drop_deck(out.drop_paragraphs, paragraphs)
     if out.source and _NOT_A_SOURCE.search(out.source):
         out.source = out.source_raw = None
     out.authors = [a for a in out.authors if a not in out.editors and a != out.source]
     return out
+
+
+def _drop_deck(drop: set[int], paragraphs: Sequence[str]) -> None:
+    """Newspaper layout: the 引题/副题 lines printed above the reporter's byline are headline, not text. So
+    when the body opens with such short unpunctuated lines and then a byline-only line, all of them go."""
+    first = min(drop, default=None)
+    if first is None or not 0 < first <= _MAX_DECK_LINES:
+        return
+    deck = paragraphs[:first]
+    if all(len(p) <= _MAX_DECK and not _SENTENCE_END.search(p) for p in deck):
+        drop.update(range(first))
 
 
 def _credits_software(author: str, generator: str | None) -> bool:
