@@ -281,3 +281,13 @@ def test_deck_line_above_the_reporter_byline_is_not_the_lead() -> None:
     # A real opening sentence before a byline stays.
     told = "<p>全省春耕备耕工作会议昨日召开。</p><p>本报记者 刘洋 发自太原</p>" + BODY
     assert parse_article(_page(body=told), URL).paragraphs[0].startswith("全省春耕")
+
+
+def test_forum_column_link_in_the_breadcrumb_is_not_the_headline() -> None:
+    page = (
+        "<html><head><meta charset='gbk'><title> 农村养老服务体系建设调查(页 1) - 学术交流 - 社会学论坛 - "
+        "powered by Discuz! Archiver</title></head><body><div class='crumb'><a href='/'>社会学论坛</a> &raquo; "
+        "<a href='/fid-23.html'>学术交流</a> &raquo; 农村养老服务体系建设调查</div><div class='post'>"
+        f"<b>青山</b><span>2003-5-29 09:07</span><div class='msg'>{BODY}</div></div></body></html>"
+    ).encode("gbk")
+    assert parse_article(page, URL).title == "农村养老服务体系建设调查"

@@ -230,7 +230,7 @@ def find_title(
     if near is not None:
         return _with_sides(Headline(_headline_text(near)[0], near, confident=False))
     if first:
-        return Headline(first, None, confident=False)
+        return Headline(clean_headline(first)[0], None, confident=False)
     for element in tree.iter("h1"):
         text = _text(element)
         if _MIN_LEN <= len(text) <= _MAX_LEN:
@@ -259,7 +259,8 @@ def _shown_segment(
     for element in tree.iter():
         if element is container:
             break
-        if not isinstance(element.tag, str) or element.tag in ("title", "html", "head", "body"):
+        # A link showing a segment is the column or forum in the breadcrumb (论坛 » 学术前沿 » …), not the headline.
+        if not isinstance(element.tag, str) or element.tag in ("title", "html", "head", "body", "a"):
             continue
         length = index.length(element)
         if _MIN_SEGMENT <= length <= _MAX_LEN and _norm(_text(element)) in segments:
