@@ -291,3 +291,17 @@ def test_forum_column_link_in_the_breadcrumb_is_not_the_headline() -> None:
         f"<b>青山</b><span>2003-5-29 09:07</span><div class='msg'>{BODY}</div></div></body></html>"
     ).encode("gbk")
     assert parse_article(page, URL).title == "农村养老服务体系建设调查"
+
+
+def test_headline_inside_a_layout_table_beats_the_site_name_in_the_header() -> None:
+    text = "".join(
+        f"<p>{i}月，作者谈到编程训练，认为学生应当多写代码、多读源码，并在实践中学会与人合作。</p>"
+        for i in range(1, 7)
+    )
+    page = (
+        "<html><head><meta charset='utf-8'><title>Code Notes - 给新程序员的几点建议</title></head><body>"
+        "<table><tr><td><i><font size='5'>Code Notes</font></i></td></tr><tr><td>"
+        f"<p class='slug'><strong>给新程序员的几点建议</strong></p>{text}</td></tr></table>"
+        "<p><font>Code Notes</font> 版权所有</p></body></html>"
+    ).encode()
+    assert parse_article(page, URL).title == "给新程序员的几点建议"

@@ -256,15 +256,26 @@ def _shown_segment(
     if not segments:
         return None
     found: HtmlElement | None = None
+    inside = False
+    before: set[str] = set()
     for element in tree.iter():
-        if element is container:
+        # The heading may sit inside the container (a loose density pick), but not past where the text starts.
+        inside = inside or element is container
+        if inside and isinstance(element.tag, str) and len((element.text or "").strip()) > _MAX_SIDE_LEN:
             break
         # A link showing a segment is the column or forum in the breadcrumb (论坛 » 学术前沿 » …), not the headline.
         if not isinstance(element.tag, str) or element.tag in ("title", "html", "head", "body", "a"):
             continue
         length = index.length(element)
-        if _MIN_SEGMENT <= length <= _MAX_LEN and _norm(_text(element)) in segments:
+        shown = _norm(_text(element))
+        if _MIN_SEGMENT <= length <= _MAX_LEN and shown in segments:
+            # Inside the text, only a segment the page header did not show (a law's name repeated in its
+            # preamble is still the headline shown above).
+            if inside and shown in before:
+                break
             found = element
+            if not inside:
+                before.add(shown)
     return found
 
 
