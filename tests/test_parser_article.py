@@ -305,3 +305,17 @@ def test_headline_inside_a_layout_table_beats_the_site_name_in_the_header() -> N
         "<p><font>Code Notes</font> 版权所有</p></body></html>"
     ).encode()
     assert parse_article(page, URL).title == "给新程序员的几点建议"
+
+
+def test_closing_promotions_signatures_and_reprint_notes_are_not_body() -> None:
+    last = "<p>第6段，会议强调，要抓好春耕生产，确保粮食安全。</p>"
+    for closing in (
+        "<p>扫描下方二维码关注我们</p><p>1、回复【社保】查询缴费记录</p><p>点【在看】试试</p>",
+        "<p>------------------------------</p><p>我的博客 http://blog.example.com/user9/</p>",
+        "<p>（摘自《农村工作通讯》2020年第3期）</p>",
+    ):
+        record = parse_article(_page(body=BODY + last + closing), URL)
+        assert record.paragraphs[-1].startswith("第6段"), closing
+    # A notice ending with its contacts keeps them: they are part of the text.
+    contacts = last + "<p>联系人：王老师</p><p>电话：0351-1234567 邮箱：office@example.gov.cn</p>"
+    assert parse_article(_page(body=BODY + contacts), URL).paragraphs[-1].startswith("电话")
