@@ -267,8 +267,10 @@ def _shown_segment(
         if not isinstance(element.tag, str) or element.tag in ("title", "html", "head", "body", "a"):
             continue
         length = index.length(element)
+        if not _MIN_SEGMENT <= length <= _MAX_LEN:
+            continue
         shown = _norm(_text(element))
-        if _MIN_SEGMENT <= length <= _MAX_LEN and shown in segments:
+        if shown in segments:
             # Inside the text, only a segment the page header did not show (a law's name repeated in its
             # preamble is still the headline shown above).
             if inside and shown in before:
