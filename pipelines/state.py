@@ -66,7 +66,8 @@ def stop_crawl(crawler: Crawler, exc: BaseException) -> str:
         stats.set_value(_STORAGE_ERROR_STAT, text)
         logger.error("cannot write records (%s): stopping the crawl", text)
         if crawler.engine is not None and crawler.spider is not None:
-            deferred_from_coro(crawler.engine.close_spider_async(reason="storage_error"))
+            reason = "redis_unavailable" if isinstance(exc, RedisError) else "storage_error"
+            deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
     return text
 
 

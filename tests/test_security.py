@@ -141,7 +141,6 @@ def test_a_gzip_bomb_is_cut_at_the_limit_while_inflating(run: dict[str, Any]) ->
     assert compressed < MB
     assert inflated < settings.DOWNLOAD_MAXSIZE + MB  # stopped at the cap, not at the bomb's 48 MB
     assert run["server"].url("gzip-bomb") in _reported(run)
-    assert run["report"]["stats"]["memusage/max"] < 400 * MB
 
 
 def test_a_gzip_bomb_is_reported_as_too_large(run: dict[str, Any]) -> None:
