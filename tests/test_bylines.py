@@ -327,3 +327,12 @@ def test_four_character_names_are_kept_whole() -> None:
 
 def test_bracketed_latin_alias_names_the_same_person() -> None:
     assert parse_byline("作者：周思远 (Michael Chow)  译者：李文").authors == ("周思远 (Michael Chow)",)
+
+
+def test_translator_credit_closing_the_text_is_an_author() -> None:
+    paragraphs = [
+        "新华社伦敦电 研究人员发布新的人工智能模型。",
+        "相关成果已发表在《自然》杂志上。（编译/林晓东）",
+    ]
+    assert find_body_bylines(paragraphs).authors == ("林晓东",)
+    assert parse_byline("编译：林晓东 责任编辑：王芳").authors == ("林晓东",)

@@ -45,7 +45,7 @@ class BodyBylines:
 _SOURCE_LABELS = (
     "信息来源", "稿件来源", "文章来源", "新闻来源", "内容来源", "来源", "來源", "稿源", "出处", "來自", "来自",
 )  # fmt: skip
-_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "执笔", "采写", "记者", "記者", "通讯员", "通訊員")
+_AUTHOR_LABELS = ("作者", "撰文", "撰稿", "执笔", "采写", "编译", "編譯", "记者", "記者", "通讯员", "通訊員")
 _EDITOR_LABELS = ("责任编辑", "責任編輯", "责编", "責編", "值班编辑", "网络编辑", "编辑", "編輯")
 _OTHER_LABELS = (
     "发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "成文日期", "發布時間", "时间", "時間", "日期",
@@ -325,6 +325,8 @@ def find_body_bylines(paragraphs: Sequence[str], *, site_name: str | None = None
             # one bare name in brackets could be anything (（王某）); a role word, 报道, several names, or a
             # bracket right after the closing sentence (……换新iPhone。(李楠)) says it is a credit
             names = _names_only(credit)
+            if not names and _LEADING_ANY.match(credit):  # （编译/林靖东）, （作者：张三）
+                names = parse_byline(credit, site_name=site_name).authors
             after_sentence = (
                 para[: tm.start()].rstrip().endswith(("。", "！", "？", "!", "?", "”", "」", "…"))
             )
