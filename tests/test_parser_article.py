@@ -319,3 +319,20 @@ def test_closing_promotions_signatures_and_reprint_notes_are_not_body() -> None:
     # A notice ending with its contacts keeps them: they are part of the text.
     contacts = last + "<p>联系人：王老师</p><p>电话：0351-1234567 邮箱：office@example.gov.cn</p>"
     assert parse_article(_page(body=BODY + contacts), URL).paragraphs[-1].startswith("电话")
+
+
+def test_forum_post_in_a_layout_cell_with_line_breaks_is_the_body() -> None:
+    post = "<br>".join(
+        f"　　第{i}部分，影片讲述八路军东渡黄河、挺进抗日前线，开辟敌后根据地的历程，场面宏大，细节真实。"
+        for i in range(1, 7)
+    )
+    page = (
+        "<html><head><meta charset='gbk'><title>【新片推荐】太行山上_影视论坛</title></head><body>"
+        "<div><table><tbody><tr><td>作者： 放飞的心情</td><td>时间：2005-08-28 20:56:20</td></tr>"
+        f"<tr><td>{post}</td></tr></tbody></table></div>"
+        "<div class='div_foot'><span>欢迎批评指正，建议与投诉请致电论坛管理员，电话：010-12345678，谢谢支持。</span></div>"
+        "</body></html>"
+    ).encode("gbk")
+    record = parse_article(page, URL)
+    assert record.paragraphs[0].startswith("第1部分")
+    assert record.paragraphs[-1].startswith("第6部分")

@@ -163,7 +163,10 @@ def _densest(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
         attrs = f"{element.get('class', '')} {element.get('id', '')}"
         if attrs.strip() and NOISE_ATTR.search(attrs):
             continue
-        if element.tag in _CONTAINER_TAGS and element.tag not in _PARAGRAPH_TAGS:
+        # A layout cell holding br-separated text is the container itself: its tr/tbody/table ancestors
+        # do not collect scores, so it would otherwise lose to any small div.
+        own = element.tag not in _PARAGRAPH_TAGS or (element.tag == "td" and element.find("br") is not None)
+        if element.tag in _CONTAINER_TAGS and own:
             scores[element] = scores.get(element, 0.0) + score
         for weight, ancestor in zip((1.0, 0.5, 0.25), element.iterancestors(), strict=False):
             if ancestor.tag in _CONTAINER_TAGS:
