@@ -336,3 +336,19 @@ def test_forum_post_in_a_layout_cell_with_line_breaks_is_the_body() -> None:
     record = parse_article(page, URL)
     assert record.paragraphs[0].startswith("第1部分")
     assert record.paragraphs[-1].startswith("第6部分")
+
+
+def test_centred_text_after_a_photo_is_body_when_the_whole_text_is_centred() -> None:
+    centred = "".join(
+        f"<p style='text-align: center;'>第{i}天清晨出发，山路蜿蜒，云雾缭绕，营地的枫树已经红透</p>"
+        for i in range(1, 6)
+    )
+    body = "<p><img src='/upload/20131228/trip_01.jpg' width='520' height='360'></p>" + centred
+    record = parse_article(_page(body=body), URL)
+    assert record.paragraphs[0].startswith("第1天")
+    # A lone centred line under a photo, with ordinary text after it, stays a caption.
+    photo = "<p><img src='/upload/20200218/meeting.jpg' width='520' height='360'></p>"
+    caption = "<p style='text-align: center;'>会议现场（记者 李华 摄）</p>"
+    record = parse_article(_page(body=photo + caption + BODY), URL)
+    assert record.paragraphs[0].startswith("第1段")
+    assert record.images[0].caption == "会议现场（记者 李华 摄）"

@@ -279,6 +279,17 @@ def _add_image(element: HtmlElement, base_url: str, body: Body, lines: list[_Lin
     lines.append(_Line(after_image=len(body.images) - 1))
 
 
+def _centred_text_follows(lines: list[_Line], texts: list[str], i: int) -> bool:
+    """The next text line is centred too, with no image between: centring is the whole text's style (a
+    travel blog), not a caption's."""
+    for line, text in zip(lines[i + 1 :], texts[i + 1 :], strict=True):
+        if line.after_image is not None:
+            return False
+        if text:
+            return line.caption
+    return False
+
+
 def _is_widget(text: str) -> bool:
     return _WIDGET_KEY.search(text) is not None and not _WIDGET_WORD.sub("", text)
 
@@ -302,16 +313,22 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
     in_related = False
     kept: list[tuple[str, float, float]] = []
     related_at: list[int] = []
-    for line in lines:
+    texts = [clean_whitespace("".join(line.parts)) for line in lines]
+    for i, line in enumerate(lines):
         if line.after_image is not None:
             pending_image = line.after_image
             continue
-        text = clean_whitespace("".join(line.parts))
+        text = texts[i]
         if not text:
             continue
         image_index, pending_image = pending_image, None
         links = line.link_share(text)
-        if image_index is not None and line.caption and len(text) <= _MAX_CREDIT_LEN:
+        if (
+            image_index is not None
+            and line.caption
+            and len(text) <= _MAX_CREDIT_LEN
+            and not _centred_text_follows(lines, texts, i)
+        ):
             body.images[image_index].caption = text
             continue
         if _is_widget(text) or _PREV_NEXT.match(text):
