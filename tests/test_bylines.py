@@ -336,3 +336,10 @@ def test_translator_credit_closing_the_text_is_an_author() -> None:
     ]
     assert find_body_bylines(paragraphs).authors == ("林晓东",)
     assert parse_byline("编译：林晓东 责任编辑：王芳").authors == ("林晓东",)
+
+
+def test_pen_name_with_its_login_is_one_author() -> None:
+    # Blog platforms print "笔名 (login)"; the login is an account id, the underscore joins the pen name.
+    assert split_names("山城老猫_小雨 (laomao88)") == ("山城老猫_小雨",)
+    assert split_names("王芳 (wangfang)") == ("王芳",)
+    assert split_names("杨倩_NF4425") == ("杨倩",)

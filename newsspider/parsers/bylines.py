@@ -139,7 +139,11 @@ _NAME_SPLIT = re.compile(r"[、，,;；/／|丨︱()（）\[\]【】]+|(?<![A-Za
 # 发自北京 / 发自广州报道: where the reporter filed from, not part of a name.
 _SENT_FROM = re.compile(r"发自[\u4e00-\u9fff]{1,8}?(?:报道)?(?=$|[\s,，、;；)）])")
 # 周思博 (Joel Spolsky): a bracketed Latin alias names the same person; it is held out of the split.
-_ALIAS = re.compile(r"([\u4e00-\u9fff·]{2,8})\s*[（(]\s*([A-Za-z][A-Za-z.' \-]{1,38}[A-Za-z.])\s*[)）]")
+_ALIAS = re.compile(
+    r"(?<![\w·])([\u4e00-\u9fff·_]{2,13})\s*[（(]\s*([A-Z][A-Za-z.'\-]*(?: [A-Za-z.'\-]+){0,4})\s*[)）]"
+)
+# 史蒂文的家_藍天 (stevenhgm): a lower-case login after a pen name is the account id, not a second person.
+_LOGIN = re.compile(r"(?<=[\u4e00-\u9fff])\s*[（(]\s*[a-z0-9_.\-]{3,30}\s*[)）]")
 _HELD = "\ue000"
 _FOUR_HAN = re.compile(r"^[\u4e00-\u9fff]{4}$")
 _COMPOUND = frozenset({"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
@@ -157,7 +161,10 @@ _NOT_NAME = re.compile(r"报道|報導|报導|摄影|整理|编译|供稿|综合
 _ORG = re.compile(r"(?:社|报|网|台|刊|杂志|中心|局|厅|委|办|部|院|署|政府|办公室)$")
 _LEADING_LABEL = re.compile(rf"^(?:{_ALL_LABELS}){_LABEL_SEP}")
 _STAFF_CODE = re.compile(r"[_\-][A-Za-z]{0,6}\d+$")
-_NAME_SHAPE = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,12}|[A-Za-z][A-Za-z.'\- ]{0,38}[A-Za-z.])$")
+# A self-media pen name may join two parts with an underscore (史蒂文的家_藍天).
+_NAME_SHAPE = re.compile(
+    r"^(?:(?=.{2,13}$)[\u4e00-\u9fff·•]+(?:_[\u4e00-\u9fff·•]+)?|[A-Za-z][A-Za-z.'\- ]{0,38}[A-Za-z.])$"
+)
 
 
 def _clean_name(token: str) -> str | None:
@@ -196,10 +203,13 @@ def split_names(raw: str) -> tuple[str, ...]:
     aliased: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
-        aliased.append(f"{match[1]} ({clean_whitespace(match[2])})")
+        name = _clean_name(match[1])
+        if name is None:
+            return match[0]
+        aliased.append(f"{name} ({clean_whitespace(match[2])})")
         return f" {_HELD}{len(aliased) - 1} "
 
-    text = _ALIAS.sub(hold, _SENT_FROM.sub(" ", clean_whitespace(raw)))
+    text = _ALIAS.sub(hold, _LOGIN.sub("", _SENT_FROM.sub(" ", clean_whitespace(raw))))
     tokens = [t.strip(_EDGE_PUNCT) for t in _NAME_SPLIT.split(text)]
     tokens = [t for t in tokens if t]
     names: list[str] = []
