@@ -352,3 +352,13 @@ def test_centred_text_after_a_photo_is_body_when_the_whole_text_is_centred() -> 
     record = parse_article(_page(body=photo + caption + BODY), URL)
     assert record.paragraphs[0].startswith("第1段")
     assert record.images[0].caption == "会议现场（记者 李华 摄）"
+
+
+def test_blog_post_without_a_byline_is_its_owners() -> None:
+    side = "<div class='side'><a href='/?author=7' title='[山城老猫]的博客'>山城老猫</a><a href='/?author=7&c=2'>未归类</a></div>"
+    assert parse_article(_page(extra=side), URL).authors == ["山城老猫"]
+    rel = "<div class='side'><a rel='author' href='/u/laomao'>山城老猫</a></div>"
+    assert parse_article(_page(extra=rel), URL).authors == ["山城老猫"]
+    # A byline beats the owner link (a blog reposting a report).
+    credited = _page(info="<div class='info'>作者：李华</div>", extra=side)
+    assert parse_article(credited, URL).authors == ["李华"]

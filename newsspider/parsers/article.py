@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 
 from newsspider.items import Attachment, NewsArticle
 from newsspider.parsers.body import Body, extract_body
+from newsspider.parsers.bylines import split_names
 from newsspider.parsers.container import find_container, mark_zjeg
 from newsspider.parsers.directives import extract_directives
 from newsspider.parsers.edges import trim_edges
@@ -26,6 +27,7 @@ from newsspider.parsers.govdoc import extract_govdoc
 from newsspider.parsers.info import resolve_attribution, resolve_published
 from newsspider.parsers.locate import (
     InfoLine,
+    blog_owner,
     date_texts,
     find_breadcrumb,
     find_info,
@@ -208,6 +210,9 @@ def _fill(
     ]
     record.source, record.source_raw = attribution.source, attribution.source_raw
     record.authors, record.editors = attribution.authors, attribution.editors
+    if not record.authors:
+        owner = blog_owner(tree)
+        record.authors = list(split_names(owner)) if owner else []
     published = resolve_published(
         meta,
         blocks,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from newsspider.parsers.pageindex import PageIndex
 
-__all__ = ["InfoBlocks", "InfoLine", "byline_text", "find_breadcrumb", "find_info", "node_text"]
+__all__ = ["InfoBlocks", "InfoLine", "blog_owner", "byline_text", "find_breadcrumb", "find_info", "node_text"]
 
 _HINT = re.compile(
     r"(?:来源|来自|稿源|出处|作者|记者|编辑|责编|发布|时间|日期|浏览|阅读|点击)\s*[:：]"
@@ -305,3 +305,21 @@ def _head_text(element: HtmlElement) -> str:
     """The element's leading text: its own text and its first child's (where a 当前位置 label sits)."""
     first = element[0].text if len(element) and isinstance(element[0].tag, str) else None
     return f"{element.text or ''}{first or ''}"
+
+
+_OWNER_TITLE = re.compile(r"^[\[【]?(?P<name>.{2,20}?)[\]】]?的(?:博客|专栏|空间|部落格)$")
+
+
+def blog_owner(tree: HtmlElement) -> str | None:
+    """The blog owner's profile link: ``<a rel="author">`` (the HTML convention), or a link titled with its own
+    text plus 的博客 (``<a title="[太小心]的博客">太小心</a>``). A post with no byline is its owner's."""
+    for element in tree.iter("a"):
+        text = clean_whitespace("".join(element.itertext()))
+        if not text:
+            continue
+        if "author" in (element.get("rel") or "").lower().split():
+            return text
+        owner = _OWNER_TITLE.match((element.get("title") or "").strip())
+        if owner is not None and owner.group("name") == text:
+            return text
+    return None
