@@ -362,3 +362,30 @@ def test_blog_post_without_a_byline_is_its_owners() -> None:
     # A byline beats the owner link (a blog reposting a report).
     credited = _page(info="<div class='info'>作者：李华</div>", extra=side)
     assert parse_article(credited, URL).authors == ["李华"]
+
+
+def test_blog_post_title_is_the_subject_its_replies_quote() -> None:
+    replies = "".join(
+        f"<div class='reply'><h4><a href='#c{i}'>re: 入住新博客的第一天</a></h4><p>欢迎欢迎，期待更多好文章{i}</p></div>"
+        for i in range(3)
+    )
+    page = (
+        "<html><head><meta charset='utf-8'><title>林子的技术笔记</title></head><body><h1>林子的技术笔记</h1>"
+        f"<div class='post'><h2>入住新博客的第一天</h2><div class='body'>{BODY}</div></div>{replies}</body></html>"
+    ).encode()
+    assert parse_article(page, URL).title == "入住新博客的第一天"
+
+
+def test_reply_form_prefill_names_the_post_and_its_poster_line_the_author() -> None:
+    sidebar = "".join(f"<li><a href='/p/{i}'>回复:另一篇旧文章的标题</a></li>" for i in range(2))
+    page = (
+        "<html><head><meta charset='utf-8'><title>博客网--洞庭秋水</title></head><body>"
+        f"<ul class='latest'>{sidebar}</ul><table><tr><td><font size='4'><strong>"
+        "<a href='/more.asp?id=1'>湖湘文化漫谈之一</a></strong></font><br>"
+        "<a href='/blog.asp?name=dtqs'>dtqs</a> 发表于 2005-9-15 11:46:00</td></tr>"
+        f"<tr><td>{BODY}</td></tr></table>"
+        "<form><input name='commenttopic' value='回复:湖湘文化漫谈之一'></form></body></html>"
+    ).encode()
+    record = parse_article(page, URL)
+    assert record.title == "湖湘文化漫谈之一"
+    assert record.authors == ["dtqs"]

@@ -24,7 +24,7 @@ from newsspider.parsers.edges import trim_edges
 from newsspider.parsers.encoding import decode_html
 from newsspider.parsers.families import compile_selector, select
 from newsspider.parsers.govdoc import extract_govdoc
-from newsspider.parsers.info import resolve_attribution, resolve_published
+from newsspider.parsers.info import posted_by, resolve_attribution, resolve_published
 from newsspider.parsers.locate import (
     InfoLine,
     blog_owner,
@@ -33,6 +33,7 @@ from newsspider.parsers.locate import (
     find_info,
     find_summary_box,
     is_summary_line,
+    node_text,
 )
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
 from newsspider.parsers.pageindex import build_index
@@ -211,8 +212,7 @@ def _fill(
     record.source, record.source_raw = attribution.source, attribution.source_raw
     record.authors, record.editors = attribution.authors, attribution.editors
     if not record.authors:
-        owner = blog_owner(tree)
-        record.authors = list(split_names(owner)) if owner else []
+        record.authors = _poster_or_owner(tree, headline.element)
     published = resolve_published(
         meta,
         blocks,
@@ -278,6 +278,24 @@ def _issue3(record: NewsArticle, tree: HtmlElement, extracted: Body, paragraphs:
         record.reprint = extract_reprint(tree, lines, record.url)
     except Exception:  # noqa: BLE001
         record.warnings.append("reprint_failed")
+
+
+_POSTER_LEVELS = 4
+_MAX_POSTER_BLOCK = 160
+
+
+def _poster_or_owner(tree: HtmlElement, heading: HtmlElement | None) -> list[str]:
+    """A blog heading shares a small block with ``ggjjzhzz 发表于 2005-9-15`` (no info block was found for
+    it); else the blog owner's profile link."""
+    for ancestor in list(heading.iterancestors())[:_POSTER_LEVELS] if heading is not None else []:
+        text = node_text(ancestor)
+        if len(text) > _MAX_POSTER_BLOCK:
+            break
+        poster = posted_by(text)
+        if poster:
+            return list(split_names(poster))
+    owner = blog_owner(tree)
+    return list(split_names(owner)) if owner else []
 
 
 def _remove_noise(tree: HtmlElement, selector: str) -> None:

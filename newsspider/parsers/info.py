@@ -278,9 +278,9 @@ def resolve_attribution(
     if not out.authors:
         # Blog and forum convention: "ggjjzhzz 发表于 2005-9-15 11:46", "Posted by 眉间尺".
         for text in [*(line.text for line in blocks.head), *cut_head, *blocks.tail]:
-            poster = _POSTED.search(text)
+            poster = posted_by(text)
             if poster:
-                _add(out.authors, [poster.group("a") or poster.group("b")])
+                _add(out.authors, [poster])
                 break
     for i, paragraph in enumerate(paragraphs[:_HEAD_BYLINE_LINES]):
         names = _head_byline(paragraph, site_name)
@@ -292,6 +292,12 @@ def resolve_attribution(
         out.source = out.source_raw = None
     out.authors = [a for a in out.authors if a not in out.editors and a != out.source]
     return out
+
+
+def posted_by(text: str) -> str | None:
+    """Blog and forum convention: "ggjjzhzz 发表于 2005-9-15 11:46", "Posted by 眉间尺"."""
+    poster = _POSTED.search(text)
+    return (poster.group("a") or poster.group("b")) if poster else None
 
 
 def _drop_deck(drop: set[int], paragraphs: Sequence[str]) -> None:

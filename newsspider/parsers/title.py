@@ -40,6 +40,12 @@ _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "ucaptitle"})
 _TITLE_WORD = re.compile(r"title|biaoti|headline|\bbt\b|subject|topic", re.IGNORECASE)
 _MAX_SIDE_LEN = 80
 _CUT = ("…", "...", "⋯")
+_REPLY = re.compile(r"^\W{0,3}(?:re|回复)\s*[:：]\s*(?P<subject>\S.*)$", re.IGNORECASE)
+_REPLY_TAGS = ("a", "h3", "h4", "h5", "font", "span", "td", "div", "b", "strong", "input")
+_MIN_REPLIED = 4
+_MIN_REPLIES = 2
+_FORM_WEIGHT = 3
+_SENTENCE_END = re.compile(r"[。！？!?]")
 
 
 @dataclass
@@ -217,6 +223,9 @@ def find_title(
             score += 0.3
         if score >= 1.0 and (best is None or (score, len(text)) > (best[0], best[1])):
             best = (score, len(text), element, text)
+    replied = _replied_subject(tree, index)
+    if replied is not None and (best is None or _norm(best[3]) != _norm(_text(replied))):
+        return _with_sides(Headline(_headline_text(replied)[0], replied))
     if best is not None:
         return _with_sides(Headline(best[3], best[2]))
     for fallback in (meta_title, og_title and _first_segment(og_title)):
@@ -236,6 +245,41 @@ def find_title(
         if _MIN_LEN <= len(text) <= _MAX_LEN:
             return _with_sides(Headline(text, element))
     return Headline("", None)
+
+
+def _replied_subject(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
+    """Blogs and forums title every reply ``re: <post title>`` and prefill the reply form with
+    ``回复:<post title>``, while their <title> and h1 show the blog or board name. The subject replied to most
+    (the form's prefill counts most, a reply heading twice, a sidebar link to another post's latest reply
+    once) is the headline, found where it is shown before its first reply."""
+    weights: dict[str, int] = {}
+    first_reply: dict[str, HtmlElement] = {}
+    for element in tree.iter(*_REPLY_TAGS):
+        found = None
+        if element.tag == "input":
+            found = _REPLY.match(element.get("value") or "")
+        elif index.length(element) <= _MAX_LEN and _REPLY.match(element.text or ""):
+            found = _REPLY.match(_text(element).split("\n")[0])
+        if found is None or not _MIN_REPLIED <= len(found.group("subject").strip()) <= _MAX_SIDE_LEN:
+            continue
+        subject = _norm(found.group("subject"))
+        weight = _FORM_WEIGHT if element.tag == "input" else 1 if element.tag == "a" else _MIN_REPLIES
+        weights[subject] = weights.get(subject, 0) + weight
+        first_reply.setdefault(subject, element)
+    if not weights:
+        return None
+    subject = max(weights, key=lambda key: weights[key])
+    if weights[subject] < _MIN_REPLIES or _SENTENCE_END.search(subject[-1:]):
+        return None
+    for element in tree.iter(*_TITLE_TAGS, "a"):
+        if element is first_reply[subject]:
+            break
+        if index.length(element) <= _MAX_LEN and _norm(_text(element)) == subject:
+            # The outermost element showing just the subject (<font><strong><a>…), as a heading would be.
+            while (parent := element.getparent()) is not None and _norm(_text(parent)) == subject:
+                element = parent
+            return element
+    return None
 
 
 def _side_text(element: HtmlElement | None) -> str | None:
