@@ -314,12 +314,13 @@ def blog_owner(tree: HtmlElement) -> str | None:
     """The blog owner's profile link: ``<a rel="author">`` (the HTML convention), or a link titled with its own
     text plus 的博客 (``<a title="[太小心]的博客">太小心</a>``). A post with no byline is its owner's."""
     for element in tree.iter("a"):
-        text = clean_whitespace("".join(element.itertext()))
-        if not text:
+        rel, title = element.get("rel"), element.get("title")
+        if not rel and not title:
             continue
-        if "author" in (element.get("rel") or "").lower().split():
+        text = clean_whitespace("".join(element.itertext()))
+        if text and rel and "author" in rel.lower().split():
             return text
-        owner = _OWNER_TITLE.match((element.get("title") or "").strip())
-        if owner is not None and owner.group("name") == text:
+        owner = _OWNER_TITLE.match((title or "").strip())
+        if text and owner is not None and owner.group("name") == text:
             return text
     return None

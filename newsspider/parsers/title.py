@@ -255,10 +255,13 @@ def _replied_subject(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
     weights: dict[str, int] = {}
     first_reply: dict[str, HtmlElement] = {}
     for element in tree.iter(*_REPLY_TAGS):
+        head = (element.get("value") if element.tag == "input" else element.text) or ""
+        if "回复" not in head[:8] and "re" not in head[:8].lower():
+            continue  # the cheap test first: this runs on every element of every page
         found = None
         if element.tag == "input":
-            found = _REPLY.match(element.get("value") or "")
-        elif index.length(element) <= _MAX_LEN and _REPLY.match(element.text or ""):
+            found = _REPLY.match(head)
+        elif index.length(element) <= _MAX_LEN and _REPLY.match(head):
             found = _REPLY.match(_text(element).split("\n")[0])
         if found is None or not _MIN_REPLIED <= len(found.group("subject").strip()) <= _MAX_SIDE_LEN:
             continue
