@@ -24,6 +24,8 @@ class PageIndex:
     by_id: dict[str, HtmlElement] = field(default_factory=dict)
     by_class: dict[str, list[HtmlElement]] = field(default_factory=dict)
     root: HtmlElement | None = None
+    reply_heads: list[HtmlElement] = field(default_factory=list)
+    """Elements whose text opens like a reply subject (re: / 回复), in document order."""
 
     def length(self, element: HtmlElement) -> int:
         return self.text_len.get(element, 0)
@@ -58,13 +60,17 @@ def build_index(tree: HtmlElement) -> PageIndex:
                 by_class.setdefault(token, []).append(element)
     lengths = index.text_len
     # Reverse document order visits every descendant before its ancestor.
+    replies = index.reply_heads
     for element in reversed(elements):
         text = element.text
         total = len(text.strip()) if text else 0
+        if text and ("回复" in text[:8] or "re" in text[:8].lower()):
+            replies.append(element)
         for child in element:
             total += lengths.get(child, 0)
             tail = child.tail
             if tail:
                 total += len(tail.strip())
         lengths[element] = total
+    replies.reverse()
     return index

@@ -254,10 +254,11 @@ def _replied_subject(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
     once) is the headline, found where it is shown before its first reply."""
     weights: dict[str, int] = {}
     first_reply: dict[str, HtmlElement] = {}
-    for element in tree.iter(*_REPLY_TAGS):
+    # The index already picked the elements whose text opens with re/回复 (cheap on every page).
+    for element in [*index.reply_heads, *tree.iter("input")]:
+        if element.tag not in _REPLY_TAGS:
+            continue
         head = (element.get("value") if element.tag == "input" else element.text) or ""
-        if "回复" not in head[:8] and "re" not in head[:8].lower():
-            continue  # the cheap test first: this runs on every element of every page
         found = None
         if element.tag == "input":
             found = _REPLY.match(head)
