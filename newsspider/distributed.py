@@ -117,6 +117,10 @@ def redis_settings(redis_url: str, *, run_id: str, shard: str, idle_seconds: flo
         "NEWSSPIDER_SHARD": shard,
         "NEWSSPIDER_CRAWL_ID": _clean(run_id),
         "NEWSSPIDER_DIST_IDLE_SECONDS": float(idle_seconds),
+        # A worker only sees the answers to the requests it happened to take, so it cannot tell that a
+        # column was crawled to its end; stopping early on that guess could skip an article another
+        # worker failed to fetch. Workers read every listing page (seen articles are still skipped).
+        "NEWSSPIDER_STOP_ON_SEEN": False,
     }
 
 
