@@ -316,11 +316,14 @@ def _to_item(item: _Item) -> DirectiveItem:
     if item.marker.bullet:
         segment = segment[item.marker.end - item.marker.start :].strip()
     children = [_to_item(child) for run in item.children if _valid(run) for child in run.items]
+    text = "\n".join([segment, *item.extra]).strip()
+    # A bullet whose whole line is an inline enumeration (● （一）…（二）…) has no text before its first
+    # child: its text is then what its children say.
     return DirectiveItem(
         marker=item.marker.token,
         ordinal=item.marker.ordinal if item.marker.family != "seq" else None,
-        heading=_heading(item),
-        text="\n".join([segment, *item.extra]).strip(),
+        heading=_heading(item) or None,
+        text=text or "".join(child.text for child in children),
         children=children,
     )
 
