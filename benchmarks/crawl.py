@@ -114,6 +114,8 @@ def bare_worker(url_file: Path, concurrency: int) -> None:
     from scrapy import Request, Spider
     from scrapy.crawler import CrawlerProcess
 
+    from newsspider import settings as project_settings
+
     urls = url_file.read_text(encoding="utf-8").split()
 
     class BareSpider(Spider):
@@ -130,6 +132,8 @@ def bare_worker(url_file: Path, concurrency: int) -> None:
         {
             "CONCURRENT_REQUESTS": concurrency,
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+            # The same item concurrency as the full crawl, so the ratio compares like with like.
+            "CONCURRENT_ITEMS": project_settings.CONCURRENT_ITEMS,
             "DOWNLOAD_DELAY": 0,
             "ROBOTSTXT_OBEY": False,
             "LOG_LEVEL": "WARNING",

@@ -12,6 +12,9 @@ USER_AGENT = (
 )
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
+# Items processed in parallel per response. Our callbacks yield one record each and the pipelines are
+# synchronous, so Scrapy's default (100) only costs: it starts that many asyncio tasks for every response.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
