@@ -145,7 +145,7 @@ def _gne() -> Extractor:
 
 
 def _newspaper4k() -> Extractor:
-    import jieba  # type: ignore[import-untyped]
+    import jieba
     from newspaper import Article
 
     jieba.setLogLevel(logging.WARNING)
