@@ -266,7 +266,6 @@ class JsonLinesStorePipeline:
         self.shard = check_shard(settings.get("NEWSSPIDER_SHARD", "") or "")
         self.fsync_every = max(1, settings.getint("NEWSSPIDER_FSYNC_EVERY", 32))
         self.fsync_seconds = settings.getint("NEWSSPIDER_FSYNC_MS", 1000) / 1000
-        self._state: StateStore | None = None
         self._fds: dict[str, int] = {}
         self._offsets: dict[str, int] = {}
         self._dirty: set[str] = set()
@@ -280,9 +279,7 @@ class JsonLinesStorePipeline:
 
     @property
     def state(self) -> StateStore:
-        if self._state is None:
-            self._state = shared_state(self.crawler)
-        return self._state
+        return shared_state(self.crawler)  # opened on first use, one per crawler
 
     def open_spider(self) -> None:
         recover(self.state, self.data_dir, self.shard)

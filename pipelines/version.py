@@ -58,7 +58,6 @@ class VersionPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self._state: StateStore | None = None
         self._run: dict[str, SeenEntry] = {}
         self._run_hashes: dict[str, str] = {}
         # Only records the store has not committed yet need remembering here: the store commits at
@@ -72,9 +71,7 @@ class VersionPipeline:
 
     @property
     def state(self) -> StateStore:
-        if self._state is None:
-            self._state = shared_state(self.crawler)
-        return self._state
+        return shared_state(self.crawler)  # opened on first use, one per crawler
 
     def process_item(self, item: Any) -> Any:
         try:

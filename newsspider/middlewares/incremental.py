@@ -243,7 +243,6 @@ class IncrementalMiddleware:
         self.data_dir = Path(settings.get("NEWSSPIDER_DATA_DIR", "data"))
         self.shard = settings.get("NEWSSPIDER_SHARD", "") or ""
         self._now = now
-        self._state: StateStore | None = None
         self._removed: set[str] = set()
         self.progress = _ColumnProgress(lambda: self.state)
         crawler.signals.connect(self._skipped_on_purpose, signal=signals.article_skipped)
@@ -255,9 +254,7 @@ class IncrementalMiddleware:
 
     @property
     def state(self) -> StateStore:
-        if self._state is None:
-            self._state = shared_state(self.crawler)
-        return self._state
+        return shared_state(self.crawler)  # opened on first use, one per crawler
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         flt = _ListingFilter(self, response)
