@@ -7,8 +7,10 @@ outside the cleaned paragraphs, so 原标题 is looked for in the page tree; the
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
 
 from newsspider.items import Reprint
 from newsspider.textnorm import clean_whitespace
@@ -55,9 +57,16 @@ def _link_of(element: HtmlElement, base_url: str) -> str | None:
     return None
 
 
-def _original_title(tree: HtmlElement, base_url: str) -> tuple[str, str | None] | None:
+_MARK_NODES = etree.XPath("//text()[contains(., '原') or contains(., '转') or contains(., '来')]")
+"""Text nodes that may hold a reprint mark: one pass over the page, the exact marks tested in Python."""
+_TRANSFER_MARKS = ("转载自", "转自", "来源于", "来自")
+
+
+def _original_title(nodes: list[Any], base_url: str) -> tuple[str, str | None] | None:
     """The largest element around a 原标题 text whose whole text is still just 原标题：…, with its link."""
-    for node in tree.xpath("//text()[contains(., '原标题') or contains(., '原题')]"):
+    for node in nodes:
+        if "原标题" not in node and "原题" not in node:
+            continue
         element = node.getparent()
         best: HtmlElement | None = None
         while element is not None and element.tag not in ("body", "html"):
@@ -96,9 +105,10 @@ def _source_from_lines(paragraphs: list[str]) -> str | None:
     return None
 
 
-def _transferred_in_tree(tree: HtmlElement, base_url: str) -> tuple[str, str | None] | None:
-    query = "//text()[contains(., '转载自') or contains(., '转自') or contains(., '来源于') or contains(., '来自')]"
-    for node in tree.xpath(query):
+def _transferred_in_tree(nodes: list[Any], base_url: str) -> tuple[str, str | None] | None:
+    for node in nodes:
+        if not any(mark in node for mark in _TRANSFER_MARKS):
+            continue
         element = node.getparent()
         # 本文来源于<span><a>北京商报</a></span>: the mark and the outlet sit in sibling nodes, so read the
         # nearest block around the text.
@@ -117,11 +127,13 @@ def _transferred_in_tree(tree: HtmlElement, base_url: str) -> tuple[str, str | N
 
 def extract_reprint(tree: HtmlElement, paragraphs: list[str], base_url: str) -> Reprint | None:
     """Reprint provenance (原标题, 据…, 转载自…, 本文来源于…) or None."""
-    title = _original_title(tree, base_url)
+    marks = _MARK_NODES(tree)
+    nodes: list[Any] = marks if isinstance(marks, list) else []  # lxml "smart strings": each knows its parent
+    title = _original_title(nodes, base_url)
     source = _source_from_lines(paragraphs)
     source_url: str | None = None
     if source is None:
-        found = _transferred_in_tree(tree, base_url)
+        found = _transferred_in_tree(nodes, base_url)
         if found is not None:
             source, source_url = found
     if title is None and source is None:
