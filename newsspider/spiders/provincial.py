@@ -13,10 +13,7 @@ detected from the page, and the crawl continues as that platform under a synthet
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -29,10 +26,11 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
-from newsspider.parsers import ListingContext, parse_article, parse_response
+from newsspider.parsers import ListingContext, parse_response
 from newsspider.platforms import detect_platform, get_platform
 from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
+from newsspider.spiders.parsepool import ParsePool
 from newsspider.urls import host_of
 
 if TYPE_CHECKING:
@@ -108,7 +106,7 @@ class ProvincialSpider(Spider):
         self.allowed_domains: list[str] = []
         self.parse_processes = 0
         """Worker processes for article parsing (``NEWSSPIDER_PARSE_PROCESSES``; 0: parse in this process)."""
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: ParsePool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -273,24 +271,25 @@ class ProvincialSpider(Spider):
         if found is None:
             return
         profile, column, listing = found
-        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        assert isinstance(response, TextResponse)  # _article_input refused anything else
         if self._pool is None:
-            context = multiprocessing.get_context("spawn")  # no fork of a process running a reactor thread
-            self._pool = ProcessPoolExecutor(max_workers=self.parse_processes, mp_context=context)
-        job = self._pool.submit(
-            parse_in_worker, response.body, response.url, response.status, headers, profile,
-            datetime.now(UTC), listing,
-        )  # fmt: skip
+            self._pool = ParsePool(self.parse_processes)
+        restarts = self._pool.restarts
         try:
-            record = await asyncio.wrap_future(job)
+            record = await self._pool.parse(response, profile, datetime.now(UTC), listing)
         except Exception as exc:  # noqa: BLE001  (a parser bug or a dead worker costs this article)
             self._parse_failed(response, profile, column, exc)
             return
+        finally:
+            if self._pool.restarts > restarts and self.crawler.stats is not None:
+                self.crawler.stats.inc_value(
+                    "newsspider/parse_worker_restarts", self._pool.restarts - restarts
+                )
         yield record
 
     def close_pool(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close()
             self._pool = None
 
     # -- errbacks and signals -----------------------------------------------------------------------------
@@ -343,16 +342,6 @@ class ProvincialSpider(Spider):
         self.crawler.signals.send_catch_log(
             signal=signals.article_skipped, url=url, site=profile.key, column=column.name, reason=reason
         )
-
-
-def parse_in_worker(
-    body: bytes, url: str, status: int, headers: dict[str, str], site: SiteProfile, fetched_at: datetime,
-    listing: ListingContext,
-) -> NewsArticle:  # fmt: skip
-    """What ``parse_response`` does, from picklable parts (runs in a worker process)."""
-    record = parse_article(body, url, headers=headers, site=site, fetched_at=fetched_at, listing=listing)
-    record.http_status = status
-    return record
 
 
 _IGNORE_REASONS = (

@@ -1,0 +1,78 @@
+"""The parse worker pool outlives a dead worker: one bad page costs that page, never the rest of the crawl."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from scrapy.http import HtmlResponse
+
+from newsspider.parsers import ListingContext
+from newsspider.sites import load_profile
+from newsspider.spiders.parsepool import ParsePool, WorkerDied, parse_in_worker
+
+if TYPE_CHECKING:
+    from newsspider.items import NewsArticle
+
+PAGE = (
+    "<html><head><meta charset='utf-8'><title>省政府召开常务会议_某省人民政府</title></head><body>"
+    "<h1>省政府召开常务会议</h1><div class='info'>发布时间：2020-02-18 19:58:03 来源：省政府办公厅</div>"
+    "<div class='TRS_Editor'><p>会议强调，要抓好春季农业生产，确保粮食安全和重要农产品有效供给。</p>"
+    "<p>会议要求，各地各部门要压实责任，落实落细各项措施，推动经济社会平稳健康发展。</p></div></body></html>"
+)
+
+
+def die_on_poison(*args: Any) -> NewsArticle:
+    """A worker task that kills its process on a poison URL, as a segfault in a C extension would."""
+    if "poison" in args[1]:
+        os._exit(1)
+    return parse_in_worker(*args)
+
+
+def fail_always(*args: Any) -> NewsArticle:
+    raise ValueError("a parser bug")
+
+
+def response(url: str) -> HtmlResponse:
+    return HtmlResponse(url, body=PAGE.encode("utf-8"), headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def parse_all(pool: ParsePool, urls: list[str]) -> list[NewsArticle | BaseException]:
+    site = load_profile("shanxi-gov")
+    when = datetime(2020, 2, 19, tzinfo=UTC)
+
+    async def run() -> list[NewsArticle | BaseException]:
+        jobs = [pool.parse(response(url), site, when, ListingContext()) for url in urls]
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    try:
+        return asyncio.run(run())
+    finally:
+        pool.close()
+
+
+def test_a_dead_worker_costs_only_the_page_that_killed_it() -> None:
+    pool = ParsePool(1, attempts=2, work=die_on_poison)
+    urls = [f"http://www.shanxi.gov.cn/a/{n}.html" for n in range(3)]
+    got = parse_all(pool, [*urls, "http://www.shanxi.gov.cn/poison.html"])
+    assert [r.title for r in got[:3] if not isinstance(r, BaseException)] == ["省政府召开常务会议"] * 3
+    assert isinstance(got[3], WorkerDied)
+    assert pool.restarts >= 2  # one replaced pool per try of the poison page
+
+
+def test_pages_after_a_worker_death_still_parse() -> None:
+    pool = ParsePool(1, attempts=1, work=die_on_poison)
+    (dead,) = parse_all(pool, ["http://www.shanxi.gov.cn/poison.html"])
+    assert isinstance(dead, WorkerDied)
+    (record,) = parse_all(pool, ["http://www.shanxi.gov.cn/a/after.html"])
+    assert not isinstance(record, BaseException), record
+    assert record.source == "省政府办公厅"
+
+
+def test_an_exception_in_the_parser_is_not_taken_for_a_dead_worker() -> None:
+    pool = ParsePool(1, work=fail_always)
+    (got,) = parse_all(pool, ["http://www.shanxi.gov.cn/a/1.html"])
+    assert isinstance(got, ValueError)
+    assert pool.restarts == 0
