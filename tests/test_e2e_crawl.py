@@ -200,6 +200,14 @@ def test_unknown_site_and_bad_profile_exit_with_code_2(replica: Replica, tmp_pat
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*/*.jsonl"))
 
 
+def test_a_malformed_dict_setting_exits_with_code_2_naming_it(replica: Replica, tmp_path: Path) -> None:
+    done = newsspider_crawl(replica, tmp_path, "--site", "replica-zqsx", "-s", "ITEM_PIPELINES={'x': None}")
+    assert done.returncode == EXIT_CONFIG
+    assert "ITEM_PIPELINES" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(tmp_path.glob("**/*.jsonl"))
+
+
 def test_retry_never_loops_on_a_challenge(replica: Replica, tmp_path: Path) -> None:
     # Even when 412 is made retryable, the challenge middleware (above RetryMiddleware) answers first.
     mark = replica.mark()

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import default_settings
 from scrapy.utils.project import get_project_settings
 
+from newsspider import settings as project_settings
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
 from newsspider.extensions.report import format_summary
 from newsspider.logsetup import configure_run_logging, remove_run_logging
@@ -115,8 +117,23 @@ def _overrides(args: argparse.Namespace, data_dir: Path, run_id: str) -> dict[st
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise ValueError(f"--set wants NAME=VALUE, got {item!r}")
-        settings[name.strip()] = value
+        settings[name.strip()] = _checked_setting(name.strip(), value)
     return settings
+
+
+def _checked_setting(name: str, value: str) -> str:
+    """``value`` unchanged, once a dict setting's JSON is known to parse: Scrapy would only find out when
+    the engine starts, with a traceback instead of the setting's name. (List settings also take
+    ``a,b,c``, so they are left to Scrapy.)"""
+    default = getattr(project_settings, name, getattr(default_settings, name, None))
+    if isinstance(default, dict) and value.strip():
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"--set {name} wants a JSON object (null, not None), got {value!r}: {exc}"
+            ) from None
+    return value
 
 
 def _site_keys(args: argparse.Namespace) -> list[str]:
