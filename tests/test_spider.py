@@ -292,11 +292,8 @@ def test_parsing_in_a_worker_process_gives_the_inline_record(replica: Replica) -
     }
     response = pooled.served("replica-zqsx", "/tingzhengce/2020-02-18/10653.html", meta)
 
-    async def collect() -> list[Any]:
-        return [r async for r in pooled.spider.parse_article_pooled(response)]
-
     try:
-        (got,) = asyncio.run(collect())
+        (got,) = asyncio.run(pooled.spider.parse_article_pooled(response))
     finally:
         pooled.spider.close_pool()
     (expected,) = inline.spider.parse_article(response)
