@@ -24,6 +24,7 @@ SKIP_ATTR = "data-ns-skip"
 _MIN_FAMILY_TEXT = 30
 _MIN_PARAGRAPH = 25
 _MIN_LI = 50
+_MIN_POST = 200  # a repeated box shorter than this is a teaser or a comment, not a whole post
 # A CMS class on a page-wide wrapper (Sina's article-content holds the body AND the sidebar): when half its
 # text is links, the body is the densest block inside it.
 _WRAPPER_LINK_SHARE = 0.3
@@ -108,7 +109,39 @@ def find_container(
                         return inner, "family"
                 return element, "family"
     best = _densest(tree, index)
+    if best is not None:
+        best = _first_of_repeated(best, index)
     return (best, "density") if best is not None else (None, "none")
+
+
+def _shape(element: HtmlElement) -> str:
+    """The element's path from the root without positions: parallel boxes of one template share it."""
+    tags = [element.tag] + [a.tag for a in element.iterancestors()]
+    return "/".join(reversed([t for t in tags if isinstance(t, str)]))
+
+
+def _first_of_repeated(best: HtmlElement, index: PageIndex) -> HtmlElement:
+    """The first of several parallel post boxes when ``best`` is one of them.
+
+    A blog or forum page that shows several whole posts (an archive, a thread) repeats one box per post,
+    same tag, class and place in the template; the densest is just the longest post. The page's own post
+    is the first one (the newest, or the thread's opening post), and the title, date and byline found
+    around it then describe the same post.
+    """
+    cls = best.get("class", "").strip()
+    shape = _shape(best)
+    if not cls or "/li/" in shape:  # boxes repeated in a list are teasers (related news), not posts
+        return best
+    for element in best.getroottree().iter(best.tag):
+        if element is best:
+            return best
+        if (
+            element.get("class", "").strip() == cls
+            and index.length(element) >= _MIN_POST
+            and _shape(element) == shape
+        ):
+            return element
+    return best
 
 
 def _inside_noise(element: HtmlElement) -> bool:
