@@ -60,6 +60,10 @@ FAST = settings(max_examples=200, derandomize=True, deadline=None)
         ("作者：张三 摄影：王五 审核：赵六", Byline(None, None, ("张三",), ())),
         ("责编：温文、李琳 点击数：1234", Byline(None, None, (), ("温文", "李琳"))),
         ("作者︱春春", Byline(None, None, ("春春",), ())),
+        # WeChat-style credits closing a 公众号 post: the bar separates label and value.
+        ("编辑|禤志杰", Byline(None, None, (), ("禤志杰",))),
+        ("来源 | 广州参考", Byline("广州参考", "广州参考", (), ())),
+        ("来源：新华社 | 责编：王小明", Byline("新华社", "新华社", (), ("王小明",))),
         ("摄影/张艳 编辑/苏芳", Byline(None, None, (), ("苏芳",))),
         ("光明日报记者 王建宏 张文攀", Byline(None, None, ("王建宏", "张文攀"), ())),
         ("來源：中央社 編輯：王小明", Byline("中央社", "中央社", (), ("王小明",))),

@@ -66,7 +66,7 @@ _EDITOR_ROLE = r"(?:[\u4e00-\u9fff]{2,6}?(?:日报|晚报|报|社|台|网))?(?:�
 _ROLE = rf"(?:[\u4e00-\u9fff]{{2,6}}?(?:日报|晚报|报|社|台|网))?{_ROLE_CORE}"
 # A label is followed by a colon, or by 丨 / ︱ / a slash (作者︱春春, 编辑/苏芳); 文/ 图/ only as a word of
 # their own, so 原文：/全文： are not bylines; a bare role (记者 张三 李四) not inside a longer word or value.
-_LABEL_SEP = r"\s*[:：丨︱/／]"
+_LABEL_SEP = r"\s*[:：丨︱/／|｜]"
 _LABEL = re.compile(
     rf"(?P<label>{_ALL_LABELS}){_LABEL_SEP}"
     r"|(?<![\u4e00-\u9fff])(?P<slash>文|图|摄影)\s*[/／:：丨︱]"
