@@ -144,6 +144,16 @@ def test_commented_out_editor_does_not_exist() -> None:
     assert record.editors == []
 
 
+def test_editor_in_the_original_title_box_after_the_text() -> None:
+    extra = (
+        "<ul class='article-other'><li>原标题：苹果回应“违反中国劳动法”：大多数指控错误</li>"
+        "<li>责任编辑:\n\t\t于文凯&nbsp;\n</li></ul>"
+    )
+    record = parse_article(_page(info="<h1>苹果回应违反劳动法指控</h1>", extra=extra), URL)
+    assert record.editors == ["于文凯"]
+    assert record.authors == []
+
+
 def test_empty_and_junk_pages_give_warnings_not_errors() -> None:
     for body in (b"", b"\x00\x00", b"<html></html>", b"<<<>>>", "<p>短</p>".encode("gbk")):
         record = parse_article(body, "http://example.com/")

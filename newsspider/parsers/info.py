@@ -243,7 +243,11 @@ def resolve_attribution(
             _add(out.authors, split_names(jsonld_author))
     for text in [*credits, *blocks.tail]:
         if text.startswith("原标题"):
-            continue
+            # 原标题：… is the reprint's business (a title, not a byline), but the same box may go on with
+            # the credits: 原标题：… | 责任编辑: 于文凯.
+            text = text.partition(" | ")[2]
+            if not text:
+                continue
         byline = parse_byline(text, site_name=site_name)
         if out.source is None and byline.source and byline.source not in _PLACEHOLDER_SOURCES:
             out.source, out.source_raw = byline.source, byline.source_raw
