@@ -154,6 +154,13 @@ def test_editor_in_the_original_title_box_after_the_text() -> None:
     assert record.authors == []
 
 
+def test_editor_box_that_the_noise_rules_drop_still_names_the_editor() -> None:
+    shown = BODY + "<p class='article-editor'>责任编辑：郭明煜 </p>"
+    assert parse_article(_page(body=shown), URL).editors == ["郭明煜"]
+    hidden = BODY + "<p class='article-editor' style='display: none'>责任编辑：郭明煜</p>"
+    assert parse_article(_page(body=hidden), URL).editors == []
+
+
 def test_empty_and_junk_pages_give_warnings_not_errors() -> None:
     for body in (b"", b"\x00\x00", b"<html></html>", b"<<<>>>", "<p>短</p>".encode("gbk")):
         record = parse_article(body, "http://example.com/")

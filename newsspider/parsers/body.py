@@ -88,6 +88,8 @@ _CREDIT = re.compile(
     r"|作者|记者|本报记者|通讯员|撰文|摄影|来源|稿源|信息来源|文章来源|本文来源|新闻来源|稿件来源|本文原标题|原标题|文|图)\s*[:：/丨|]"
 )
 _MAX_CREDIT_LEN = 80
+_EDITOR_CREDIT = re.compile(r"^[（(【\[]?\s*(?:责任编辑|责编|编辑)\s*[:：]")
+_MAX_EDITOR_BOX_CHILDREN = 3
 # A portal's promotion box above the text (download our app, scan the QR code, follow our account).
 _PROMO = re.compile(
     r"下载[^，。！？]{0,8}客户端|扫描?[^，。！？]{0,6}二维码|关注[^，。！？]{0,16}(?:微信|公众号)"
@@ -201,6 +203,19 @@ def attachment_of(element: HtmlElement, base_url: str) -> Attachment | None:
     return Attachment(url=url, name=name or None)
 
 
+def _editor_in_noise(element: HtmlElement, body: Body) -> None:
+    """An editor line in a box the noise rules drop (``<p class="article-editor">责任编辑：…</p>``) still names
+    the editor; a hidden box or a dropped tag does not, and other credits there are left alone."""
+    if element.get(SKIP_ATTR) or element.tag in _DROP_TAGS or len(element) > _MAX_EDITOR_BOX_CHILDREN:
+        return
+    style = element.get("style")
+    if style and _HIDDEN.search(style):
+        return
+    text = clean_whitespace(" ".join(element.itertext()))
+    if _EDITOR_CREDIT.match(text) and _is_credit(text):
+        body.credits.append(text)
+
+
 def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
     lines: list[_Line] = [_Line()]
     caption_depth = 0
@@ -216,6 +231,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
             continue
         if event == "start":
             if element is not container and _skip(element):
+                _editor_in_noise(element, body)
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
