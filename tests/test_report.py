@@ -197,6 +197,12 @@ def test_summary_table_lines_up_chinese_column_names(tmp_path: Path) -> None:
     assert "challenge hosts: www.shanxi.gov.cn" in text
 
 
+def test_summary_says_when_parse_workers_died() -> None:
+    report = {"run_id": "r9", "sites": {}, "totals": {}, "stats": {"newsspider/parse_worker_restarts": 2}}
+    assert "parse workers died 2 time(s)" in format_summary(report)
+    assert "parse workers died" not in format_summary({**report, "stats": {}})
+
+
 def test_a_challenged_site_is_named_from_the_spider_profiles(tmp_path: Path) -> None:
     from types import SimpleNamespace
 

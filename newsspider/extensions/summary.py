@@ -52,4 +52,9 @@ def format_summary(report: dict[str, Any]) -> str:
             out.append(f"{site} {what}: {failure.get('url')} ({failure.get('reason')})")
         for code, n in data.get("quarantine", {}).items():
             out.append(f"{site} quarantined {code}: {n}")
+    restarts = report.get("stats", {}).get("newsspider/parse_worker_restarts")
+    if restarts:
+        out.append(
+            f"parse workers died {restarts} time(s); each was replaced and its pages retried (see the log)"
+        )
     return "\n".join(out) + "\n"
