@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from scrapy.http import HtmlResponse
 
 from newsspider.parsers import ListingContext
 from newsspider.sites import load_profile
-from newsspider.spiders.parsepool import ParsePool, WorkerDied, parse_in_worker
+from newsspider.spiders.parsepool import ParsePool, ParseTimeout, WorkerDied, parse_in_worker
 
 if TYPE_CHECKING:
     from newsspider.items import NewsArticle
@@ -31,6 +32,13 @@ def die_on_poison(*args: Any) -> NewsArticle:
     return parse_in_worker(*args)
 
 
+def hang_on_slow(*args: Any) -> NewsArticle:
+    """A page the parser never finishes (catastrophic backtracking in some regular expression)."""
+    if "slow" in args[1]:
+        time.sleep(600)
+    return parse_in_worker(*args)
+
+
 def fail_always(*args: Any) -> NewsArticle:
     raise ValueError("a parser bug")
 
@@ -45,16 +53,16 @@ def parse_all(pool: ParsePool, urls: list[str]) -> list[NewsArticle | BaseExcept
 
     async def run() -> list[NewsArticle | BaseException]:
         jobs = [pool.parse(response(url), site, when, ListingContext()) for url in urls]
-        return await asyncio.gather(*jobs, return_exceptions=True)
+        try:
+            return await asyncio.gather(*jobs, return_exceptions=True)
+        finally:
+            pool.close()  # as the spider does on spider_closed, with the loop still running
 
-    try:
-        return asyncio.run(run())
-    finally:
-        pool.close()
+    return asyncio.run(run())
 
 
 def test_a_dead_worker_costs_only_the_page_that_killed_it() -> None:
-    pool = ParsePool(1, attempts=2, work=die_on_poison)
+    pool = ParsePool(1, attempts=2, work=f"{__name__}:die_on_poison")
     urls = [f"http://www.shanxi.gov.cn/a/{n}.html" for n in range(3)]
     got = parse_all(pool, [*urls, "http://www.shanxi.gov.cn/poison.html"])
     assert [r.title for r in got[:3] if not isinstance(r, BaseException)] == ["省政府召开常务会议"] * 3
@@ -63,7 +71,7 @@ def test_a_dead_worker_costs_only_the_page_that_killed_it() -> None:
 
 
 def test_pages_after_a_worker_death_still_parse() -> None:
-    pool = ParsePool(1, attempts=1, work=die_on_poison)
+    pool = ParsePool(1, attempts=1, work=f"{__name__}:die_on_poison")
     (dead,) = parse_all(pool, ["http://www.shanxi.gov.cn/poison.html"])
     assert isinstance(dead, WorkerDied)
     (record,) = parse_all(pool, ["http://www.shanxi.gov.cn/a/after.html"])
@@ -72,7 +80,17 @@ def test_pages_after_a_worker_death_still_parse() -> None:
 
 
 def test_an_exception_in_the_parser_is_not_taken_for_a_dead_worker() -> None:
-    pool = ParsePool(1, work=fail_always)
+    pool = ParsePool(1, work=f"{__name__}:fail_always")
     (got,) = parse_all(pool, ["http://www.shanxi.gov.cn/a/1.html"])
     assert isinstance(got, ValueError)
     assert pool.restarts == 0
+
+
+def test_a_page_that_never_finishes_fails_alone_and_the_crawl_goes_on() -> None:
+    pool = ParsePool(1, timeout=1.0, work=f"{__name__}:hang_on_slow")
+    started = time.monotonic()
+    slow, fine = parse_all(pool, ["http://www.shanxi.gov.cn/slow.html", "http://www.shanxi.gov.cn/a/2.html"])
+    assert isinstance(slow, ParseTimeout)
+    assert not isinstance(fine, BaseException), fine
+    assert fine.title == "省政府召开常务会议"
+    assert time.monotonic() - started < 60  # the hung worker was killed, not waited for

@@ -1,0 +1,70 @@
+"""The parse worker process: ``python -m newsspider.spiders.parseworker MODULE:FUNCTION``.
+
+Reads jobs from stdin and writes answers to stdout, each a frame of a 4-byte big-endian length and a pickle:
+a job is ``(job_id, args)``, an answer ``(job_id, ok, result)`` where ``result`` is the function's return
+value or, when ``ok`` is false, the exception it raised (or its text when the exception does not pickle).
+Only the crawl process that started this one writes to its stdin, so unpickling jobs is safe. Anything
+the parser prints goes to stderr: stdout carries frames only. Stdin closed: the worker exits.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import struct
+import sys
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["HEADER", "frame", "main", "resolve"]
+
+HEADER = struct.Struct(">I")
+
+
+def frame(obj: Any) -> bytes:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(data)) + data
+
+
+def resolve(ref: str) -> Callable[..., Any]:
+    """``package.module:function`` → the function."""
+    module, _, name = ref.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
+    data = stream.read(size)
+    return data if len(data) == size else None
+
+
+def _answer(job_id: int, work: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+    try:
+        return frame((job_id, True, work(*args)))
+    except Exception as exc:  # noqa: BLE001  (the crawl process decides what a failed page means)
+        try:
+            return frame((job_id, False, exc))
+        except Exception:  # noqa: BLE001  (an exception that does not pickle still has a text)
+            return frame((job_id, False, f"{type(exc).__name__}: {exc}"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    work = resolve((argv or sys.argv[1:])[0])
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print in a parser must not corrupt the frames
+    jobs = sys.stdin.buffer
+    while (head := _read_exactly(jobs, HEADER.size)) is not None:
+        body = _read_exactly(jobs, HEADER.unpack(head)[0])
+        if body is None:
+            break
+        job_id, args = pickle.loads(body)  # noqa: S301  (written only by the crawl process that started us)
+        answers.write(_answer(job_id, work, args))
+        answers.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
