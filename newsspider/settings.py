@@ -82,6 +82,8 @@ NEWSSPIDER_RETRY_GONE_HOURS = 24
 NEWSSPIDER_STOP_ON_SEEN = True
 # Parse articles in N worker processes (0: in the crawl process). Helps only where cores are free.
 NEWSSPIDER_PARSE_PROCESSES = 0
+# With parse processes: seconds one page may take before its worker is killed and the page fails.
+NEWSSPIDER_PARSE_TIMEOUT = 120
 # A body this small that is only a script setting a cookie is an anti-bot challenge page.
 NEWSSPIDER_CHALLENGE_MAX_BYTES = 2048
 # Hosts on loopback/private addresses that may be crawled (the replica site in tests and the demo).

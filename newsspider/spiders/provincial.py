@@ -276,7 +276,8 @@ class ProvincialSpider(Spider):
         profile, column, listing = found
         assert isinstance(response, TextResponse)  # _article_input refused anything else
         if self._pool is None:
-            self._pool = ParsePool(self.parse_processes)
+            timeout = self.crawler.settings.getfloat("NEWSSPIDER_PARSE_TIMEOUT", 120)
+            self._pool = ParsePool(self.parse_processes, timeout=timeout)
         restarts = self._pool.restarts
         try:
             record = await self._pool.parse(response, profile, datetime.now(UTC), listing)
