@@ -7,8 +7,11 @@ the server: what was fetched, how often, and what never was.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -298,3 +301,25 @@ def test_replica_control_endpoint_mutates_removes_and_logs(replica: Replica) -> 
         (art.path, 404),
         (art.path, 200),
     ]
+
+
+def test_ctrl_c_on_a_crawl_with_parse_processes_stops_cleanly(replica: Replica, tmp_path: Path) -> None:
+    # Ctrl-C on a terminal signals the whole process group, parse workers included.
+    assert replica.sites_dir is not None
+    command = [sys.executable, "-m", "newsspider.cli", "crawl", "--sites-dir", str(replica.sites_dir),
+               "--out", str(tmp_path), "--site", "replica-hanweb", "--parse-processes", "1",
+               *_settings(replica, tmp_path, "DOWNLOAD_DELAY=0.2")]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not records(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1  # stopped before the end: not a clean finish
+    assert "KeyboardInterrupt" not in stderr
+    assert "Traceback" not in stderr
+    stored = records(tmp_path)  # every line on disk is a whole record
+    assert stored
+    assert len(stored) < 52  # it did stop early
+    assert report(tmp_path)["finish_reason"] == "shutdown"

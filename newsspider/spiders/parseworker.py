@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import signal
 import struct
 import sys
 from typing import IO, TYPE_CHECKING, Any
@@ -52,6 +53,9 @@ def _answer(job_id: int, work: Callable[..., Any], args: tuple[Any, ...]) -> byt
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C on a terminal reaches the whole process group: the crawl process shuts down in order and then
+    # closes our stdin, which is when we stop. Dying at once would only turn the pages in flight into errors.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     work = resolve((argv or sys.argv[1:])[0])
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print in a parser must not corrupt the frames
