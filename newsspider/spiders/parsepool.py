@@ -169,7 +169,13 @@ class ParsePool:
     """``processes`` worker processes running ``work`` (a ``module:function`` reference) on article pages."""
 
     def __init__(
-        self, processes: int, *, attempts: int = 3, timeout: float = 120.0, work: str = _WORK
+        self,
+        processes: int,
+        *,
+        attempts: int = 3,
+        timeout: float = 120.0,
+        work: str = _WORK,
+        on_death: Callable[[], None] | None = None,
     ) -> None:
         self.processes = processes
         self.attempts = attempts
@@ -180,9 +186,12 @@ class ParsePool:
         self._workers: list[_Worker] = []
         self._ids = count()
         self._starting: asyncio.Lock | None = None
+        self._on_death = on_death
 
     def _died(self) -> None:
         self.restarts += 1
+        if self._on_death is not None:
+            self._on_death()
 
     async def _start(self) -> _Worker:
         loop = asyncio.get_running_loop()

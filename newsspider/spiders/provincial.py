@@ -277,19 +277,17 @@ class ProvincialSpider(Spider):
         assert isinstance(response, TextResponse)  # _article_input refused anything else
         if self._pool is None:
             timeout = self.crawler.settings.getfloat("NEWSSPIDER_PARSE_TIMEOUT", 120)
-            self._pool = ParsePool(self.parse_processes, timeout=timeout)
-        restarts = self._pool.restarts
+            self._pool = ParsePool(self.parse_processes, timeout=timeout, on_death=self._parse_worker_died)
         try:
             record = await self._pool.parse(response, profile, datetime.now(UTC), listing)
         except Exception as exc:  # noqa: BLE001  (a parser bug or a dead worker costs this article)
             self._parse_failed(response, profile, column, exc)
             return []
-        finally:
-            if self._pool.restarts > restarts and self.crawler.stats is not None:
-                self.crawler.stats.inc_value(
-                    "newsspider/parse_worker_restarts", self._pool.restarts - restarts
-                )
         return [record]
+
+    def _parse_worker_died(self) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsspider/parse_worker_restarts")
 
     def close_pool(self) -> None:
         if self._pool is not None:
