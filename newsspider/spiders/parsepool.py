@@ -4,7 +4,9 @@ Each worker is ``python -m newsspider.spiders.parseworker`` with pipes to it, re
 own event loop. ``concurrent.futures.ProcessPoolExecutor`` was used first and is not, for two reasons:
 
 - its manager thread pickles and unpickles in the crawl process and fights the reactor for the GIL: about
-  0.23 ms of the crawl process's CPU per page against 0.05 ms for frames on a pipe (benchmarks/crawl.py);
+  0.23 ms of the crawl process's CPU per page against 0.05 ms for frames on a pipe (a round trip of a
+  replica page and its record, 16 in flight); benchmarks/crawl.py with one worker went from 386 to about
+  440 pages/s;
 - one dead worker (a segfault in a C extension on a hostile page, the OOM killer) breaks the whole pool for
   good.
 
