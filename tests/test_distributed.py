@@ -122,10 +122,12 @@ def expected_urls(replica: Replica) -> set[str]:
 
 
 def start_worker(
-    replica: Replica, redis_url: str, out: Path, shard: str, crawl_id: str, idle: float = 1.5
-) -> subprocess.Popen[str]:
+    replica: Replica, redis_url: str, out: Path, shard: str, crawl_id: str, idle: float = 1.5,
+    extra: dict[str, str] | None = None,
+) -> subprocess.Popen[str]:  # fmt: skip
     settings = {
         **FAST,
+        **(extra or {}),
         **{k: str(v) for k, v in redis_settings(redis_url, run_id=crawl_id, shard=shard, idle_seconds=idle).items()},
         "NEWSSPIDER_SITES_DIR": str(replica.sites_dir),
         "NEWSSPIDER_DATA_DIR": str(out),
@@ -238,7 +240,10 @@ def test_a_killed_worker_loses_nothing(site: Replica, redis_base: str, tmp_path:
     out = tmp_path / "data"
     url = f"{redis_base}/2"
     crawl_id = "kill-test"
-    workers = {s: start_worker(site, url, out, s, crawl_id) for s in ("w1", "w2", "w3")}
+    # A small delay per request keeps the crawl running long enough to be killed in the middle: at full
+    # speed on loopback the other two workers finish most of it while the victim writes its first lines.
+    slow = {"DOWNLOAD_DELAY": "0.05"}
+    workers = {s: start_worker(site, url, out, s, crawl_id, extra=slow) for s in ("w1", "w2", "w3")}
     victim = out / "replica-gen"
     deadline = time.monotonic() + 60
     # Midway: once the victim has written some records, while the crawl is far from done.
