@@ -274,7 +274,8 @@ def test_a_worker_stops_when_redis_goes_away(site: Replica, tmp_path: Path) -> N
     """No hanging cron job: Redis gone for longer than the lease time ends the worker, with a reason."""
     out = tmp_path / "data"
     with redis_server(tmp_path) as (base, server):
-        worker = start_worker(site, f"{base}/0", out, "w1", "outage")
+        # A small delay per request keeps a fast machine from finishing before Redis is taken away.
+        worker = start_worker(site, f"{base}/0", out, "w1", "outage", extra={"DOWNLOAD_DELAY": "0.05"})
         deadline = time.monotonic() + 60
         while not list(out.glob("replica-gen/*.jsonl")) and time.monotonic() < deadline:
             time.sleep(0.05)
