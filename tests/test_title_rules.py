@@ -6,7 +6,7 @@ from __future__ import annotations
 from newsspider.parsers import parse_article
 from newsspider.parsers.title import clean_headline
 
-URL = "http://www.example.org/details.asp?detailsid=675"
+URL = "http://www.example.org/details.asp?detailsid=1024"
 TEXT = "".join(
     f"<p>　　第{i}段，座谈会在华侨文化中心举行，与会者围绕改革的性质、意义和前景展开讨论，发言热烈，"
     "并就下一步的活动安排交换了意见。</p>"
