@@ -28,6 +28,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.procstat import tree_rss_mb
+
 REPO = Path(__file__).resolve().parent.parent
 PER_PAGE = 15  # TRS rows per listing page in the replica
 
@@ -75,35 +80,6 @@ def rate(entries: list[dict[str, Any]]) -> tuple[int, float]:
         return len(entries), 0.0
     span = entries[-1]["at"] - entries[0]["at"]
     return len(entries), (len(entries) - 1) / span if span > 0 else 0.0
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(c) for c in task.read_text(encoding="ascii").split()]
-        except OSError:
-            continue
-    return found
-
-
-def tree_rss_mb(pid: int) -> float | None:
-    """RSS of ``pid`` and all its descendants (parse worker processes count too)."""
-    own = rss_mb(pid)
-    if own is None:
-        return None
-    return own + sum(tree_rss_mb(child) or 0.0 for child in _children(pid))
-
-
-def rss_mb(pid: int) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return None
 
 
 # -- the bare spider, run in its own process ---------------------------------------------------------------

@@ -27,6 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.procstat import tree_rss_mb
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -83,29 +88,6 @@ class LongRun:
             "fd_growth": self.fd_growth, "curve": [[round(s.at, 1), round(s.rss_mb, 1), s.fds, s.records]
                                                    for s in self.samples],
         }  # fmt: skip
-
-
-def _rss_mb(pid: int) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    except OSError:
-        return None
-    kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), None)
-    return kb / 1024 if kb is not None else None
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found += [int(c) for c in task.read_text(encoding="ascii").split()]
-        except OSError:
-            continue
-    return found
-
-
-def _tree_rss_mb(pid: int) -> float:
-    return (_rss_mb(pid) or 0.0) + sum(_tree_rss_mb(child) for child in _children(pid))
 
 
 def _fds(pid: int) -> int:
@@ -166,7 +148,7 @@ def run_longrun(articles: int, *, sample: float = 2.0, concurrency: int = 16, ou
             crawl = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
             counter = _LineCounter(out)
             while crawl.poll() is None:
-                rss = _tree_rss_mb(crawl.pid)
+                rss = tree_rss_mb(crawl.pid)
                 fds = _fds(crawl.pid)
                 if rss:
                     result.samples.append(Sample(time.monotonic() - started, rss, fds, counter.count()))
