@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 from parsel import Selector
 from scrapy import Request
@@ -31,6 +31,7 @@ __all__ = [
     "ListingRow",
     "Platform",
     "current_page",
+    "last_linked_page",
     "listing_request",
     "next_link",
     "option",
@@ -215,6 +216,21 @@ def current_page(response: TextResponse, default: int = 1) -> int:
     except AttributeError:  # a response built in a test has no request
         return default
     return page if isinstance(page, int) and page > 0 else default
+
+
+def last_linked_page(response: TextResponse, page_of: Callable[[str], int | None]) -> int:
+    """The highest page number the listing links to, 1 when none: ``page_of`` reads the page number from a
+    link's path, or None when the link is not a page of this listing.
+
+    Founder and People pagers show a window of page links, so there is a next page exactly when the page
+    links to it or beyond; this also stops at the last page.
+    """
+    pages = [1]
+    for href in response.xpath("//a/@href").getall():
+        number = page_of(urlsplit(response.urljoin(href.strip())).path)
+        if number is not None:
+            pages.append(number)
+    return max(pages)
 
 
 def listing_request(url: str, page: int) -> Request:

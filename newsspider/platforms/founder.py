@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from newsspider.platforms.base import ListingPage, listing_request, rows_from_links
+from newsspider.platforms.base import ListingPage, last_linked_page, listing_request, rows_from_links
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -40,14 +40,13 @@ class FounderPlatform:
         if here is None:
             return ListingPage(rows=rows, next_requests=[], total_pages=None, total_records=None)
         node, page, ext = here.group(1), int(here.group(2) or 1), here.group(3)
-        linked = [1]
-        for href in response.xpath("//a/@href").getall():
-            found = _NODE.search(urlsplit(response.urljoin(href.strip())).path)
-            if found and found.group(1) == node:
-                linked.append(int(found.group(2) or 1))
-        last = max(linked)
+
+        def page_of(path: str) -> int | None:
+            found = _NODE.search(path)
+            return int(found.group(2) or 1) if found and found.group(1) == node else None
+
         next_requests = []
-        if last > page:
+        if last_linked_page(response, page_of) > page:
             next_requests.append(listing_request(response.urljoin(f"node_{node}_{page + 1}.{ext}"), page + 1))
         return ListingPage(rows=rows, next_requests=next_requests, total_pages=None, total_records=None)
 

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from newsspider.platforms.base import ListingPage, listing_request, rows_from_links
+from newsspider.platforms.base import ListingPage, last_linked_page, listing_request, rows_from_links
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -45,13 +45,13 @@ class PeoplePlatform:
         if here is None:
             return ListingPage(rows=rows, next_requests=[], total_pages=None, total_records=None)
         folder, page = here.group("dir"), int(here.group("num") or 1)
-        linked = [1]
-        for href in response.xpath("//a/@href").getall():
-            found = _INDEX.match(urlsplit(response.urljoin(href.strip())).path)
-            if found and found.group("dir") == folder:
-                linked.append(int(found.group("num") or 1))
+
+        def page_of(path: str) -> int | None:
+            found = _INDEX.match(path)
+            return int(found.group("num") or 1) if found and found.group("dir") == folder else None
+
         next_requests = []
-        if max(linked) > page:
+        if last_linked_page(response, page_of) > page:
             url = response.urljoin(f"{folder}index{page + 1}.html")
             next_requests.append(listing_request(url, page + 1))
         return ListingPage(rows=rows, next_requests=next_requests, total_pages=None, total_records=None)
