@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from scrapy.http import HtmlResponse
 
 from newsspider.parsers import ListingContext
+from newsspider.parsers.article import parse_fetched
 from newsspider.sites import load_profile
-from newsspider.spiders.parsepool import ParsePool, ParseTimeout, WorkerDied, parse_in_worker
+from newsspider.spiders.parsepool import ParsePool, ParseTimeout, WorkerDied
 
 if TYPE_CHECKING:
     from newsspider.items import NewsArticle
@@ -29,14 +30,14 @@ def die_on_poison(*args: Any) -> NewsArticle:
     """A worker task that kills its process on a poison URL, as a segfault in a C extension would."""
     if "poison" in args[1]:
         os._exit(1)
-    return parse_in_worker(*args)
+    return parse_fetched(*args)
 
 
 def hang_on_slow(*args: Any) -> NewsArticle:
     """A page the parser never finishes (catastrophic backtracking in some regular expression)."""
     if "slow" in args[1]:
         time.sleep(600)
-    return parse_in_worker(*args)
+    return parse_fetched(*args)
 
 
 def fail_always(*args: Any) -> NewsArticle:

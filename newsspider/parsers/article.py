@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from newsspider.sites import SiteProfile
 
-__all__ = ["ListingContext", "parse_article", "parse_response"]
+__all__ = ["ListingContext", "parse_article", "parse_fetched", "parse_response", "response_headers"]
 
 _KEYWORD_SPLIT = re.compile(r"[,，;；、|\s]+")
 _LEAD_END = re.compile(r"(?<=[。！？!?])")
@@ -312,9 +312,22 @@ def parse_response(
     listing: ListingContext | None = None,
 ) -> NewsArticle:
     """:func:`parse_article` on a Scrapy response (its body bytes, headers and status)."""
-    headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-    record = parse_article(
-        response.body, response.url, headers=headers, site=site, fetched_at=fetched_at, listing=listing
+    return parse_fetched(
+        response.body, response.url, response.status, response_headers(response), site, fetched_at, listing
     )
-    record.http_status = response.status
+
+
+def response_headers(response: Response) -> dict[str, str]:
+    """A response's headers as plain strings (repeated headers joined with ``, ``)."""
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
+def parse_fetched(
+    body: bytes, url: str, status: int, headers: dict[str, str], site: SiteProfile | None,
+    fetched_at: datetime | None, listing: ListingContext | None,
+) -> NewsArticle:  # fmt: skip
+    """:func:`parse_article` on the parts of a fetched response, its HTTP status kept. Plain, picklable
+    arguments: a parse worker process runs this."""
+    record = parse_article(body, url, headers=headers, site=site, fetched_at=fetched_at, listing=listing)
+    record.http_status = status
     return record

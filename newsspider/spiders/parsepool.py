@@ -29,7 +29,7 @@ from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsspider.parsers import parse_article
+from newsspider.parsers.article import response_headers
 from newsspider.spiders.parseworker import HEADER, frame
 
 if TYPE_CHECKING:
@@ -42,10 +42,10 @@ if TYPE_CHECKING:
     from newsspider.parsers import ListingContext
     from newsspider.sites import SiteProfile
 
-__all__ = ["ParsePool", "ParseTimeout", "WorkerDied", "parse_in_worker"]
+__all__ = ["ParsePool", "ParseTimeout", "WorkerDied"]
 
 logger = logging.getLogger(__name__)
-_WORK = "newsspider.spiders.parsepool:parse_in_worker"
+_WORK = "newsspider.parsers.article:parse_fetched"
 _EXIT_GRACE = 5.0
 
 
@@ -55,16 +55,6 @@ class WorkerDied(RuntimeError):
 
 class ParseTimeout(RuntimeError):
     """A page took longer than the pool's timeout to parse; its worker was killed."""
-
-
-def parse_in_worker(
-    body: bytes, url: str, status: int, headers: dict[str, str], site: SiteProfile, fetched_at: datetime,
-    listing: ListingContext,
-) -> NewsArticle:  # fmt: skip
-    """What ``parse_response`` does, from picklable parts (runs in a worker process)."""
-    record = parse_article(body, url, headers=headers, site=site, fetched_at=fetched_at, listing=listing)
-    record.http_status = status
-    return record
 
 
 class _Worker:
@@ -233,8 +223,15 @@ class ParsePool:
     async def parse(
         self, response: TextResponse, site: SiteProfile, fetched_at: datetime, listing: ListingContext
     ) -> NewsArticle:
-        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-        args = (response.body, response.url, response.status, headers, site, fetched_at, listing)
+        args = (
+            response.body,
+            response.url,
+            response.status,
+            response_headers(response),
+            site,
+            fetched_at,
+            listing,
+        )
         for attempt in range(1, self.attempts + 1):
             try:
                 return await self._once(args)
