@@ -142,12 +142,16 @@ class _Line:
         return self.bold_chars / len(text) if text else 0.0
 
 
-def _skip(element: HtmlElement) -> bool:
+def _removed(element: HtmlElement) -> bool:
+    """Not on the page as a reader sees it: marked to skip, a dropped tag, or hidden."""
     if element.get(SKIP_ATTR) or element.tag in _DROP_TAGS:
         return True
     style = element.get("style")
-    if style and _HIDDEN.search(style):
-        return True
+    return bool(style) and _HIDDEN.search(style) is not None
+
+
+def _noise(element: HtmlElement) -> bool:
+    """A widget box by its class or id (share, print, related news, editor box…)."""
     attrs = f"{element.get('class', '')} {element.get('id', '')}"
     return bool(attrs.strip()) and NOISE_ATTR.search(attrs) is not None
 
@@ -205,11 +209,8 @@ def attachment_of(element: HtmlElement, base_url: str) -> Attachment | None:
 
 def _editor_in_noise(element: HtmlElement, body: Body) -> None:
     """An editor line in a box the noise rules drop (``<p class="article-editor">责任编辑：…</p>``) still names
-    the editor; a hidden box or a dropped tag does not, and other credits there are left alone."""
-    if element.get(SKIP_ATTR) or element.tag in _DROP_TAGS or len(element) > _MAX_EDITOR_BOX_CHILDREN:
-        return
-    style = element.get("style")
-    if style and _HIDDEN.search(style):
+    the editor; other credits there are left alone."""
+    if len(element) > _MAX_EDITOR_BOX_CHILDREN:
         return
     text = clean_whitespace(" ".join(element.itertext()))
     if _EDITOR_CREDIT.match(text) and _is_credit(text):
@@ -230,8 +231,9 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 _append(lines[-1], element.tail, caption_depth, link_depth)
             continue
         if event == "start":
-            if element is not container and _skip(element):
-                _editor_in_noise(element, body)
+            if element is not container and (_removed(element) or _noise(element)):
+                if not _removed(element):  # a hidden box or a dropped tag names nobody
+                    _editor_in_noise(element, body)
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
