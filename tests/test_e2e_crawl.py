@@ -21,6 +21,7 @@ from newsspider.commands.crawl import CrawlOutcome, exit_code
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_LOCKED
 from newsspider.replica.catalog import SITES
 from newsspider.runlock import output_lock
+from tests.faultserver import records
 
 if TYPE_CHECKING:
     from newsspider.replica import Article, LogEntry, Replica
@@ -49,14 +50,6 @@ def scrapy_crawl(replica: Replica, out: Path, *args: str) -> subprocess.Complete
     command = [sys.executable, "-m", "scrapy", "crawl", "provincial", *args,
                *_settings(replica, out, f"NEWSSPIDER_SITES_DIR={replica.sites_dir}", f"NEWSSPIDER_DATA_DIR={out}")]  # fmt: skip
     return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=90, check=False)
-
-
-def records(out: Path) -> list[dict[str, Any]]:
-    found = []
-    for path in sorted(out.glob("*/*.jsonl")):
-        if path.parent.name not in {"runs", "logs", "quarantine"}:
-            found += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return found
 
 
 def report(out: Path) -> dict[str, Any]:
