@@ -20,6 +20,7 @@ __all__ = [
     "LOG_FORMAT",
     "STDERR_HANDLER_NAME",
     "configure_run_logging",
+    "match_scrapy_level",
     "remove_run_logging",
 ]
 
@@ -95,3 +96,12 @@ def configure_run_logging(
         root.setLevel(level)
     logging.captureWarnings(True)
     return path
+
+
+def match_scrapy_level(level: int) -> None:
+    """Hold Scrapy's loggers at the run's level. Call after Scrapy configured logging (``CrawlerProcess``).
+
+    Scrapy sets its logger to DEBUG and leaves filtering to the handlers, so every "Crawled" and "Scraped
+    from" line became a LogRecord only for our handlers to drop it: about 2% of a fast crawl's CPU.
+    """
+    logging.getLogger("scrapy").setLevel(level)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -25,6 +26,9 @@ def _keep_param(name: str) -> bool:
     return not (lowered.startswith("utm_") or lowered in TRACKING_PARAMS)
 
 
+# Bounded memo: one article URL is canonicalized when its listing yields it, when its response comes back
+# and again in the pipelines, a few hundred requests apart at most.
+@functools.lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """The identity of ``url``: lower-case scheme and host, no default port, no fragment, no tracking
     parameters, sorted query, percent-encoding made safe, ``/BIG5/`` mirrors folded onto ``/GB/``.

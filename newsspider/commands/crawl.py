@@ -25,7 +25,7 @@ from scrapy.utils.project import get_project_settings
 from newsspider import settings as project_settings
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
 from newsspider.extensions.report import format_summary
-from newsspider.logsetup import configure_run_logging, remove_run_logging
+from newsspider.logsetup import configure_run_logging, match_scrapy_level, remove_run_logging
 from newsspider.runlock import LockedError, output_lock
 from newsspider.sites import ProfileError, load_all, load_profile
 from newsspider.spiders.provincial import ProvincialSpider, parse_since
@@ -158,12 +158,12 @@ def run_crawl(
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsspider.settings")
     settings = get_project_settings()
     settings.setdict(settings_overrides, priority="cmdline")
-    level = logging.getLevelName(settings.get("LOG_LEVEL", "INFO"))
-    configure_run_logging(
-        data_dir, run_id, quiet=quiet, level=level if isinstance(level, int) else logging.INFO
-    )
+    named = logging.getLevelName(settings.get("LOG_LEVEL", "INFO"))
+    level = named if isinstance(named, int) else logging.INFO
+    configure_run_logging(data_dir, run_id, quiet=quiet, level=level)
     try:
         process = CrawlerProcess(settings)
+        match_scrapy_level(level)
         crawler = process.create_crawler(ProvincialSpider)
         kwargs: dict[str, Any] = {"site": ",".join(keys), "max_pages": max_pages}
         if start_url:
