@@ -11,7 +11,6 @@ from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
 from pipelines.state import STORAGE_ERRORS, SeenEntry, shared_state, stop_crawl, title_hash
-from pipelines.store import as_record
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -20,6 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Unchanged", "VersionPipeline", "compare"]
 
+# The fields a version is decided on. Read one by one: converting the whole record (paragraphs, directives)
+# to a dict only to read these cost more than the rest of this pipeline.
+_FIELDS = ("url", "canonical_url", "title", "content_hash", "published_at", "fetched_at", "site")
 # The hash of an empty body: title-only records would otherwise all be "duplicates" of each other.
 _EMPTY_HASH = hash_text("")
 
@@ -81,8 +83,8 @@ class VersionPipeline:
 
     def _version(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        record = as_record(item)
-        url = record.get("canonical_url") or record["url"]
+        record: dict[str, Any] = {key: adapter.get(key) for key in _FIELDS}
+        url: str = record["canonical_url"] or record["url"]
         previous = self._run.get(url) or self.state.get(url)
         if previous is not None:
             changed = compare(previous, record)
