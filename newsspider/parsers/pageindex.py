@@ -59,18 +59,23 @@ def build_index(tree: HtmlElement) -> PageIndex:
             for token in classes.split():
                 by_class.setdefault(token, []).append(element)
     lengths = index.text_len
-    # Reverse document order visits every descendant before its ancestor.
     replies = index.reply_heads
+    get = lengths.get
+    # Reverse document order visits every descendant before its ancestor, so an element's total is complete
+    # when reached and is handed up to its parent then (one getparent() instead of a loop over children).
+    # Comments and PIs are gone by now (stripped, parser option), so every child is one of ``elements``.
     for element in reversed(elements):
         text = element.text
-        total = len(text.strip()) if text else 0
-        if text and ("回复" in text[:8] or "re" in text[:8].lower()):
-            replies.append(element)
-        for child in element:
-            total += lengths.get(child, 0)
-            tail = child.tail
-            if tail:
-                total += len(tail.strip())
+        total = get(element, 0)
+        if text:
+            total += len(text.strip())
+            head = text[:8]
+            if "回复" in head or "re" in head.lower():
+                replies.append(element)
         lengths[element] = total
+        if element is not tree:
+            parent = element.getparent()
+            tail = element.tail
+            lengths[parent] = get(parent, 0) + total + (len(tail.strip()) if tail else 0)
     replies.reverse()
     return index
