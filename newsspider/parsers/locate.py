@@ -27,6 +27,9 @@ _HINT = re.compile(
     r"|(?:来源|作者|责任编辑|责编|编辑|文|记者)\s*[/丨|]"
     r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b.*\b(?:19|20)\d{2}"
 )
+# Every _HINT match holds a digit, a colon or a separator: this one-class scan is ~10x cheaper than _HINT and
+# rules out about half the candidate elements of a page before _HINT runs.
+_HINT_CHARS = re.compile(r"[\d:：/丨|]")
 _EDITOR_HINT = re.compile(r"(?:责任编辑|责编|编辑|作者|记者|来源)\s*[:：]")
 _MAX_INFO_LEN = 300
 _MAX_HEAD_LINES = 5
@@ -90,8 +93,9 @@ def byline_text(element: HtmlElement) -> str:
     return " ".join(out)
 
 
-def _line(element: HtmlElement) -> InfoLine:
-    return InfoLine(node_text(element), byline_text(element))
+def _line(element: HtmlElement, text: str) -> InfoLine:
+    """``text``: the element's node_text, which the caller has at hand."""
+    return InfoLine(text, byline_text(element))
 
 
 def _link_share(element: HtmlElement, length: int) -> float:
@@ -133,12 +137,16 @@ def find_info(
     selectors: tuple[str | None, ...] = (),
     *,
     _scan_before: bool = False,
+    _hinted: dict[HtmlElement, str | None] | None = None,
 ) -> InfoBlocks:
     blocks = InfoBlocks()
+    # The second pass (_scan_before) walks the same elements again: their verdicts are kept from the first.
+    hinted: dict[HtmlElement, str | None] = {} if _hinted is None else _hinted
     for selector in selectors:
         for element in select(compile_selector(selector), tree) if selector else []:
-            if node_text(element):
-                blocks.head.append(_line(element))
+            text = node_text(element)
+            if text:
+                blocks.head.append(_line(element, text))
                 break
     for selector in INFO:
         for element in match_simple(index, selector):
@@ -146,7 +154,7 @@ def find_info(
                 continue
             text = node_text(element)
             if text and len(text) <= _MAX_INFO_LEN:
-                blocks.head.append(_line(element))
+                blocks.head.append(_line(element, text))
                 break
     before: list[InfoLine] = []
     after_title: list[InfoLine] = []
@@ -185,16 +193,17 @@ def find_info(
             continue
         if state != "body":
             _slot(element, blocks.slots)
-        text = node_text(element)
-        if not text or len(text) > _MAX_INFO_LEN or not _HINT.search(text) or _noisy(element):
-            continue
-        if _link_share(element, len(text)) > _MAX_LINK_SHARE or _inside_link_list(element):
+        if element in hinted:
+            text = hinted[element]
+        else:
+            text = hinted[element] = _hinted_text(element)
+        if text is None:
             continue
         if state == "before":
-            before.append(_line(element))
+            before.append(_line(element, text))
         elif state == "title":
             if not after_title or text not in after_title[-1].text:
-                after_title.append(_line(element))
+                after_title.append(_line(element, text))
         elif (
             len(text) <= _MAX_AFTER_LEN
             and _EDITOR_HINT.search(text)
@@ -207,8 +216,25 @@ def find_info(
         blocks.head.append(before[-1])
     elif title is not None and not _scan_before:
         # Nothing after the headline: look before it too (info line above the title on some templates).
-        return find_info(tree, title, container, index, selectors, _scan_before=True)
+        return find_info(tree, title, container, index, selectors, _scan_before=True, _hinted=hinted)
     return blocks
+
+
+def _hinted_text(element: HtmlElement) -> str | None:
+    """The element's text when it reads like an info line: a date or label in it, not a widget box, not
+    mostly links, not in a link list."""
+    text = node_text(element)
+    if (
+        not text
+        or len(text) > _MAX_INFO_LEN
+        or _HINT_CHARS.search(text) is None
+        or not _HINT.search(text)
+        or _noisy(element)
+    ):
+        return None
+    if _link_share(element, len(text)) > _MAX_LINK_SHARE or _inside_link_list(element):
+        return None
+    return text
 
 
 def _inside_link_list(element: HtmlElement) -> bool:
