@@ -193,12 +193,10 @@ def find_info(
             continue
         if state != "body":
             _slot(element, blocks.slots)
-        if element in hinted:
-            text = hinted[element]
-        else:
-            text = hinted[element] = _hinted_text(element)
-        if text is None:
+        verdict = hinted[element] if element in hinted else hinted.setdefault(element, _hinted_text(element))
+        if verdict is None:
             continue
+        text = verdict
         if state == "before":
             before.append(_line(element, text))
         elif state == "title":
