@@ -17,7 +17,7 @@ from lxml import etree
 from newsspider.items import Attachment, Image
 from newsspider.parsers.container import SKIP_ATTR
 from newsspider.parsers.edges import footer_start
-from newsspider.parsers.families import NOISE_ATTR
+from newsspider.parsers.families import noise_attrs
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def _removed(element: HtmlElement) -> bool:
 def _noise(element: HtmlElement) -> bool:
     """A widget box by its class or id (share, print, related news, editor box…)."""
     attrs = f"{element.get('class', '')} {element.get('id', '')}"
-    return bool(attrs.strip()) and NOISE_ATTR.search(attrs) is not None
+    return bool(attrs.strip()) and noise_attrs(attrs)
 
 
 def _is_caption_context(element: HtmlElement) -> bool:

@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from newsspider.parsers.families import BODY, NOISE_ATTR, compile_selector, match_simple, select
+from newsspider.parsers.families import BODY, compile_selector, match_simple, noise_attrs, select
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -147,9 +148,21 @@ def _first_of_repeated(best: HtmlElement, index: PageIndex) -> HtmlElement:
 def _inside_noise(element: HtmlElement) -> bool:
     for ancestor in element.iterancestors():
         attrs = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if attrs.strip() and _BAD_CONTAINER.search(attrs) and not _GOOD_CONTAINER.search(attrs):
+        if attrs.strip() and _bad_box(attrs):
             return True
     return False
+
+
+# The two box tests below run on every ancestor of every candidate paragraph; the case-blind patterns cost
+# ~3 us a call and the same few class strings come back on every page of a site, hence the caches.
+@lru_cache(maxsize=4096)
+def _bad_box(attrs: str) -> bool:
+    return _BAD_CONTAINER.search(attrs) is not None and _GOOD_CONTAINER.search(attrs) is None
+
+
+@lru_cache(maxsize=4096)
+def _not_article_box(attrs: str) -> bool:
+    return _NOT_ARTICLE.search(attrs) is not None and _GOOD_CONTAINER.search(attrs) is None
 
 
 def _paragraph_score(element: HtmlElement) -> float:
@@ -179,7 +192,7 @@ def _in_nav(element: HtmlElement) -> bool:
         if ancestor.tag in _NAV_TAGS:
             return True
         attrs = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if attrs.strip() and _NOT_ARTICLE.search(attrs) and not _GOOD_CONTAINER.search(attrs):
+        if attrs.strip() and _not_article_box(attrs):
             return True
     return False
 
@@ -194,7 +207,7 @@ def _densest(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
         if parent is None:
             continue
         attrs = f"{element.get('class', '')} {element.get('id', '')}"
-        if attrs.strip() and NOISE_ATTR.search(attrs):
+        if attrs.strip() and noise_attrs(attrs):
             continue
         # A layout cell holding br-separated text is the container itself: its tr/tbody/table ancestors
         # do not collect scores, so it would otherwise lose to any small div.

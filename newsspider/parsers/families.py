@@ -27,6 +27,7 @@ __all__ = [
     "TITLE",
     "compile_selector",
     "match_simple",
+    "noise_attrs",
     "select",
 ]
 
@@ -116,6 +117,14 @@ NOISE_ATTR = re.compile(
     r"|article-edit|\bbdshare|jiathis|\bcollect|report-infor|statement|\bsm\b",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=4096)
+def noise_attrs(attrs: str) -> bool:
+    """:data:`NOISE_ATTR` on an element's ``"class id"`` string."""
+    # Cached: the case-blind alternation has no literal prefix to scan for (~6 us a call), and a site's
+    # templates repeat the same few class strings on every page.
+    return NOISE_ATTR.search(attrs) is not None
 
 
 @lru_cache(maxsize=256)

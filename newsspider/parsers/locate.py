@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from newsspider.parsers.families import BREADCRUMB, INFO, NOISE_ATTR, compile_selector, match_simple, select
+from newsspider.parsers.families import BREADCRUMB, INFO, compile_selector, match_simple, noise_attrs, select
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -111,22 +112,27 @@ def _contains(ancestor: HtmlElement, element: HtmlElement | None) -> bool:
 
 def _noisy(element: HtmlElement) -> bool:
     attrs = f"{element.get('class', '')} {element.get('id', '')}"
-    return bool(attrs.strip()) and NOISE_ATTR.search(attrs) is not None and "info" not in attrs.lower()
+    return bool(attrs.strip()) and noise_attrs(attrs) and "info" not in attrs.lower()
 
 
 def _slot(element: HtmlElement, slots: dict[str, str]) -> None:
     attrs = f"{element.get('class', '')} {element.get('id', '')}"
     if not attrs.strip():
         return
-    match = _SLOT_ATTR.search(attrs)
-    if match is None:
-        return
-    kind = next(k for k, v in match.groupdict().items() if v)
-    if kind in slots:
+    kind = _slot_kind(attrs)
+    if kind is None or kind in slots:
         return
     text = byline_text(element)
     if text and len(text) <= _MAX_SLOT_LEN:
         slots[kind] = text
+
+
+@lru_cache(maxsize=4096)
+def _slot_kind(attrs: str) -> str | None:
+    """source, author or editor for a template slot's ``"class id"``; cached, as the case-blind pattern is
+    slow (~5 us) and a site's templates repeat the same class strings."""
+    match = _SLOT_ATTR.search(attrs)
+    return None if match is None else next(k for k, v in match.groupdict().items() if v)
 
 
 def find_info(
