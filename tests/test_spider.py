@@ -300,3 +300,14 @@ def test_parsing_in_a_worker_process_gives_the_inline_record(replica: Replica) -
     got.fetched_at = expected.fetched_at = None
     assert got == expected
     assert got.directives  # the reference article's 一要/二要/三要 survived the trip between processes
+
+
+def test_requests_share_one_callback_object_so_scrapy_checks_its_source_once(replica: Replica) -> None:
+    # Scrapy caches its check for generator callbacks that return a value by the callback object; with a
+    # new bound method per request it read and parsed the callback's source again for every response.
+    spider = Harness(replica, site="replica-zqsx").spider
+    profile, column = spider.profiles["replica-zqsx"], spider.profiles["replica-zqsx"].columns[0]
+    articles = [spider._article(f"http://x/{n}.html", profile, column, None, None) for n in (1, 2)]
+    listings = [spider._listing(Request(f"http://x/index_{n}.html"), profile, column, n) for n in (1, 2)]
+    assert articles[0].callback is articles[1].callback
+    assert listings[0].callback is listings[1].callback
