@@ -142,17 +142,20 @@ _BLOCK_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("num-zero", re.compile(r"0(\d)(?=\s*[\u4e00-\u9fff《“\"])")),
     ("num-bare", re.compile(r"(\d{1,2})$")),
 ]
+# What a block marker can open with: only then are the patterns above tried (\d is str.isdecimal()).
+_BLOCK_FIRST = frozenset("（(" + _CIRCLED + _CN)
 # Circled and bracketed numbers are never running text, so they need no punctuation before them.
 _ANYWHERE = frozenset({"circled", "paren-cn", "paren-num"})
-# Markers that may also sit inside a paragraph, after clause punctuation.
-_INLINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("cn-shi", re.compile(rf"({_N})(是|要|来)")),
-    ("qi", re.compile(rf"其([{_CN}])[，,、：:是]")),
-    ("paren-cn", re.compile(rf"[（(]({_N})[）)]")),
-    ("paren-num", re.compile(r"[（(](\d{1,2})[）)]")),
-    ("circled", re.compile(rf"([{_CIRCLED}])")),
-    ("cn-dun", re.compile(rf"({_N})、(?!\d)(?![{_CN}][、，,])")),
-    ("num-dun", re.compile(r"(\d{1,2})、(?![\d])")),
+# Markers that may also sit inside a paragraph, after clause punctuation. The third element lists strings
+# one of which a match must contain: a few `in` tests skip a pattern that cannot match (~1 us a scan saved).
+_INLINE_PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
+    ("cn-shi", re.compile(rf"({_N})(是|要|来)"), ("是", "要", "来")),
+    ("qi", re.compile(rf"其([{_CN}])[，,、：:是]"), ()),
+    ("paren-cn", re.compile(rf"[（(]({_N})[）)]"), ("（", "(")),
+    ("paren-num", re.compile(r"[（(](\d{1,2})[）)]"), ("（", "(")),
+    ("circled", re.compile(rf"([{_CIRCLED}])"), ()),
+    ("cn-dun", re.compile(rf"({_N})、(?!\d)(?![{_CN}][、，,])"), ("、",)),
+    ("num-dun", re.compile(r"(\d{1,2})、(?![\d])"), ("、",)),
 ]
 # 第一，/ 第一是 / 第一步是 / 第一章 / 第一个理念就是 …; group 2 is the counter word, the family.
 _DI = re.compile(
@@ -161,7 +164,8 @@ _DI = re.compile(
 # 第一须知这瓜分之祸…: a paragraph opening with 第N and a counter, no punctuation after it. Where the counter
 # ends is unknowable (第五劝富的舍钱), so these share one family and only their numbers must follow.
 _DI_LOOSE = re.compile(rf"第({_N})([\u4e00-\u9fff]{{2}})")
-_SEQ = re.compile(r"(首先|其次|再次|然后|最后)[，,：:是]?")
+_SEQ_WORDS = ("首先", "其次", "再次", "然后", "最后")
+_SEQ = re.compile(rf"({'|'.join(_SEQ_WORDS)})[，,：:是]?")
 _SEQ_ORDER = {"首先": 1, "其次": 2, "再次": 3}
 
 
@@ -180,9 +184,26 @@ def _at_boundary(text: str, pos: int) -> bool:
     return not before or before[-1] in _BOUNDARY or before[-1] in '”"）)'
 
 
+def _contains_any(text: str, words: tuple[str, ...]) -> bool:
+    return any(word in text for word in words)
+
+
 def _block_marker(index: int, text: str) -> Marker | None:
     lead = len(text) - len(text.lstrip())
     body = text[lead:]
+    if body.startswith(BULLETS):
+        return _bullet(index, text, lead, body)
+    if body.startswith("第"):
+        found = _di_block(index, lead, body)
+        if found is not None:
+            return found
+    first = body[:1]
+    if first and (first in _BLOCK_FIRST or first.isdecimal()):
+        return _numbered_block(index, text, lead, body)
+    return None
+
+
+def _bullet(index: int, text: str, lead: int, body: str) -> Marker | None:
     for symbol in BULLETS:
         if body.startswith(symbol):
             end = lead + len(symbol)
@@ -191,6 +212,10 @@ def _block_marker(index: int, text: str) -> Marker | None:
             if not text[end:].strip():
                 return None  # a bullet with nothing after it is layout, not a point
             return Marker(index, lead, end, symbol, f"bullet:{symbol}", None, inline=False)
+    return None
+
+
+def _di_block(index: int, lead: int, body: str) -> Marker | None:
     di = _DI.match(body)
     if di and di.group(2) not in _DI_COUNTER_BLACKLIST:
         ordinal = _ordinal(di.group(1))
@@ -207,6 +232,10 @@ def _block_marker(index: int, text: str) -> Marker | None:
         ordinal = _ordinal(loose.group(1))
         if ordinal is not None:
             return Marker(index, lead, lead + loose.end(), loose.group(0), "di~", ordinal, False)
+    return None
+
+
+def _numbered_block(index: int, text: str, lead: int, body: str) -> Marker | None:
     for family, pattern in _BLOCK_PATTERNS:
         match = pattern.match(body)
         if not match:
@@ -230,7 +259,9 @@ def find_markers(index: int, text: str) -> list[Marker]:
     block = _block_marker(index, text)
     if block is not None:
         found[block.start] = block
-    for family, pattern in _INLINE_PATTERNS:
+    for family, pattern, needs in _INLINE_PATTERNS:
+        if needs and not _contains_any(text, needs):
+            continue
         for match in pattern.finditer(text):
             pos = match.start()
             if pos in found or (family not in _ANYWHERE and not _at_boundary(text, pos)):
@@ -242,7 +273,7 @@ def find_markers(index: int, text: str) -> list[Marker]:
             if family == "cn-shi":
                 key = "cn-shi:" + match.group(2)
             found[pos] = Marker(index, pos, match.end(), match.group(0), key, ordinal, inline=pos > 0)
-    for match in _DI.finditer(text):
+    for match in _DI.finditer(text) if "第" in text else ():
         pos = match.start()
         if pos in found or pos == 0 or not _at_boundary(text, pos):
             continue
@@ -253,7 +284,7 @@ def find_markers(index: int, text: str) -> list[Marker]:
             found[pos] = Marker(
                 index, pos, match.end(), match.group(0).strip(), f"di:{match.group(2)}", ordinal, True
             )
-    for match in _SEQ.finditer(text):
+    for match in _SEQ.finditer(text) if _contains_any(text, _SEQ_WORDS) else ():
         pos = match.start()
         if pos in found or not _at_boundary(text, pos):
             continue

@@ -359,10 +359,11 @@ def _attributed_sequences(candidates: list[list[Marker]], speakers: SpeakerIndex
 
 def extract_directives(paragraphs: list[str]) -> tuple[list[DirectiveBlock], list[str]]:
     """Directive blocks found in the cleaned body paragraphs, and warnings."""
+    found = [find_markers(index, text) for index, text in enumerate(paragraphs)]
+    if not any(found):
+        return [], []  # most pages: no marker, so no block, and no need to find who spoke
     speakers = SpeakerIndex(paragraphs)
-    candidates = _attributed_sequences(
-        [find_markers(index, text) for index, text in enumerate(paragraphs)], speakers
-    )
+    candidates = _attributed_sequences(found, speakers)
     roots: list[_Run] = []
     for attempt in range(5):
         roots = _Walk(paragraphs, candidates).run()
