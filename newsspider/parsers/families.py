@@ -72,26 +72,35 @@ BREADCRUMB = (
 _SIMPLE = re.compile(r"^(?P<tag>[a-zA-Z][\w-]*)?(?:#(?P<id>[\w-]+))?(?:\.(?P<cls>[\w-]+))?$")
 
 
-def _parts(step: str) -> tuple[str | None, str | None, str | None]:
+_Step = tuple[str | None, str | None, str | None]
+
+
+def _parts(step: str) -> _Step:
     match = _SIMPLE.match(step)
     if match is None:
         return None, None, None
     return match.group("tag"), match.group("id"), match.group("cls")
 
 
-def match_simple(index: PageIndex, selector: str) -> list[HtmlElement]:
-    """Elements matching one of the simple selectors above, in document order."""
+@lru_cache(maxsize=256)
+def _parsed(selector: str) -> tuple[tuple[_Step, ...], bool]:
+    """A simple selector's steps and its trailing ``^``; parsed once, not on every page (they are constants)."""
     steps = selector.split()
     parent = steps[-1] == "^"
     if parent:
         steps = steps[:-1]
-    tag, ident, cls = _parts(steps[0])
+    return tuple(_parts(step) for step in steps), parent
+
+
+def match_simple(index: PageIndex, selector: str) -> list[HtmlElement]:
+    """Elements matching one of the simple selectors above, in document order."""
+    steps, parent = _parsed(selector)
+    tag, ident, cls = steps[0]
     if tag and not ident and not cls and index.root is not None:
         found = list(index.root.iter(tag))
     else:
         found = index.find(tag, ident, cls)
-    for step in steps[1:]:
-        tag, ident, cls = _parts(step)
+    for tag, ident, cls in steps[1:]:
         deeper: list[HtmlElement] = []
         for element in found:
             for child in element.iterdescendants(tag) if tag else element.iterdescendants():

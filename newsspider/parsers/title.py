@@ -190,10 +190,10 @@ def find_title(
     meta_title = meta.get("articletitle")
     og_title = meta.get("og:title", "twitter:title")
     refs = [norm(x) for x in (meta_title, og_title, first, doc_title) if x]
-    best: tuple[float, int, HtmlElement, str] | None = None
+    best: tuple[float, int, HtmlElement, str, str | None] | None = None
     labelled = _labelled(tree, index)
     for element in _candidates(index, list(tree.iter(*_HEADINGS)), labelled):
-        text = _headline_text(element)[0]
+        text, carried = _headline_text(element)
         if not _MIN_LEN <= len(text) <= MAX_LEN:
             continue
         score = _score(text, refs, first)
@@ -203,12 +203,12 @@ def find_title(
         if element.tag == "h1":
             score += 0.3
         if score >= 1.0 and (best is None or (score, len(text)) > (best[0], best[1])):
-            best = (score, len(text), element, text)
+            best = (score, len(text), element, text, carried)
     replied = replied_subject(tree, index)
     if replied is not None and (best is None or norm(best[3]) != norm(element_text(replied))):
         return _with_sides(Headline(_headline_text(replied)[0], replied))
     if best is not None:
-        return _with_sides(Headline(best[3], best[2]))
+        return _sides(Headline(best[3], best[2]), best[2], best[4])
     for fallback in (meta_title, og_title and _first_segment(og_title)):
         if fallback:
             text, subtitle = clean_headline(fallback)
@@ -251,7 +251,11 @@ def _with_sides(headline: Headline) -> Headline:
     element = headline.element
     if element is None:
         return headline
-    carried = _headline_text(element)[1]
+    return _sides(headline, element, _headline_text(element)[1])
+
+
+def _sides(headline: Headline, element: HtmlElement, carried: str | None) -> Headline:
+    """:func:`_with_sides` with the subtitle ``_headline_text`` carried in ``element`` already at hand."""
     if carried:
         headline.subtitle = carried
     if element.tag not in _SIBLING_HEADINGS:

@@ -50,7 +50,8 @@ _SENTENCE_END = re.compile(r"[。！？!?]")
 
 
 def norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    # split()/join drops exactly what re.sub(r"\s+", "") would (str.isspace is \s), a regex call cheaper.
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
 def element_text(element: HtmlElement) -> str:
