@@ -74,6 +74,16 @@ def full_crawl(
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+_PAGES = frozenset({"article", "listing"})
+
+
+def page_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The crawled pages among the server's log entries: not robots.txt, and not the benchmark's own
+    calls to the replica's log, whose first one is answered before the crawl process even starts (counting
+    it put the process start-up into the rate)."""
+    return [e for e in entries if e["status"] == 200 and e["kind"] in _PAGES]
+
+
 def rate(entries: list[dict[str, Any]]) -> tuple[int, float]:
     """(pages, pages per second) from the server's log of one run."""
     if len(entries) < 2:
@@ -153,7 +163,7 @@ def throughput(
             mark = len(replica_log(info, 0))
             proc = full_crawl(info, out, concurrency, max_pages, processes)
             proc.communicate()
-            fetched = [e for e in replica_log(info, mark) if e["status"] == 200 and e["kind"] != "robots"]
+            fetched = page_entries(replica_log(info, mark))
             pages, full_rate = rate(fetched)
             full_rates.append(full_rate)
             base = info["bases"]["replica-trs"]
@@ -161,7 +171,7 @@ def throughput(
             url_file.write_text("\n".join(base + e["path"] for e in fetched), encoding="utf-8")
             mark = len(replica_log(info, 0))
             bare_crawl(url_file, concurrency)
-            bare_pages, bare_rate = rate([e for e in replica_log(info, mark) if e["status"] == 200])
+            bare_pages, bare_rate = rate(page_entries(replica_log(info, mark)))
             bare_rates.append(bare_rate)
             print(f"  run {run + 1}: full {pages} pages {full_rate:.1f}/s, "
                   f"bare {bare_pages} pages {bare_rate:.1f}/s", flush=True)  # fmt: skip
@@ -186,7 +196,7 @@ def memory(info: dict[str, Any], concurrency: int, sample: float, processes: int
         proc.communicate()
         (path,) = sorted((out / "runs").glob("*.json"))
         totals = json.loads(path.read_text(encoding="utf-8"))["totals"]
-    pages = len([e for e in replica_log(info, mark) if e["status"] == 200])
+    pages = len(page_entries(replica_log(info, mark)))
     values = [v for _, v in curve]
     # Flat: the last third of the run stays within 15% of the middle third's peak.
     third = max(1, len(values) // 3)
