@@ -36,7 +36,7 @@ from newsspider.parsers.locate import (
     node_text,
 )
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
-from newsspider.parsers.pageindex import build_index
+from newsspider.parsers.pageindex import all_text, build_index
 from newsspider.parsers.reprint import extract_reprint
 from newsspider.parsers.title import clean_headline, doc_title_suffix, find_title, is_cut
 from newsspider.textnorm import content_hash
@@ -267,15 +267,16 @@ def _issue3(record: NewsArticle, tree: HtmlElement, extracted: Body, paragraphs:
         record.warnings.extend(warnings)
     except Exception:  # noqa: BLE001 -- see docstring
         record.warnings.append("directives_failed")
+    page_text = all_text(tree)
     try:
-        record.doc, doc_attachments = extract_govdoc(tree, record.url)
+        record.doc, doc_attachments = extract_govdoc(tree, record.url, page_text)
     except Exception:  # noqa: BLE001
         record.warnings.append("govdoc_failed")
         doc_attachments = []
     record.attachments = _merge_attachments(extracted.attachments, doc_attachments)
     try:
         lines = [c for c in extracted.credits if c.startswith("原标题")] + paragraphs
-        record.reprint = extract_reprint(tree, lines, record.url)
+        record.reprint = extract_reprint(tree, lines, record.url, page_text)
     except Exception:  # noqa: BLE001
         record.warnings.append("reprint_failed")
 

@@ -8,11 +8,14 @@ so one reader handles them: a chunk that is (or starts with) a known label takes
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
+
+from lxml import etree
 
 from newsspider.items import Attachment, GovDoc
 from newsspider.parsers.dates import parse_date
+from newsspider.parsers.pageindex import all_text
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -77,6 +80,8 @@ _LABEL_RE = re.compile(
 _DOC_ONLY = frozenset({"index_no", "doc_no", "written_at", "topic", "validity"})
 _HEADER_HINT = re.compile(r"索\s*引\s*号|文\s*号|成\s*文\s*日\s*期")
 _CONTAINERS = ("table", "tbody", "dl", "ul", "ol", "div", "section")
+_HINT_NODES = etree.XPath("//text()[contains(., '号') or contains(., '期')]")
+_ATTACHMENT_NODES = etree.XPath("//text()[contains(., '附件')]")
 
 _DOC_EXTENSIONS = frozenset(
     {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "zip", "rar", "7z", "ppt", "pptx"}
@@ -120,7 +125,9 @@ def _find_header(tree: HtmlElement) -> HtmlElement | None:
     """The smallest table/list/div holding the most distinct header labels (at least two)."""
     # Only the containers around a 索引号/文号/成文日期 text are measured; most pages have none.
     candidates: dict[HtmlElement, None] = {}
-    for node in tree.xpath("//text()[contains(., '号') or contains(., '期')]"):
+    found = _HINT_NODES(tree)
+    nodes: list[Any] = found if isinstance(found, list) else []  # smart strings: each knows its parent
+    for node in nodes:
         if not _HEADER_HINT.search(node):
             continue
         element = node.getparent()
@@ -196,7 +203,7 @@ def _attachments(tree: HtmlElement, base_url: str) -> list[Attachment]:
     found: list[Attachment] = []
     seen: set[str] = set()
     armed = False
-    if not tree.xpath("//text()[contains(., '附件')]"):
+    if not _ATTACHMENT_NODES(tree):
         return found
     for payload in _stream(tree):
         if isinstance(payload, str):
@@ -223,10 +230,16 @@ def _attachments(tree: HtmlElement, base_url: str) -> list[Attachment]:
     return found
 
 
-def extract_govdoc(tree: HtmlElement, base_url: str) -> tuple[GovDoc | None, list[Attachment]]:
-    """The header table's fields (or None) and the attachments listed under 附件."""
-    attachments = _attachments(tree, base_url)
-    header = _find_header(tree)
+def extract_govdoc(
+    tree: HtmlElement, base_url: str, page_text: str | None = None
+) -> tuple[GovDoc | None, list[Attachment]]:
+    """The header table's fields (or None) and the attachments listed under 附件.
+
+    ``page_text``: :func:`~newsspider.parsers.pageindex.all_text` of the tree, when the caller has it."""
+    text = all_text(tree) if page_text is None else page_text
+    # Most pages hold neither 附件 nor a header label anywhere: then no text node can, and the scans are skipped.
+    attachments = _attachments(tree, base_url) if "附件" in text else []
+    header = _find_header(tree) if _HEADER_HINT.search(text) else None
     if header is None:
         return None, attachments
     values = _fields(header)

@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from newsspider.items import Reprint
+from newsspider.parsers.pageindex import all_text
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ def _link_of(element: HtmlElement, base_url: str) -> str | None:
 _MARK_NODES = etree.XPath("//text()[contains(., '原') or contains(., '转') or contains(., '来')]")
 """Text nodes that may hold a reprint mark: one pass over the page, the exact marks tested in Python."""
 _TRANSFER_MARKS = ("转载自", "转自", "来源于", "来自")
+_TREE_MARKS = ("原标题", "原题", *_TRANSFER_MARKS)
+"""What a text node must hold for either tree reader to look at it."""
 
 
 def _original_title(nodes: list[Any], base_url: str) -> tuple[str, str | None] | None:
@@ -125,9 +128,15 @@ def _transferred_in_tree(nodes: list[Any], base_url: str) -> tuple[str, str | No
     return None
 
 
-def extract_reprint(tree: HtmlElement, paragraphs: list[str], base_url: str) -> Reprint | None:
-    """Reprint provenance (原标题, 据…, 转载自…, 本文来源于…) or None."""
-    marks = _MARK_NODES(tree)
+def extract_reprint(
+    tree: HtmlElement, paragraphs: list[str], base_url: str, page_text: str | None = None
+) -> Reprint | None:
+    """Reprint provenance (原标题, 据…, 转载自…, 本文来源于…) or None.
+
+    ``page_text``: :func:`~newsspider.parsers.pageindex.all_text` of the tree, when the caller has it."""
+    text = all_text(tree) if page_text is None else page_text
+    # No mark anywhere in the page (most pages): no text node holds one, so the node scan is skipped.
+    marks = _MARK_NODES(tree) if any(mark in text for mark in _TREE_MARKS) else []
     nodes: list[Any] = marks if isinstance(marks, list) else []  # lxml "smart strings": each knows its parent
     title = _original_title(nodes, base_url)
     source = _source_from_lines(paragraphs)
