@@ -97,7 +97,11 @@ def decode_html(body: bytes, content_type: str | None = None, forced: str | None
         if as_utf8 is not None and (_mostly_chinese(as_utf8) or not _mostly_chinese(text)):
             # Saved-as-UTF-8 page that kept its old gb2312 (or latin-1) label.
             return _result(_strip_bom(as_utf8), "utf-8")
-    if _fits(body, name, high_bytes) is not None:
+    if _same_decode(body, declared, name):
+        fits = text.count("\ufffd") <= high_bytes // _TOLERANCE
+    else:
+        fits = _fits(body, name, high_bytes) is not None
+    if fits:
         return _result(text, name)
     if name == "utf-8" and _sniff_gb(body):
         # Declared (or defaulted to) UTF-8 but the bytes are GBK.
@@ -105,6 +109,17 @@ def decode_html(body: bytes, content_type: str | None = None, forced: str | None
         if as_gb is not None:
             return _result(as_gb[0], "gb18030")
     return Decoded(text, name, ["encoding_replaced"])
+
+
+def _same_decode(body: bytes, declared: str, name: str) -> bool:
+    """Whether w3lib's text has the \ufffd count of ``body.decode(name, "replace")``, so its invalid bytes can be
+    counted on it instead of decoding the page again (~0.3 ms on a big page): the same codec, and not gb18030
+    with a 0x80 byte (w3lib reads a lead 0x80 as €). A stripped UTF-8 BOM changes no count."""
+    try:
+        same = codecs.lookup(declared).name == name
+    except LookupError:
+        return False
+    return same and (name != "gb18030" or b"\x80" not in body)
 
 
 def _result(text: str, name: str) -> Decoded:
