@@ -36,7 +36,7 @@ from newsspider.parsers.locate import (
     node_text,
 )
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
-from newsspider.parsers.pageindex import all_text, build_index
+from newsspider.parsers.pageindex import PageIndex, build_index
 from newsspider.parsers.reprint import extract_reprint
 from newsspider.parsers.title import clean_headline, doc_title_suffix, find_title, is_cut
 from newsspider.textnorm import content_hash
@@ -241,7 +241,7 @@ def _fill(
     if record.source is None:
         record.warnings.append("source_missing")
 
-    page_summary = find_summary_box(tree) or extracted.summary
+    page_summary = find_summary_box(tree, index) or extracted.summary
     meta_summary = meta.get(*SUMMARY_KEYS)
     if page_summary:
         record.summary, record.summary_from = page_summary, "page"
@@ -256,10 +256,12 @@ def _fill(
         record.keywords = list(dict.fromkeys(k for k in _KEYWORD_SPLIT.split(keywords) if k))
     record.breadcrumb = find_breadcrumb(tree, index, selectors.breadcrumb if selectors else None)
     record.column = _column(meta, record.breadcrumb, record.title, listing)
-    _issue3(record, tree, extracted, paragraphs)
+    _issue3(record, tree, extracted, paragraphs, index)
 
 
-def _issue3(record: NewsArticle, tree: HtmlElement, extracted: Body, paragraphs: list[str]) -> None:
+def _issue3(
+    record: NewsArticle, tree: HtmlElement, extracted: Body, paragraphs: list[str], index: PageIndex
+) -> None:
     """Directives, 政府信息公开 header and reprint provenance (their own modules; a bug there costs a warning,
     never the record)."""
     try:
@@ -267,7 +269,7 @@ def _issue3(record: NewsArticle, tree: HtmlElement, extracted: Body, paragraphs:
         record.warnings.extend(warnings)
     except Exception:  # noqa: BLE001 -- see docstring
         record.warnings.append("directives_failed")
-    page_text = all_text(tree)
+    page_text = index.all_text()
     try:
         record.doc, doc_attachments = extract_govdoc(tree, record.url, page_text)
     except Exception:  # noqa: BLE001

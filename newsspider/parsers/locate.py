@@ -260,7 +260,10 @@ def find_breadcrumb(tree: HtmlElement, index: PageIndex, profile_selector: str |
         items = _crumb_items(element)
         if len(items) >= 2:
             return items
-    for element in tree.iter("div", "td", "p", "span", "nav", "li"):
+    # A hint in an element's head text (its text and its first child's, adjacent in the page's text) is in the
+    # page's text; most pages that get this far have none, and the loop below is skipped.
+    hinted = _CRUMB_HINT.search(index.all_text()) is not None
+    for element in tree.iter("div", "td", "p", "span", "nav", "li") if hinted else ():
         if index.length(element) > _MAX_CRUMB_LEN or not _CRUMB_HINT.search(_head_text(element)):
             continue
         text = node_text(element)
@@ -281,6 +284,8 @@ def _crumb_items(element: HtmlElement) -> list[str]:
 
 
 _SUMMARY_WORD = r"(?:内容)?(?:摘\s*要|提\s*要|导\s*读|导\s*语|核心提示)"
+# _SUMMARY_WORD without its optional 内容: a pattern that opens with a literal scans a page's text 10x faster.
+_SUMMARY_ANYWHERE = re.compile(r"摘\s*要|提\s*要|导\s*[读语]|核心提示")
 _SUMMARY_LABEL = re.compile(rf"^\s*(?:[【\[]\s*{_SUMMARY_WORD}\s*[】\]]\s*[:：]?|{_SUMMARY_WORD}\s*[:：])\s*")
 _SUMMARY_TAGS = ("div", "p", "span", "td", "dd", "section", "blockquote", "li")
 _MAX_SUMMARY_LEN = 600
@@ -290,8 +295,11 @@ def is_summary_line(text: str) -> bool:
     return _SUMMARY_LABEL.match(text) is not None
 
 
-def find_summary_box(tree: HtmlElement) -> str | None:
-    """The page's own 摘要 box (label removed), or None."""
+def find_summary_box(tree: HtmlElement, index: PageIndex | None = None) -> str | None:
+    """The page's own 摘要 box (label removed), or None. With the page's ``index`` (comments stripped), a page
+    whose text has no 摘要-like word anywhere is answered without the walk: the label is in one text node."""
+    if index is not None and _SUMMARY_ANYWHERE.search(index.all_text()) is None:
+        return None
     for element in tree.iter(*_SUMMARY_TAGS):
         head = (element.text or "").lstrip()
         if not head and len(element):

@@ -28,6 +28,13 @@ class PageIndex:
     root: HtmlElement | None = None
     reply_heads: list[HtmlElement] = field(default_factory=list)
     """Elements whose text opens like a reply subject (re: / 回复), in document order."""
+    _text: str | None = field(default=None, repr=False)
+
+    def all_text(self) -> str:
+        """:func:`all_text` of the indexed tree, joined on first use (the tree no longer changes by then)."""
+        if self._text is None:
+            self._text = all_text(self.root) if self.root is not None else ""
+        return self._text
 
     def length(self, element: HtmlElement) -> int:
         return self.text_len.get(element, 0)

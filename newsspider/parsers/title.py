@@ -44,6 +44,7 @@ _MIN_LEN = 2
 _BADGE_TAGS = frozenset({"span", "i", "em", "label", "b", "strong", "sup", "img"})
 _MAX_BADGE = 4
 _LABEL_HEAD = re.compile(r"^(?:主题|标题|题目)\s*[:：]\s*")
+_LABEL_ANYWHERE = re.compile(r"(?:主题|标题|题目)\s*[:：]")
 _WIDGET_TAIL = re.compile(r"(?:\s+(?:编辑|锁定|讨论|收藏|分享|上传视频|举报))+$")
 _PAGE_TAIL = re.compile(r"\s*[（(]\s*(?:页|第)\s*\d+\s*页?\s*[)）]$")
 # BlogDriver-style templates close every post heading with "- -"; hand-made pages open a heading with "*" as its
@@ -161,6 +162,8 @@ def _score(text: str, refs: list[str], first: str) -> float:
 def _labelled(tree: HtmlElement, index: PageIndex) -> list[HtmlElement]:
     """Forum/BBS headings: ``<td><b>主题：</b> 你知道…</td>``."""
     found: list[HtmlElement] = []
+    if _LABEL_ANYWHERE.search(index.all_text()) is None:
+        return found  # the label is in one text node, so in the page's text: most pages have none
     for element in tree.iter("td", "div", "p", "span", "h1", "h2", "h3", "font"):
         if not MIN_SEGMENT <= index.length(element) <= MAX_LEN:
             continue
