@@ -33,7 +33,7 @@ from newsspider.parsers.locate import (
     find_info,
     find_summary_box,
     is_summary_line,
-    node_text,
+    short_node_text,
 )
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
 from newsspider.parsers.pageindex import PageIndex, build_index
@@ -291,8 +291,8 @@ def _poster_or_owner(tree: HtmlElement, heading: HtmlElement | None) -> list[str
     """A blog heading shares a small block with ``ggjjzhzz 发表于 2005-9-15`` (no info block was found for
     it); else the blog owner's profile link."""
     for ancestor in list(heading.iterancestors())[:_POSTER_LEVELS] if heading is not None else []:
-        text = node_text(ancestor)
-        if len(text) > _MAX_POSTER_BLOCK:
+        text = short_node_text(ancestor, _MAX_POSTER_BLOCK)
+        if text is None:
             break
         poster = posted_by(text)
         if poster:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from lxml import etree
+
 from newsspider.parsers.families import BREADCRUMB, INFO, compile_selector, match_simple, noise_attrs, select
 from newsspider.textnorm import clean_whitespace
 
@@ -20,7 +22,16 @@ if TYPE_CHECKING:
 
     from newsspider.parsers.pageindex import PageIndex
 
-__all__ = ["InfoBlocks", "InfoLine", "blog_owner", "byline_text", "find_breadcrumb", "find_info", "node_text"]
+__all__ = [
+    "InfoBlocks",
+    "InfoLine",
+    "blog_owner",
+    "byline_text",
+    "find_breadcrumb",
+    "find_info",
+    "node_text",
+    "short_node_text",
+]
 
 _HINT = re.compile(
     r"(?:来源|来自|稿源|出处|作者|记者|编辑|责编|发布|时间|日期|浏览|阅读|点击)\s*[:：]"
@@ -80,6 +91,20 @@ class InfoBlocks:
 def node_text(element: HtmlElement) -> str:
     """Text of an element with a space at every text-node boundary (``<i>时间：</i>2019…`` stays apart)."""
     return clean_whitespace(" ".join(element.itertext()))
+
+
+def short_node_text(element: HtmlElement, limit: int) -> str | None:
+    """:func:`node_text` when it is at most ``limit`` characters, else None. On a big element (a heading's
+    page-wide ancestor) it stops reading once more than ``limit`` non-space characters were seen: all of them
+    are in node_text."""
+    seen = 0
+    for chunk in element.itertext():
+        piece = clean_whitespace(chunk)
+        seen += len(piece) - piece.count(" ")
+        if seen > limit:
+            return None
+    text = node_text(element)
+    return text if len(text) <= limit else None
 
 
 def byline_text(element: HtmlElement) -> str:
@@ -345,20 +370,25 @@ def _head_text(element: HtmlElement) -> str:
     return f"{element.text or ''}{first or ''}"
 
 
+# Only links with a rel, or a title with 的 in it, can name the owner: picked in C, not from every link.
+_OWNER_LINKS = etree.XPath("descendant-or-self::a[@rel or contains(@title, '的')]")
 _OWNER_TITLE = re.compile(r"^[\[【]?(?P<name>.{2,20}?)[\]】]?的(?:博客|专栏|空间|部落格)$")
 
 
 def blog_owner(tree: HtmlElement) -> str | None:
     """The blog owner's profile link: ``<a rel="author">`` (the HTML convention), or a link titled with its own
     text plus 的博客 (``<a title="[太小心]的博客">太小心</a>``). A post with no byline is its owner's."""
-    for element in tree.iter("a"):
+    for element in select(_OWNER_LINKS, tree):
         rel, title = element.get("rel"), element.get("title")
         if not rel and not title:
             continue
-        text = clean_whitespace("".join(element.itertext()))
-        if text and rel and "author" in rel.lower().split():
-            return text
+        by_rel = bool(rel) and "author" in rel.lower().split()
         owner = _OWNER_TITLE.match((title or "").strip())
+        if not by_rel and owner is None:
+            continue
+        text = clean_whitespace("".join(element.itertext()))
+        if text and by_rel:
+            return text
         if text and owner is not None and owner.group("name") == text:
             return text
     return None

@@ -42,6 +42,8 @@ _SCRIPT_DATE = re.compile(
     r"[\"'](?:pubtime|pub_time|publishtime|publish_time|publishTime|pubDate|pubdate|ptime|datePublished)[\"']"
     r"\s*:\s*[\"']((?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2})?)[\"']"
 )
+# Every key above holds one of these: three `in` scans spare the pattern (~13 us) on the most scripts.
+_SCRIPT_DATE_WORDS = ("pub", "ptime", "datePublished")
 
 
 @dataclass
@@ -90,7 +92,7 @@ def read_meta(tree: HtmlElement) -> PageMeta:
             continue
         if (script.get("type") or "").lower() == "application/ld+json":
             _read_jsonld(script.text, meta.jsonld)
-        elif SCRIPT_DATE_KEY not in meta.values:
+        elif SCRIPT_DATE_KEY not in meta.values and any(w in script.text for w in _SCRIPT_DATE_WORDS):
             found = _SCRIPT_DATE.search(script.text)
             if found:
                 meta.values[SCRIPT_DATE_KEY] = found.group(1)
