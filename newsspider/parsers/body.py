@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -25,43 +26,11 @@ if TYPE_CHECKING:
 
 __all__ = ["Body", "attachment_of", "extract_body"]
 
-_BLOCK = frozenset(
-    [
-        "p",
-        "div",
-        "br",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "tr",
-        "table",
-        "section",
-        "article",
-        "ul",
-        "ol",
-        "dl",
-        "dt",
-        "dd",
-        "blockquote",
-        "pre",
-        "figure",
-        "figcaption",
-        "center",
-        "hr",
-        "header",
-        "footer",
-        "aside",
-        "nav",
-        "address",
-        "tbody",
-        "thead",
-        "caption",
-    ]
-)
+_BLOCK = frozenset({
+    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article", "ul", "ol",
+    "dl", "dt", "dd", "blockquote", "pre", "figure", "figcaption", "center", "hr", "header", "footer", "aside",
+    "nav", "address", "tbody", "thead", "caption",
+})  # fmt: skip
 _DROP_TAGS = frozenset(
     ["button", "select", "input", "textarea", "iframe", "object", "embed", "nav", "aside", "label"]
 )
@@ -142,12 +111,34 @@ class _Line:
         return self.bold_chars / len(text) if text else 0.0
 
 
+# The style and class tests below run on every element of the body (case-blind patterns, 0.5-2 us a call);
+# a site's templates repeat the same few style and class strings, hence the caches.
+@lru_cache(maxsize=4096)
+def _hidden_style(style: str) -> bool:
+    return _HIDDEN.search(style) is not None
+
+
+@lru_cache(maxsize=4096)
+def _centred_style(style: str) -> bool:
+    return _CENTER.search(style) is not None
+
+
+@lru_cache(maxsize=4096)
+def _caption_attrs(attrs: str) -> bool:
+    return _CAPTION_ATTR.search(attrs) is not None
+
+
+@lru_cache(maxsize=4096)
+def _summary_attrs(attrs: str) -> bool:
+    return _SUMMARY_ATTR.search(attrs) is not None
+
+
 def _removed(element: HtmlElement) -> bool:
     """Not on the page as a reader sees it: marked to skip, a dropped tag, or hidden."""
     if element.get(SKIP_ATTR) or element.tag in _DROP_TAGS:
         return True
     style = element.get("style")
-    return bool(style) and _HIDDEN.search(style) is not None
+    return bool(style) and _hidden_style(style)
 
 
 def _noise(element: HtmlElement) -> bool:
@@ -160,9 +151,9 @@ def _is_caption_context(element: HtmlElement) -> bool:
     if element.tag in ("figcaption", "center") or (element.get("align") or "").lower() == "center":
         return True
     style = element.get("style")
-    if style and _CENTER.search(style):
+    if style and _centred_style(style):
         return True
-    return _CAPTION_ATTR.search(f"{element.get('class', '')} {element.get('id', '')}") is not None
+    return _caption_attrs(f"{element.get('class', '')} {element.get('id', '')}")
 
 
 def image_url(element: HtmlElement, base_url: str) -> str | None:
@@ -223,6 +214,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
     link_depth = 0
     bold_depth = 0
     skipped: set[HtmlElement] = set()
+    captions: set[HtmlElement] = set()  # caption contexts opened, so their end needs no second test
     walker = etree.iterwalk(container, events=("start", "end"))
     for event, element in walker:
         tag = element.tag
@@ -237,7 +229,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
-            if element is not container and _SUMMARY_ATTR.search(
+            if element is not container and _summary_attrs(
                 f"{element.get('class', '')} {element.get('id', '')}"
             ):
                 # A 导语/摘要 box inside the container is the page's summary, not the first paragraph.
@@ -248,6 +240,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
             if tag in _BLOCK:
                 lines.append(_Line())
             if _is_caption_context(element):
+                captions.add(element)
                 caption_depth += 1
             if tag == "a":
                 link_depth += 1
@@ -265,7 +258,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
             if element in skipped:
                 skipped.discard(element)
             else:
-                if _is_caption_context(element):
+                if element in captions:
                     caption_depth -= 1
                 if tag == "a":
                     link_depth -= 1

@@ -31,6 +31,9 @@ _ATTRIBUTION = re.compile(
     rf"(?:还|也|又|进一步|同时|再次|最后|特别|着重|重点)?"
     rf"(?:({_STRONG_VERBS})|({_WEAK_VERBS})(?=[，,：:“\"]))"
 )
+# Every attribution holds one of the verbs: this literal scan is much cheaper than _ATTRIBUTION, whose lookbehind
+# start is tried at every position.
+_ANY_VERB = re.compile(f"{_STRONG_VERBS}|{_WEAK_VERBS}")
 # The subject ends before 对/在/就… ("楼阳生对下一步工作提出三点要求" → 楼阳生).
 _SUBJECT_CUT = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:对|在|就|向|为|于|同|与|和|代表|主持|出席|听取|作|等)")
 _TITLES = re.compile(
@@ -161,7 +164,7 @@ def attributions(text: str) -> list[Attribution]:
     turn = _TURN.match(text)
     if turn and _plausible(turn.group(1)) and turn.group(1) not in _GENERIC_SPEAKERS:
         found.append(Attribution(0, turn.end(), turn.group(1), ""))  # an interview turn: 李金泽：……
-    for match in _ATTRIBUTION.finditer(text):
+    for match in _ATTRIBUTION.finditer(text) if _ANY_VERB.search(text) else ():
         verb = match.group(2) or match.group(3)
         subject = _subject(match.group(1))
         if subject is None and _DROPPED_SUBJECT.match(match.group(1)):
