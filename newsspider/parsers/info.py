@@ -138,6 +138,8 @@ def resolve_published(
             info = None
         if info is not None:
             break
+    if info is not None:
+        return Published(info.value, info.raw, "info")
     meta_date: ParsedDate | None = None
     found = meta.first(DATE_KEYS)
     if found:
@@ -146,8 +148,6 @@ def resolve_published(
     jsonld_date = parse_date(jsonld, now=now) if jsonld else None
     script = meta.values.get(SCRIPT_DATE_KEY)
     script_date = parse_date(script, now=now) if script else None
-    if info is not None:
-        return Published(info.value, info.raw, "info")
     for origin, parsed in (("meta", meta_date), ("jsonld", jsonld_date), ("meta", script_date)):
         if parsed is not None:
             return Published(parsed.value, parsed.raw, origin)
