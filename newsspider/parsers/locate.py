@@ -58,7 +58,8 @@ _CRUMB_LABEL = re.compile(
 )
 _MAX_CRUMB_LEN = 120
 _MAX_AFTER_ELEMENTS = 400
-_OPEN_LABEL = re.compile(r"[:：/\[【(（]\s*$")
+# A piece that ends like an open label (来源：, 【): the next piece is its value, not a new item.
+_OPEN_LABEL_END = frozenset(":：/[【(（")
 _SLOT_ATTR = re.compile(
     r"(?P<source>source|laiyuan|\bly\b|comefrom|come-from|media-name|\bfrom\b)"
     r"|(?P<author>author|writer|zuozhe|\bzz\b|byline)|(?P<editor>editor|bianji|zeren|\bzrbj\b)",
@@ -113,7 +114,8 @@ def byline_text(element: HtmlElement) -> str:
         piece = clean_whitespace(chunk)
         if not piece:
             continue
-        if out and not _OPEN_LABEL.search(out[-1]) and not piece.startswith((":", "：")):
+        # out[-1] is a cleaned piece (no trailing space), so its last character is all there is to test.
+        if out and out[-1][-1] not in _OPEN_LABEL_END and not piece.startswith((":", "：")):
             out.append("|")
         out.append(piece)
     return " ".join(out)
