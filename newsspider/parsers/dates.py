@@ -278,7 +278,7 @@ def _candidates(norm: str, text: str, now: datetime | None) -> Iterator[tuple[in
     """(start offset, parsed or None) for the leftmost-longest match at each position, in text order."""
     matches: list[tuple[int, int, str, re.Match[str]]] = []
     for name, pattern, needs in _PATTERNS:
-        if any(need in norm for need in needs):
+        if needs[0] in norm or any(need in norm for need in needs[1:]):
             matches.extend((m.start(), -m.end(), name, m) for m in pattern.finditer(norm))
     matches.sort(key=lambda t: (t[0], t[1]))
     covered_to = -1
