@@ -73,6 +73,14 @@ _LABEL = re.compile(
     rf"|(?<![\u4e00-\u9fff:：])(?P<bare>{_ROLE})(?=[\s\u4e00-\u9fff])"
     rf"|(?<![\u4e00-\u9fff:：])(?P<bare_editor>{_EDITOR_ROLE})(?=\s)"
 )
+# _LABEL for a line with no role word and no 编辑, where its bare alternatives cannot match: the same matches
+# ~2x faster, since every alternative opens with a literal the engine can scan for (the slash words' "not
+# after a Chinese character" test is moved behind the word).
+_LABEL_NO_ROLE = re.compile(
+    rf"(?P<label>{_ALL_LABELS}){_LABEL_SEP}"
+    r"|(?P<slash>文(?<![\u4e00-\u9fff]文)|图(?<![\u4e00-\u9fff]图)|摄影(?<![\u4e00-\u9fff]摄影))\s*[/／:：丨︱]"
+)
+_ROLE_WORDS = ("记者", "記者", "通讯员", "通訊員", "评论员", "编辑")
 # What every _LABEL match contains (a separator, a role word, 编辑); keep in step with _LABEL. One scan for it
 # is ~12x cheaper than _LABEL.finditer, and most lines parse_byline sees are body paragraphs without any.
 _LABEL_NEEDS = re.compile(r"[:：丨︱/／|｜]|记者|記者|通讯员|通訊員|评论员|编辑")
@@ -241,7 +249,8 @@ def _labelled_values(text: str) -> list[tuple[str, str]]:
     """(kind, value) for each label in the text, the value running to the next label or a hard stop."""
     if _LABEL_NEEDS.search(text) is None:
         return []
-    found = list(_LABEL.finditer(text))
+    bare = any(word in text for word in _ROLE_WORDS)
+    found = list((_LABEL if bare else _LABEL_NO_ROLE).finditer(text))
     out: list[tuple[str, str]] = []
     for i, m in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(text)
