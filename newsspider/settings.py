@@ -85,9 +85,9 @@ NEWSSPIDER_STOP_ON_SEEN = True
 NEWSSPIDER_PARSE_PROCESSES = 0
 # With parse processes: seconds one page may take before its worker is killed and the page fails.
 NEWSSPIDER_PARSE_TIMEOUT = 120
-# The crawl process's garbage collector: start-up objects frozen, young objects collected every 50,000
+# The crawl process's garbage collector: start-up objects frozen, young objects collected every 10,000
 # allocations instead of 700 (extensions/gctune.py). Empty: the interpreter's defaults.
-NEWSSPIDER_GC_THRESHOLDS = [50_000, 50, 100]
+NEWSSPIDER_GC_THRESHOLDS = [10_000, 10, 10]
 # A body this small that is only a script setting a cookie is an anti-bot challenge page.
 NEWSSPIDER_CHALLENGE_MAX_BYTES = 2048
 # Hosts on loopback/private addresses that may be crawled (the replica site in tests and the demo).
