@@ -72,55 +72,56 @@ class _Worker:
         self.pending: dict[int, asyncio.Future[Any]] = {}
         """Jobs sent and not answered, oldest first: the worker runs them in that order."""
         self.alive = True
-        self.reading: asyncio.Task[None] | None = None
+        self.stopped = False
+        """Shut down on purpose (:meth:`stop`): the end of its output is not a death."""
+        self.reader: asyncio.ReadTransport | None = None
         self._timeout = timeout
         self._timer: asyncio.TimerHandle | None = None
+        self._running_since = 0.0
         self._on_death = on_death
 
     def submit(self, job_id: int, future: asyncio.Future[Any], job: bytes) -> None:
         self.pending[job_id] = future
         self.writer.write(job)
         if len(self.pending) == 1:
-            self._arm()
+            self._job_started()
 
-    def _arm(self) -> None:
-        """Time the job the worker is on now (the oldest): the clock starts when it starts, not when the
-        page was queued behind others."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self.pending and self.alive:
-            running = next(iter(self.pending))
-            self._timer = asyncio.get_running_loop().call_later(self._timeout, self._expire, running)
+    def _job_started(self) -> None:
+        """The worker is on the oldest pending job from now: its clock starts when it starts, not when the
+        page was queued behind others. One timer per worker, moved on only when it fires: re-arming it for
+        every page was a heap push and a cancelled handle per page in the crawl process."""
+        loop = asyncio.get_running_loop()
+        self._running_since = loop.time()
+        if self._timer is None and self.alive:
+            self._timer = loop.call_later(self._timeout, self._check_time)
 
-    def _expire(self, job_id: int) -> None:
-        future = self.pending.pop(job_id, None)
-        if future is None:
+    def _check_time(self) -> None:
+        self._timer = None
+        if not self.pending or not self.alive:
             return
+        loop = asyncio.get_running_loop()
+        left = self._running_since + self._timeout - loop.time()
+        if left > 0:
+            self._timer = loop.call_later(left, self._check_time)
+            return
+        future = self.pending.pop(next(iter(self.pending)))
         if not future.done():
             future.set_exception(
                 ParseTimeout(f"parsing took longer than {self._timeout:g} s; the worker was killed")
             )
         self.die()  # the pages queued behind it are retried in a new worker
 
-    async def read_answers(self, reader: asyncio.StreamReader) -> None:
-        try:
-            while True:
-                head = await reader.readexactly(HEADER.size)
-                answer = await reader.readexactly(HEADER.unpack(head)[0])
-                job_id, ok, result = pickle.loads(answer)  # noqa: S301  (our own child's answer)
-                future = self.pending.pop(job_id, None)
-                self._arm()
-                if future is not None and not future.done():
-                    if ok:
-                        future.set_result(result)
-                    else:
-                        future.set_exception(
-                            result if isinstance(result, BaseException) else RuntimeError(result)
-                        )
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
-            pass
-        self.die()
+    def answered(self, answer: bytes) -> None:
+        """One answer frame's payload: the job's result or exception goes to its future."""
+        job_id, ok, result = pickle.loads(answer)  # noqa: S301  (our own child's answer)
+        future = self.pending.pop(job_id, None)
+        if self.pending:
+            self._job_started()
+        if future is not None and not future.done():
+            if ok:
+                future.set_result(result)
+            else:
+                future.set_exception(result if isinstance(result, BaseException) else RuntimeError(result))
 
     def die(self) -> None:
         """Forget the process; every job it held fails with WorkerDied (retried by the pool)."""
@@ -140,6 +141,7 @@ class _Worker:
     def stop(self) -> None:
         """Close stdin so the worker exits after its current page; kill it if it does not."""
         self.alive = False
+        self.stopped = True
         if self._timer is not None:
             self._timer.cancel()
         if not self.writer.is_closing():
@@ -153,8 +155,32 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait()
-        if self.reading is not None:
-            self.reading.cancel()
+        if self.reader is not None:
+            with contextlib.suppress(RuntimeError):  # the event loop is already closed
+                self.reader.close()
+
+
+class _Answers(asyncio.Protocol):
+    """A worker's stdout, cut into answer frames as bytes arrive: no task, and no await per answer, in the
+    crawl process (a StreamReader with two ``readexactly`` per answer cost about as much as the answer)."""
+
+    def __init__(self, worker: _Worker) -> None:
+        self.worker = worker
+        self.buffer = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= HEADER.size:
+            end = HEADER.size + HEADER.unpack_from(self.buffer)[0]
+            if len(self.buffer) < end:
+                return
+            answer = bytes(self.buffer[HEADER.size : end])
+            del self.buffer[:end]
+            self.worker.answered(answer)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.worker.stopped:
+            self.worker.die()
 
 
 class ParsePool:
@@ -197,11 +223,9 @@ class ParsePool:
         )  # fmt: skip
         assert popen.stdin is not None
         assert popen.stdout is not None
-        reader = asyncio.StreamReader(limit=2**31 - 1)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout)
         writer, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
         worker = _Worker(popen, writer, self.timeout, self._died)
-        worker.reading = loop.create_task(worker.read_answers(reader))
+        worker.reader, _ = await loop.connect_read_pipe(lambda: _Answers(worker), popen.stdout)
         return worker
 
     async def _worker(self) -> _Worker:
