@@ -40,6 +40,23 @@ def hang_on_slow(*args: Any) -> NewsArticle:
     return parse_fetched(*args)
 
 
+def _refuse_to_load() -> None:
+    raise RuntimeError("this answer cannot be read back")
+
+
+class Unreadable:
+    """A result that pickles in the worker and fails to unpickle in the crawl process (a corrupt frame)."""
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return _refuse_to_load, ()
+
+
+def unreadable_on_bad(*args: Any) -> Any:
+    if "bad" in args[1]:
+        return Unreadable()
+    return parse_fetched(*args)
+
+
 def fail_always(*args: Any) -> NewsArticle:
     raise ValueError("a parser bug")
 
@@ -97,3 +114,14 @@ def test_a_page_that_never_finishes_fails_alone_and_the_crawl_goes_on() -> None:
     assert not isinstance(fine, BaseException), fine
     assert fine.title == "省政府召开常务会议"
     assert time.monotonic() - started < 60  # the hung worker was killed, not waited for
+
+
+def test_an_answer_that_cannot_be_read_replaces_the_worker_and_fails_only_its_page() -> None:
+    pool = ParsePool(1, attempts=2, timeout=60.0, work=f"{__name__}:unreadable_on_bad")
+    started = time.monotonic()
+    bad, fine = parse_all(pool, ["http://www.shanxi.gov.cn/bad.html", "http://www.shanxi.gov.cn/a/3.html"])
+    assert isinstance(bad, WorkerDied)
+    assert not isinstance(fine, BaseException), fine
+    assert fine.title == "省政府召开常务会议"
+    assert pool.restarts == 2
+    assert time.monotonic() - started < 30  # not left waiting for the page's timeout

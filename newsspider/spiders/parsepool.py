@@ -11,7 +11,8 @@ own event loop. ``concurrent.futures.ProcessPoolExecutor`` was used first and is
   good.
 
 A dead worker is replaced and the pages it held are tried again; a page that keeps killing workers fails on
-its own after ``attempts`` tries. A page whose parse runs longer than ``timeout`` seconds (a pathological
+its own after ``attempts`` tries (the pages queued behind it are not charged a try), and so does a worker
+whose answer cannot be read back. A page whose parse runs longer than ``timeout`` seconds (a pathological
 page) gets its worker killed and fails with that reason, so one page can never stall the crawl. A failed
 page is reported, not marked seen: the next run tries it again.
 """
@@ -51,6 +52,11 @@ _EXIT_GRACE = 5.0
 
 class WorkerDied(RuntimeError):
     """The worker process parsing a page died every time it was tried."""
+
+    def __init__(self, message: str, *, started: bool = True) -> None:
+        super().__init__(message)
+        self.started = started
+        """Whether the worker was on this page when it died (False: queued behind the page that was)."""
 
 
 class ParseTimeout(RuntimeError):
@@ -133,9 +139,10 @@ class _Worker:
             self.writer.close()
             if self.popen.poll() is None:
                 self.popen.kill()
-        for future in self.pending.values():
+        # The worker runs its jobs in order: only the oldest was under way when it died.
+        for position, future in enumerate(self.pending.values()):
             if not future.done():
-                future.set_exception(WorkerDied("the parse worker died"))
+                future.set_exception(WorkerDied("the parse worker died", started=position == 0))
         self.pending.clear()
 
     def stop(self) -> None:
@@ -176,7 +183,12 @@ class _Answers(asyncio.Protocol):
                 return
             answer = bytes(self.buffer[HEADER.size : end])
             del self.buffer[:end]
-            self.worker.answered(answer)
+            try:
+                self.worker.answered(answer)
+            except Exception:  # a frame that does not unpickle: the rest of the stream is not to be trusted
+                logger.exception("unreadable answer from a parse worker; replacing it")
+                self.worker.die()
+                return
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.worker.stopped:
@@ -256,13 +268,18 @@ class ParsePool:
             fetched_at,
             listing,
         )
-        for attempt in range(1, self.attempts + 1):
+        tries = 0
+        while True:
             try:
                 return await self._once(args)
-            except WorkerDied:
-                logger.warning("a parse worker died while parsing %s (try %d of %d)", response.url, attempt,
+            except WorkerDied as death:
+                if not death.started:
+                    continue  # queued behind the page that killed the worker: not a try of this one
+                tries += 1
+                logger.warning("a parse worker died while parsing %s (try %d of %d)", response.url, tries,
                                self.attempts)  # fmt: skip
-        raise WorkerDied(f"the parse worker died on each of {self.attempts} tries")
+                if tries >= self.attempts:
+                    raise WorkerDied(f"the parse worker died on each of {self.attempts} tries") from None
 
     def close(self) -> None:
         for worker in self._workers:
