@@ -12,6 +12,7 @@ Redis (shared by distributed workers).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import sqlite3
@@ -159,6 +160,8 @@ class StateStore(Protocol):
         """Release the connection."""
 
 
+# Bounded memo: the version pipeline and the store both need the hash of the record passing through.
+@functools.lru_cache(maxsize=256)
 def title_hash(title: str) -> str:
     """A short fingerprint of a title (whitespace and width insensitive), to tell title edits apart."""
     from newsspider.textnorm import normalize_for_hash
