@@ -15,6 +15,7 @@
 The replica runs in its own process so its rendering does not share the crawler's interpreter.
 
     python benchmarks/crawl.py [--articles 2000] [--memory-articles 20000] [--concurrency 16] [--runs 2]
+    python benchmarks/crawl.py --articles 0 --memory-articles 20000   # the memory run alone
 """
 
 from __future__ import annotations
@@ -307,7 +308,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--articles", type=int, default=2000, help="articles in the throughput comparison")
+    parser.add_argument(
+        "--articles", type=int, default=2000, help="articles in the throughput comparison (0: skip)"
+    )
     parser.add_argument(
         "--memory-articles", type=int, default=20000, help="articles in the memory run (0: skip)"
     )
@@ -326,13 +329,15 @@ def main() -> int:
     parts = breakdown()
     print("where the time goes (ms):", json.dumps(parts), flush=True)
     proc, info = start_replica(max(args.articles, args.memory_articles))
+    result: dict[str, Any] = {}
     try:
-        print(f"throughput: {args.articles} articles, concurrency {args.concurrency}, "
-              f"parse processes {args.parse_processes}", flush=True)  # fmt: skip
-        result: dict[str, Any] = {
-            "throughput": throughput(info, args.articles, args.concurrency, args.runs, args.parse_processes)
-        }
-        print(json.dumps(result["throughput"]), flush=True)
+        if args.articles:
+            print(f"throughput: {args.articles} articles, concurrency {args.concurrency}, "
+                  f"parse processes {args.parse_processes}", flush=True)  # fmt: skip
+            result["throughput"] = throughput(
+                info, args.articles, args.concurrency, args.runs, args.parse_processes
+            )
+            print(json.dumps(result["throughput"]), flush=True)
         if args.memory_articles:
             print(f"memory: full crawl of {args.memory_articles} generated articles", flush=True)
             result["memory"] = memory(info, args.concurrency, args.sample, args.parse_processes)
@@ -340,7 +345,9 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    ok = result["throughput"]["ratio"] >= 0.8 and (
+    # Only what was measured is judged: a short throughput run is bound by pagination, not by either
+    # crawler, and says nothing about the bar.
+    ok = ("throughput" not in result or result["throughput"]["ratio"] >= 0.8) and (
         "memory" not in result or ((result["memory"]["peak_rss_mb"] or 0) < 300 and result["memory"]["flat"])
     )
     print("bars met" if ok else "bars NOT met")
