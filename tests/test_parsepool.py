@@ -125,3 +125,35 @@ def test_an_answer_that_cannot_be_read_replaces_the_worker_and_fails_only_its_pa
     assert fine.title == "省政府召开常务会议"
     assert pool.restarts == 2
     assert time.monotonic() - started < 30  # not left waiting for the page's timeout
+
+
+def test_a_timeout_charges_no_try_to_the_page_queued_behind_it() -> None:
+    pool = ParsePool(1, attempts=1, timeout=1.0, work=f"{__name__}:hang_on_slow")
+    slow, fine = parse_all(pool, ["http://www.shanxi.gov.cn/slow.html", "http://www.shanxi.gov.cn/a/4.html"])
+    assert isinstance(slow, ParseTimeout)
+    assert not isinstance(fine, BaseException), fine
+
+
+def test_a_page_handed_to_a_worker_that_just_died_goes_to_a_live_one() -> None:
+    pool = ParsePool(1, work=f"{__name__}:die_on_poison")
+    site, when = load_profile("shanxi-gov"), datetime(2020, 2, 19, tzinfo=UTC)
+
+    async def run() -> NewsArticle:
+        dead = await pool._worker()
+        dead.die()  # as when the OOM killer takes it while the page is on its way
+        original = pool._worker
+
+        async def stale_then_fresh() -> Any:
+            pool._worker = original  # type: ignore[method-assign]
+            return dead
+
+        pool._worker = stale_then_fresh  # type: ignore[method-assign]
+        try:
+            return await pool.parse(
+                response("http://www.shanxi.gov.cn/a/5.html"), site, when, ListingContext()
+            )
+        finally:
+            pool.close()
+
+    record = asyncio.run(run())
+    assert record.title == "省政府召开常务会议"

@@ -87,6 +87,9 @@ class _Worker:
         self._on_death = on_death
 
     def submit(self, job_id: int, future: asyncio.Future[Any], job: bytes) -> None:
+        if not self.alive:  # died since it was chosen: the page goes to another worker, no try charged
+            future.set_exception(WorkerDied("the parse worker died", started=False))
+            return
         self.pending[job_id] = future
         self.writer.write(job)
         if len(self.pending) == 1:
@@ -110,7 +113,9 @@ class _Worker:
         if left > 0:
             self._timer = loop.call_later(left, self._check_time)
             return
-        future = self.pending.pop(next(iter(self.pending)))
+        # Failed here but left in ``pending`` until die(), so the page queued behind it is not taken for
+        # the one the worker was on.
+        future = next(iter(self.pending.values()))
         if not future.done():
             future.set_exception(
                 ParseTimeout(f"parsing took longer than {self._timeout:g} s; the worker was killed")
@@ -244,10 +249,11 @@ class ParsePool:
         """The live worker holding the fewest pages; missing or dead workers are started first."""
         self._starting = self._starting or asyncio.Lock()
         async with self._starting:  # the first pages arrive together: start each worker once
-            self._workers = [w for w in self._workers if w.alive]
-            while len(self._workers) < self.processes:
+            # Until one is alive when the awaits are done: a worker may die while another starts.
+            while len(live := [w for w in self._workers if w.alive]) < self.processes:
+                self._workers = live
                 self._workers.append(await self._start())
-        return min(self._workers, key=lambda w: len(w.pending))
+        return min(live, key=lambda w: len(w.pending))
 
     async def _once(self, args: tuple[Any, ...]) -> NewsArticle:
         worker = await self._worker()
