@@ -149,9 +149,8 @@ def test_a_page_handed_to_a_worker_that_just_died_goes_to_a_live_one() -> None:
 
         pool._worker = stale_then_fresh  # type: ignore[method-assign]
         try:
-            return await pool.parse(
-                response("http://www.shanxi.gov.cn/a/5.html"), site, when, ListingContext()
-            )
+            page = pool.parse(response("http://www.shanxi.gov.cn/a/5.html"), site, when, ListingContext())
+            return await asyncio.wait_for(page, 30)  # before the fix it waited forever
         finally:
             pool.close()
 
