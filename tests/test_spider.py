@@ -311,3 +311,19 @@ def test_requests_share_one_callback_object_so_scrapy_checks_its_source_once(rep
     listings = [spider._listing(Request(f"http://x/index_{n}.html"), profile, column, n) for n in (1, 2)]
     assert articles[0].callback is articles[1].callback
     assert listings[0].callback is listings[1].callback
+
+
+def test_queued_requests_name_their_callback_by_its_public_name(replica: Replica) -> None:
+    # JOBDIR and the Redis queue store the callback's name; another worker must be able to resolve it.
+    from scrapy.utils.request import request_from_dict
+
+    spider = Harness(replica, site="replica-zqsx").spider
+    profile, column = spider.profiles["replica-zqsx"], spider.profiles["replica-zqsx"].columns[0]
+    article = spider._article("http://x/1.html", profile, column, None, None)
+    listing = spider._listing(Request("http://x/index_1.html"), profile, column, 1)
+    assert article.to_dict(spider=spider)["callback"] == "parse_article"
+    assert listing.to_dict(spider=spider)["callback"] == "parse_listing"
+    spider.parse_processes = 1
+    pooled = spider._article("http://x/2.html", profile, column, None, None)
+    assert pooled.to_dict(spider=spider)["callback"] == "parse_article_pooled"
+    assert request_from_dict(article.to_dict(spider=spider), spider=spider).callback is article.callback
