@@ -496,3 +496,13 @@ def test_a_row_without_a_date_does_not_borrow_its_neighbours() -> None:
     )
     assert [r.date_raw for r in page.rows] == ["2023-05-12", None, "2023/5/10"]
     assert page.rows[0].title == "2023年工作要点"
+
+
+@pytest.mark.parametrize("query", ["//li/a/text()", "//li/a/@href", "li::text"])
+def test_a_listing_selector_that_picks_text_finds_no_rows_instead_of_failing(query: str) -> None:
+    url = "http://zqsxnews.com/tingzhengce/"
+    site = SiteProfile(key="t", name="t", platform="generic", allowed_domains=("zqsxnews.com",),
+                       selectors=Selectors(listing=query))  # fmt: skip
+    page = get_platform("generic").parse_listing(_html("generic/tingzhengce/index.html", url), site,
+                                                 Column(name="c", url=url))  # fmt: skip
+    assert page.rows == []

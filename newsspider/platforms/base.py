@@ -12,9 +12,10 @@ import binascii
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import unquote, urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 from scrapy import Request
 
@@ -140,10 +141,13 @@ def _anchors(selector: Selector | TextResponse, query: str | None) -> list[HtmlE
     found = selector.xpath(query) if query.startswith(("/", "(")) else selector.css(query)
     anchors: list[HtmlElement] = []
     for node in found:
-        if getattr(node.root, "tag", None) == "a":
-            anchors.append(node.root)
-        else:  # the query picked rows: their first link is the article
-            anchors.extend(node.root.xpath(".//a[@href]")[:1])
+        root = node.root
+        if not isinstance(root, etree._Element):
+            continue  # a profile query that picks text or attributes (``li::text``) names no link
+        # The query picked links, or rows whose first link is the article.
+        link = root if root.tag == "a" else root.find(".//a[@href]")
+        if link is not None:
+            anchors.append(cast("HtmlElement", link))
     return anchors
 
 
