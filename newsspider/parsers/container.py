@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from newsspider.parsers.families import BODY, compile_selector, match_simple, noise_attrs, select
+from newsspider.parsers.memo import memo_short
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -155,12 +155,12 @@ def _inside_noise(element: HtmlElement) -> bool:
 
 # The two box tests below run on every ancestor of every candidate paragraph; the case-blind patterns cost
 # ~3 us a call and the same few class strings come back on every page of a site, hence the caches.
-@lru_cache(maxsize=4096)
+@memo_short
 def _bad_box(attrs: str) -> bool:
     return _BAD_CONTAINER.search(attrs) is not None and _GOOD_CONTAINER.search(attrs) is None
 
 
-@lru_cache(maxsize=4096)
+@memo_short
 def _not_article_box(attrs: str) -> bool:
     return _NOT_ARTICLE.search(attrs) is not None and _GOOD_CONTAINER.search(attrs) is None
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
+from newsspider.parsers.memo import memo_short
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
@@ -128,7 +130,7 @@ NOISE_ATTR = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
+@memo_short
 def noise_attrs(attrs: str) -> bool:
     """:data:`NOISE_ATTR` on an element's ``"class id"`` string."""
     # Cached: the case-blind alternation has no literal prefix to scan for (~6 us a call), and a site's

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from newsspider.parsers.families import BREADCRUMB, INFO, compile_selector, match_simple, noise_attrs, select
+from newsspider.parsers.memo import memo_short
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def _slot(element: HtmlElement, slots: dict[str, str]) -> None:
         slots[kind] = text
 
 
-@lru_cache(maxsize=4096)
+@memo_short
 def _slot_kind(attrs: str) -> str | None:
     """source, author or editor for a template slot's ``"class id"``; cached, as the case-blind pattern is
     slow (~5 us) and a site's templates repeat the same class strings."""
