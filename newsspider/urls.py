@@ -26,8 +26,9 @@ def _keep_param(name: str) -> bool:
     return not (lowered.startswith("utm_") or lowered in TRACKING_PARAMS)
 
 
-# Bounded memo: one article URL is canonicalized when its listing yields it, when its response comes back
-# and again in the pipelines, a few hundred requests apart at most.
+# Bounded memo: in the crawl process an article URL is canonicalized when its listing yields it, when its
+# response comes back and again in the pipelines, while it is among the requests queued or in flight
+# (usually a few dozen, far fewer than the 4,096 kept).
 @functools.lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """The identity of ``url``: lower-case scheme and host, no default port, no fragment, no tracking

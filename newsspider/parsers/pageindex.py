@@ -63,6 +63,11 @@ def all_text(tree: HtmlElement) -> str:
 
 
 def build_index(tree: HtmlElement) -> PageIndex:
+    """The page's id and class index, text lengths and reply heads.
+
+    ``tree`` must hold elements only, as ``parse_article`` leaves it (comments and processing instructions
+    stripped): the text of a comment's tail would not be counted.
+    """
     index = PageIndex(root=tree)
     elements = list(tree.iter(etree.Element))
     by_id, by_class = index.by_id, index.by_class
