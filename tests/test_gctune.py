@@ -39,9 +39,9 @@ def test_an_empty_setting_leaves_the_interpreter_alone() -> None:
 
 
 def test_a_malformed_setting_is_ignored_with_a_warning_naming_it(caplog: pytest.LogCaptureFixture) -> None:
-    for value in ("50000,x,1", "50000,50"):
+    for value in ("50000,x,1", "50000,50", "0,10,10"):
         with pytest.raises(NotConfigured):
             GcTuning.from_crawler(get_crawler(settings_dict={"NEWSSPIDER_GC_THRESHOLDS": value}))
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 2
-    assert all("NEWSSPIDER_GC_THRESHOLDS must be three integers" in w for w in warnings)
+    assert len(warnings) == 3
+    assert all("NEWSSPIDER_GC_THRESHOLDS must be three integers >= 1" in w for w in warnings)

@@ -13,7 +13,8 @@ almost never collected and a 20,000-article crawl grew from 116 to 145 MB, still
 
 Setting: ``NEWSSPIDER_GC_THRESHOLDS`` (three integers, as for ``gc.set_threshold``; empty: leave the
 interpreter's). The previous thresholds are restored, and the frozen objects released, when the engine
-stops, so a process that runs several crawls (tests) ends as it began.
+stops, so a process that runs several crawls one after another (tests) ends as it began. The settings are
+the process's: two crawlers running at once in one process would undo each other's (newsspider runs one).
 """
 
 from __future__ import annotations
@@ -45,12 +46,16 @@ class GcTuning:
             raise NotConfigured("NEWSSPIDER_GC_THRESHOLDS is empty")
         try:
             first, second, third = (int(v) for v in values)
-        except ValueError:
-            # A speed knob: the crawl goes on with the interpreter's defaults rather than not at all.
+        except (TypeError, ValueError):
+            first = second = third = 0
+        if min(first, second, third) < 1:
+            # A speed knob: the crawl goes on with the interpreter's defaults rather than not at all. A 0
+            # first threshold would switch automatic collection off altogether.
             logger.warning(
-                "NEWSSPIDER_GC_THRESHOLDS must be three integers (gc.set_threshold), got %r: ignored", values
+                "NEWSSPIDER_GC_THRESHOLDS must be three integers >= 1 (gc.set_threshold), got %r: ignored",
+                values,
             )
-            raise NotConfigured("NEWSSPIDER_GC_THRESHOLDS is malformed") from None
+            raise NotConfigured("NEWSSPIDER_GC_THRESHOLDS is malformed")
         extension = cls((first, second, third))
         crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
