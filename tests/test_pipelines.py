@@ -279,6 +279,16 @@ def test_fast_record_conversion_matches_itemadapter() -> None:
     assert list(as_record(item)) == list(ItemAdapter(item).asdict())  # field order kept
 
 
+def test_the_written_line_is_the_record_validation_checked() -> None:
+    # The store lets the JSON encoder convert the item; validation checks as_record(item). Both must agree.
+    from pipelines.store import as_record, dump_line
+    from tests.test_dataset import rich_article
+
+    for item in (NormalizePipeline().process_item(make_article()), rich_article()):
+        assert dump_line(item) == dump_line(as_record(item))
+        assert json.loads(dump_line(item)) == ItemAdapter(item).asdict()
+
+
 def test_fetched_at_is_put_in_utc() -> None:
     beijing = NormalizePipeline().process_item(make_article(fetched_at="2020-02-19T09:02:03+08:00"))
     assert beijing.fetched_at == "2020-02-19T01:02:03+00:00"
