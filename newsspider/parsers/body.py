@@ -18,7 +18,7 @@ from newsspider.items import Attachment, Image
 from newsspider.parsers.container import SKIP_ATTR
 from newsspider.parsers.edges import footer_start
 from newsspider.parsers.families import noise_attrs
-from newsspider.parsers.memo import memo_short
+from newsspider.parsers.memo import memo_search
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -113,24 +113,10 @@ class _Line:
 
 # The style and class tests below run on every element of the body (case-blind patterns, 0.5-2 us a call);
 # a site's templates repeat the same few style and class strings, hence the caches.
-@memo_short
-def _hidden_style(style: str) -> bool:
-    return _HIDDEN.search(style) is not None
-
-
-@memo_short
-def _centred_style(style: str) -> bool:
-    return _CENTER.search(style) is not None
-
-
-@memo_short
-def _caption_attrs(attrs: str) -> bool:
-    return _CAPTION_ATTR.search(attrs) is not None
-
-
-@memo_short
-def _summary_attrs(attrs: str) -> bool:
-    return _SUMMARY_ATTR.search(attrs) is not None
+_hidden_style = memo_search(_HIDDEN)
+_centred_style = memo_search(_CENTER)
+_caption_attrs = memo_search(_CAPTION_ATTR)
+_summary_attrs = memo_search(_SUMMARY_ATTR)
 
 
 def _removed(element: HtmlElement) -> bool:

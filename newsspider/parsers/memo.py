@@ -12,9 +12,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    import re
     from collections.abc import Callable
 
-__all__ = ["memo_short"]
+__all__ = ["memo_search", "memo_short"]
 
 _T = TypeVar("_T")
 _LONGEST = 256
@@ -29,3 +30,12 @@ def memo_short(test: Callable[[str], _T]) -> Callable[[str], _T]:
 
     memoised.__doc__ = test.__doc__
     return memoised
+
+
+def memo_search(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """Whether ``pattern`` is found in a string, memoised as :func:`memo_short` does."""
+
+    def found(text: str) -> bool:
+        return pattern.search(text) is not None
+
+    return memo_short(found)
