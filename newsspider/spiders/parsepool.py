@@ -144,6 +144,9 @@ class _Worker:
             self.writer.close()
             if self.popen.poll() is None:
                 self.popen.kill()
+                # Reaped now (a killed process exits at once; deaths are rare), not left a zombie.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.popen.wait(timeout=_EXIT_GRACE)
         # The worker runs its jobs in order: only the oldest was under way when it died.
         for position, future in enumerate(self.pending.values()):
             if not future.done():
