@@ -396,3 +396,17 @@ def test_a_script_without_a_date_key_word_states_no_publish_time(scripts: list[s
     found = meta.read_meta(tree).values
     with patch.object(meta, "_SCRIPT_DATE_WORDS", ("",)):
         assert found == meta.read_meta(tree).values
+
+
+def test_every_block_marker_opens_with_a_character_the_pre_check_lets_through() -> None:
+    # Every opening character and the one after it (from the block patterns' own words, and digits): exhaustive,
+    # since one character left out of _BLOCK_FIRST is a rare draw for the paragraph generator above.
+    chars = [c for c in _literals(*(p for _, p in directive_markers._BLOCK_PATTERNS)) if len(c) == 1]
+    chars += ["1", "0", "１"]
+    for first in chars:
+        for second in ["", *chars]:
+            for rest in ("", "）加强", " 加强"):
+                text = first + second + rest
+                block = directive_markers._block_marker(0, text)
+                with patch.object(directive_markers, "_BLOCK_FIRST", _Everything()):
+                    assert block == directive_markers._block_marker(0, text), text
