@@ -1,10 +1,9 @@
 """Cheap pre-checks in front of expensive patterns must never change what the pattern finds.
 
-The byline reader skips its label pattern on a line without a separator, role word or 编辑, and uses a
-faster form of it on a line without a role word. Dates, enumeration markers, speaker attributions, info lines,
-summary boxes, forum title labels, reprint marks and script dates are guarded the same way: a pattern or a
-walk runs only when the text holds a string every match needs. If a pattern gains an alternative that its
-pre-check does not know, bylines, dates or markers would silently go missing; these properties catch that.
+Dates, enumeration markers, speaker attributions, info lines, summary boxes, forum title labels, reprint
+marks and script dates are guarded as the bylines are (tests/test_prechecks_bylines.py): a pattern or a walk
+runs only when the text holds a string every match needs. If a pattern gains an alternative that its
+pre-check does not know, dates or markers would silently go missing; these properties catch that.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from lxml import html as lxml_html
 
 from newsspider.parsers import (
     article,
-    bylines,
     dates,
     directive_markers,
     directive_speakers,
@@ -36,35 +34,6 @@ from newsspider.parsers.pageindex import all_text, build_index
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-_PIECES = [
-    *bylines._KIND,  # every label word
-    *bylines._ROLE_WORDS, "本报记者", "新华社记者", "山西日报编辑", "责任编辑",
-    "文", "图", "摄影", ":", "：", "丨", "︱", "/", "／", "|", "｜", " ", "\u3000",
-    "张三", "省政府", "2020-02-18", "发布", "，", "。", "a", "1",
-]  # fmt: skip
-lines = st.lists(st.sampled_from(_PIECES), max_size=10).map("".join)
-
-
-def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], str | None, str | None]]:
-    return [(m.span(), m.lastgroup, m.group(m.lastgroup or 0)) for m in pattern.finditer(text)]
-
-
-@given(lines)
-@settings(max_examples=3000)
-def test_a_line_the_pre_check_skips_has_no_label(text: str) -> None:
-    if bylines._LABEL_NEEDS.search(text) is None:
-        assert _matches(bylines._LABEL, text) == []
-
-
-@given(lines)
-@settings(max_examples=3000)
-def test_the_fast_label_pattern_finds_what_the_full_one_does_on_a_line_without_roles(text: str) -> None:
-    if not any(word in text for word in bylines._ROLE_WORDS):
-        assert _matches(bylines._LABEL_NO_ROLE, text) == _matches(bylines._LABEL, text)
-
-
-# ---- the article parser's other pre-checks ------------------------------------------------------------------
-#
 # Each test below runs the function that holds a pre-check twice on the same generated input: as it is, and
 # with the pre-check patched to let everything through (the full pattern alone). The results must be equal.
 # The generated text holds the patterns' own literal words, read from their sources, so an alternative added
