@@ -17,7 +17,7 @@ from lxml import etree
 from newsspider.items import Attachment, Image
 from newsspider.parsers.container import SKIP_ATTR
 from newsspider.parsers.edges import footer_start
-from newsspider.parsers.families import noise_attrs
+from newsspider.parsers.families import class_id, noise_attrs
 from newsspider.parsers.memo import memo_search
 from newsspider.textnorm import clean_whitespace
 
@@ -129,7 +129,7 @@ def _removed(element: HtmlElement) -> bool:
 
 def _noise(element: HtmlElement) -> bool:
     """A widget box by its class or id (share, print, related news, editor box…)."""
-    attrs = f"{element.get('class', '')} {element.get('id', '')}"
+    attrs = class_id(element)
     return bool(attrs.strip()) and noise_attrs(attrs)
 
 
@@ -139,7 +139,7 @@ def _is_caption_context(element: HtmlElement) -> bool:
     style = element.get("style")
     if style and _centred_style(style):
         return True
-    return _caption_attrs(f"{element.get('class', '')} {element.get('id', '')}")
+    return _caption_attrs(class_id(element))
 
 
 def image_url(element: HtmlElement, base_url: str) -> str | None:
@@ -215,9 +215,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
-            if element is not container and _summary_attrs(
-                f"{element.get('class', '')} {element.get('id', '')}"
-            ):
+            if element is not container and _summary_attrs(class_id(element)):
                 # A 导语/摘要 box inside the container is the page's summary, not the first paragraph.
                 body.summary = body.summary or clean_whitespace(" ".join(element.itertext())) or None
                 skipped.add(element)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from newsspider.parsers.families import BODY, compile_selector, match_simple, noise_attrs, select
+from newsspider.parsers.families import BODY, class_id, compile_selector, match_simple, noise_attrs, select
 from newsspider.parsers.memo import memo_short
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _first_of_repeated(best: HtmlElement, index: PageIndex) -> HtmlElement:
 
 def _inside_noise(element: HtmlElement) -> bool:
     for ancestor in element.iterancestors():
-        attrs = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        attrs = class_id(ancestor)
         if attrs.strip() and _bad_box(attrs):
             return True
     return False
@@ -191,7 +191,7 @@ def _in_nav(element: HtmlElement) -> bool:
     for ancestor in element.iterancestors():
         if ancestor.tag in _NAV_TAGS:
             return True
-        attrs = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        attrs = class_id(ancestor)
         if attrs.strip() and _not_article_box(attrs):
             return True
     return False
@@ -206,7 +206,7 @@ def _densest(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
         parent = element.getparent()
         if parent is None:
             continue
-        attrs = f"{element.get('class', '')} {element.get('id', '')}"
+        attrs = class_id(element)
         if attrs.strip() and noise_attrs(attrs):
             continue
         # A layout cell holding br-separated text is the container itself: its tr/tbody/table ancestors
@@ -227,7 +227,7 @@ def _densest(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
         if not total:
             continue
         density = _link_len(element) / total
-        attrs = f"{element.get('class', '')} {element.get('id', '')}"
+        attrs = class_id(element)
         bonus = 1.0
         if attrs.strip():
             if _GOOD_CONTAINER.search(attrs):

@@ -27,6 +27,7 @@ __all__ = [
     "INFO",
     "NOISE_ATTR",
     "TITLE",
+    "class_id",
     "compile_selector",
     "match_simple",
     "noise_attrs",
@@ -128,6 +129,11 @@ NOISE_ATTR = re.compile(
     r"|article-edit|\bbdshare|jiathis|\bcollect|report-infor|statement|\bsm\b",
     re.IGNORECASE,
 )
+
+
+def class_id(element: HtmlElement) -> str:
+    """The element's ``"class id"`` string, which the class and id patterns (and their memos) are tested on."""
+    return f"{element.get('class', '')} {element.get('id', '')}"
 
 
 @memo_short

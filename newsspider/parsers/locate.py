@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from newsspider.parsers.families import BREADCRUMB, INFO, compile_selector, match_simple, noise_attrs, select
+from newsspider.parsers.families import (
+    BREADCRUMB,
+    INFO,
+    class_id,
+    compile_selector,
+    match_simple,
+    noise_attrs,
+    select,
+)
 from newsspider.parsers.memo import memo_short
 from newsspider.textnorm import clean_whitespace
 
@@ -138,12 +146,12 @@ def _contains(ancestor: HtmlElement, element: HtmlElement | None) -> bool:
 
 
 def _noisy(element: HtmlElement) -> bool:
-    attrs = f"{element.get('class', '')} {element.get('id', '')}"
+    attrs = class_id(element)
     return bool(attrs.strip()) and noise_attrs(attrs) and "info" not in attrs.lower()
 
 
 def _slot(element: HtmlElement, slots: dict[str, str]) -> None:
-    attrs = f"{element.get('class', '')} {element.get('id', '')}"
+    attrs = class_id(element)
     if not attrs.strip():
         return
     kind = _slot_kind(attrs)

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from newsspider.parsers.families import class_id
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ def nearest_before(
         tag = element.tag
         if not isinstance(tag, str):
             continue
-        if tag in _HEADING_TAGS or _TITLE_WORD.search(f"{element.get('class', '')} {element.get('id', '')}"):
+        if tag in _HEADING_TAGS or _TITLE_WORD.search(class_id(element)):
             if _near_text(element):
                 heading = element
         elif (
