@@ -185,11 +185,10 @@ def rows_from_links(
 
 
 def _next_in(selector: Selector | TextResponse, base_url: str) -> str | None:
-    for anchor in selector.xpath("//a[@href]"):
-        text = _squash(" ".join(anchor.xpath(".//text()").getall()))
-        if not _NEXT_TEXT.match(text) and not _NEXT_TEXT.match(anchor.attrib.get("title", "")):
+    for anchor in _anchors(selector, None):
+        if not _NEXT_TEXT.match(_text_of(anchor)) and not _NEXT_TEXT.match(anchor.get("title", "")):
             continue
-        href = anchor.attrib["href"].strip()
+        href: str = (anchor.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "#")):
             continue
         url = urljoin(base_url, href)
