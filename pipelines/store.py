@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pipelines.state import RemovedEvent, StateStore
 
 __all__ = [
+    "ENTRY_FIELDS",
     "REBUILD_MARK",
     "RESERVED_SITES",
     "SITE_KEY",
@@ -56,6 +57,11 @@ logger = logging.getLogger(__name__)
 _CHUNK = 1 << 16
 
 
+def _dataclass_object(value: Any) -> bool:
+    """A dataclass instance whose fields are its ``vars()``, in declaration order (no ``__slots__``)."""
+    return dataclasses.is_dataclass(value) and not isinstance(value, type) and hasattr(value, "__dict__")
+
+
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float):
         return value
@@ -63,7 +69,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type) and hasattr(value, "__dict__"):
+    if _dataclass_object(value):
         return {k: _plain(v) for k, v in vars(value).items()}
     return ItemAdapter(value).asdict() if is_item(value) else value
 
@@ -82,7 +88,7 @@ def as_record(item: Any) -> dict[str, Any]:
 
 def _json_default(value: Any) -> Any:
     """Items and dataclasses nested anywhere, as :func:`as_record` converts them."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type) and hasattr(value, "__dict__"):
+    if _dataclass_object(value):
         return vars(value)
     if is_item(value):
         return ItemAdapter(value).asdict()
@@ -198,7 +204,7 @@ def events_path(data_dir: Path, site: str, at: str, shard: str = "") -> Path:
 
 
 # What the state entry and the file of a record are made of.
-_ENTRY_FIELDS = (
+ENTRY_FIELDS = (
     "url",
     "canonical_url",
     "content_hash",
@@ -322,7 +328,7 @@ class JsonLinesStorePipeline:
         if self._broken is not None:
             raise DropItem(f"not written: the output failed earlier ({self._broken})")
         adapter = ItemAdapter(item)
-        record: dict[str, Any] = {key: adapter.get(key) for key in _ENTRY_FIELDS}
+        record: dict[str, Any] = {key: adapter.get(key) for key in ENTRY_FIELDS}
         path, rel = self._where(record["site"], record["fetched_at"])
         try:
             fd = self._open(path, rel)

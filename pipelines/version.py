@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
 from pipelines.state import STORAGE_ERRORS, SeenEntry, shared_state, stop_crawl, title_hash
+from pipelines.store import ENTRY_FIELDS, entry_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -19,9 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Unchanged", "VersionPipeline", "compare"]
 
-# The fields a version is decided on. Read one by one: converting the whole record (paragraphs, directives)
-# to a dict only to read these cost more than the rest of this pipeline.
-_FIELDS = ("url", "canonical_url", "title", "content_hash", "published_at", "fetched_at", "site")
 # The hash of an empty body: title-only records would otherwise all be "duplicates" of each other.
 _EMPTY_HASH = hash_text("")
 
@@ -83,7 +81,9 @@ class VersionPipeline:
 
     def _version(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        record: dict[str, Any] = {key: adapter.get(key) for key in _FIELDS}
+        # The fields a version is decided on, read one by one: converting the whole record (paragraphs,
+        # directives) to a dict only to read these cost more than the rest of this pipeline.
+        record: dict[str, Any] = {key: adapter.get(key) for key in ENTRY_FIELDS}
         url: str = record["canonical_url"] or record["url"]
         previous = self._run.get(url) or self.state.get(url)
         if previous is not None:
@@ -105,15 +105,7 @@ class VersionPipeline:
             adapter["duplicate_of"] = first if first and first != url else None
             self._run_hashes.setdefault(chash, url)
             _trim(self._run_hashes, self._window)
-        self._run[url] = SeenEntry(
-            url=url,
-            content_hash=chash,
-            title_hash=title_hash(record.get("title") or ""),
-            version=adapter["version"],
-            published_at=record.get("published_at"),
-            last_seen=record.get("fetched_at") or "",
-            site=record.get("site"),
-        )
+        self._run[url] = entry_of({**record, "version": adapter["version"]})
         _trim(self._run, self._window)
         return item
 
