@@ -36,7 +36,7 @@ if __package__ in (None, ""):  # run as a script: make ``newsspider`` and ``benc
 
 import redis
 
-from benchmarks.crawl import replica_log, start_replica
+from benchmarks.crawl import page_entries, rate, replica_log, start_replica
 from newsspider.dataset import iter_records, record_files
 from newsspider.distributed import redis_settings
 
@@ -106,14 +106,14 @@ def one_run(
         shards: Counter[str] = Counter()
         for path in record_files(out):
             shards[path.name.split(".")[1]] += sum(1 for _ in iter_records(path, lambda bad: None))
-    entries = [e for e in replica_log(info, since) if e["kind"] in {"article", "listing"}]
+    entries = page_entries(replica_log(info, since))
+    pages, per_s = rate(entries)
     span = entries[-1]["at"] - entries[0]["at"] if len(entries) > 1 else 0.0
     twice = sum(1 for n in urls.values() if n > 1)
     if len(urls) != articles or twice:
         sys.exit(f"{workers} workers stored {len(urls)} of {articles} articles, {twice} more than once")
     return {
-        "workers": workers, "pages": len(entries), "span_s": round(span, 2),
-        "pages_per_s": round((len(entries) - 1) / span, 1) if span > 0 else 0.0,
+        "workers": workers, "pages": pages, "span_s": round(span, 2), "pages_per_s": round(per_s, 1),
         "wall_s": round(wall, 1), "per_worker": sorted(shards.values(), reverse=True),
     }  # fmt: skip
 
