@@ -23,8 +23,7 @@ from scrapy.responsetypes import responsetypes
 from newsspider import settings
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from newsspider.middlewares.challenge import challenge_kind
-from newsspider.parsers import parse_article
-from newsspider.parsers.article import ListingContext
+from newsspider.parsers.article import ListingContext, parse_response, plain_headers
 from newsspider.platforms import get_platform
 from newsspider.sites import Column, ProfileError, SiteProfile, load_profile
 from newsspider.urls import host_of
@@ -46,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _fetch(request: Request, timeout: float) -> TextResponse:
     """One request with the project's User-Agent; HTTP errors come back as responses, not exceptions."""
-    headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in request.headers.items()}
+    headers = plain_headers(request.headers)
     headers["User-Agent"] = settings.USER_AGENT
     if urlsplit(request.url).scheme not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {request.url}")
@@ -103,10 +102,7 @@ def _check_article(site: SiteProfile, url: str, column: Column, timeout: float) 
     _show("status", response.status)
     if response.status >= 400:
         return EXIT_FAILURES
-    headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-    record = parse_article(
-        response.body, response.url, headers=headers, site=site, listing=ListingContext(column=column.name)
-    )
+    record = parse_response(response, site=site, listing=ListingContext(column=column.name))
     _show("encoding", record.encoding)
     _show("title", record.title)
     _show("published", f"{record.published_at} ({record.published_raw!r} from {record.published_from})"

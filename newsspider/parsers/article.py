@@ -47,11 +47,11 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from lxml.html import HtmlElement
-    from scrapy.http import Response
+    from scrapy.http import Headers, Response
 
     from newsspider.sites import SiteProfile
 
-__all__ = ["ListingContext", "parse_article", "parse_fetched", "parse_response", "response_headers"]
+__all__ = ["ListingContext", "parse_article", "parse_fetched", "parse_response", "plain_headers"]
 
 _KEYWORD_SPLIT = re.compile(r"[,，;；、|\s]+")
 _LEAD_END = re.compile(r"(?<=[。！？!?])")
@@ -322,14 +322,13 @@ def parse_response(
     listing: ListingContext | None = None,
 ) -> NewsArticle:
     """:func:`parse_article` on a Scrapy response (its body bytes, headers and status)."""
-    return parse_fetched(
-        response.body, response.url, response.status, response_headers(response), site, fetched_at, listing
-    )
+    headers = plain_headers(response.headers)
+    return parse_fetched(response.body, response.url, response.status, headers, site, fetched_at, listing)
 
 
-def response_headers(response: Response) -> dict[str, str]:
-    """A response's headers as plain strings (repeated headers joined with ``, ``)."""
-    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+def plain_headers(headers: Headers) -> dict[str, str]:
+    """Scrapy headers (a response's or a request's) as plain strings, repeated ones joined with ``, ``."""
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in headers.items()}
 
 
 def parse_fetched(

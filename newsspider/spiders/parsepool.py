@@ -30,7 +30,7 @@ from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsspider.parsers.article import response_headers
+from newsspider.parsers.article import plain_headers
 from newsspider.spiders.parseworker import HEADER, frame
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ class ParsePool:
             response.body,
             response.url,
             response.status,
-            response_headers(response),
+            plain_headers(response.headers),
             site,
             fetched_at,
             listing,
