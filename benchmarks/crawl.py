@@ -8,6 +8,9 @@
    it is the stricter of the two.
    Pages per second are measured on the server's side: pages answered over the time from the first to the
    last answer (process start-up excluded). Bar: full / bare >= 0.8.
+   Beside the rates: the CPU milliseconds per page that each process used over the same span (crawl process,
+   parse workers, replica; read from /proc), and the ratios those figures cap the measurement at
+   (``ceilings``). CPU per page varies less from run to run than pages per second on a shared machine.
 2. Memory: peak RSS of a full crawl of ``--memory-articles`` (20,000) generated articles, sampled every
    ``--sample`` seconds from /proc; the curve is printed. Bar: < 300 MB, flat.
 
@@ -25,19 +28,24 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.procstat import tree_rss_mb
+from benchmarks.procstat import CpuSampler, tree_rss_mb
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 PER_PAGE = 15  # TRS rows per listing page in the replica
@@ -162,50 +170,98 @@ def bare_worker(url_file: Path, concurrency: int, follow: bool) -> None:
     )
 
 
-def bare_crawl(url_file: Path, concurrency: int, follow: bool) -> dict[str, Any]:
+def bare_crawl(url_file: Path, concurrency: int, follow: bool) -> subprocess.Popen[str]:
     command = [sys.executable, __file__, "--bare", str(url_file), "--concurrency", str(concurrency)]
     if not follow:
         command.append("--bare-list")
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def measured_run(
+    info: dict[str, Any], start: Callable[[], subprocess.Popen[str]], replica_pid: int
+) -> tuple[list[dict[str, Any]], dict[str, float | None]]:
+    """Run one crawl process (``start()`` returns it) to its end: the pages the replica answered it, and the
+    CPU milliseconds per page that the crawl process, its child processes and the replica used between the
+    first and the last page."""
+    mark = len(replica_log(info, 0))
+    proc = start()
+    with CpuSampler({"crawl": proc.pid, "replica": replica_pid}, with_children=True) as cpu:
+        _, err = proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"crawl exited {proc.returncode}: {err[-2000:]}")
+    fetched = page_entries(replica_log(info, mark))
+    ms: dict[str, float | None] = {}
+    for key in ("crawl", "crawl children", "replica"):
+        used = cpu.used(key, fetched[0]["at"], fetched[-1]["at"]) if len(fetched) > 1 else None
+        ms[key] = round(used / len(fetched) * 1000, 3) if used is not None else None
+    return fetched, ms
 
 
 # -- the two measurements ----------------------------------------------------------------------------------
 
 
 def throughput(
-    info: dict[str, Any], articles: int, concurrency: int, runs: int, processes: int
+    info: dict[str, Any], articles: int, concurrency: int, runs: int, processes: int, replica_pid: int
 ) -> dict[str, Any]:
     """Full crawl against the bare spider following the same pagination (the bar's ratio) and against the
-    bare spider given every URL at the start (reported beside it)."""
+    bare spider given every URL at the start (reported beside it), with each one's CPU per page."""
     max_pages = -(-articles // PER_PAGE)
     rates: dict[str, list[float]] = {"full": [], "bare": [], "bare_list": []}
+    cpu: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         for run in range(runs):
             out = Path(tmp) / f"full{run}"
-            mark = len(replica_log(info, 0))
-            proc = full_crawl(info, out, concurrency, max_pages, processes)
-            proc.communicate()
-            fetched = page_entries(replica_log(info, mark))
+            fetched, ms = measured_run(
+                info, partial(full_crawl, info, out, concurrency, max_pages, processes), replica_pid
+            )
             pages, full_rate = rate(fetched)
             rates["full"].append(full_rate)
+            _keep(cpu, {"full crawl process": ms["crawl"], "full parse workers": ms["crawl children"],
+                        "full replica": ms["replica"]})  # fmt: skip
             base = info["bases"]["replica-trs"]
             url_file = Path(tmp) / "pages.json"
             url_file.write_text(json.dumps([{"url": base + e["path"], "kind": e["kind"]} for e in fetched]))
-            line = f"  run {run + 1}: full {pages} pages {full_rate:.1f}/s"
+            line = (
+                f"  run {run + 1}: full {pages} pages {full_rate:.1f}/s (crawl process {ms['crawl']} ms/page)"
+            )
             for key, follow in (("bare", True), ("bare_list", False)):
-                mark = len(replica_log(info, 0))
-                bare_crawl(url_file, concurrency, follow)
-                bare_pages, bare_rate = rate(page_entries(replica_log(info, mark)))
+                bare_fetched, ms = measured_run(
+                    info, partial(bare_crawl, url_file, concurrency, follow), replica_pid
+                )
+                bare_pages, bare_rate = rate(bare_fetched)
                 rates[key].append(bare_rate)
-                line += f", {key} {bare_pages} pages {bare_rate:.1f}/s"
+                line += f", {key} {bare_pages} pages {bare_rate:.1f}/s ({ms['crawl']} ms/page)"
+                if key == "bare":
+                    _keep(cpu, {"bare crawl process": ms["crawl"], "bare replica": ms["replica"]})
             print(line, flush=True)
     full, bare, bare_list = (statistics.median(rates[key]) for key in ("full", "bare", "bare_list"))
+    cpu_ms = {key: round(statistics.median(values), 3) for key, values in cpu.items()}
     return {"full_pages_per_s": round(full, 1), "bare_pages_per_s": round(bare, 1),
             "ratio": round(full / bare, 3), "bare_list_pages_per_s": round(bare_list, 1),
             "ratio_to_bare_list": round(full / bare_list, 3), "articles": articles,
-            "concurrency": concurrency}  # fmt: skip
+            "concurrency": concurrency, "cpu_ms_per_page": cpu_ms,
+            "ceilings": ceilings(cpu_ms, bare)}  # fmt: skip
+
+
+def _keep(into: dict[str, list[float]], values: dict[str, float | None]) -> None:
+    for key, value in values.items():
+        if value is not None:
+            into.setdefault(key, []).append(value)
+
+
+def ceilings(cpu_ms: dict[str, float], bare_rate: float) -> dict[str, float | None]:
+    """The highest ratio the CPU figures allow, whatever the scheduling. ``crawl_process``: the crawl process
+    is single-threaded, so it cannot go faster than one core over its CPU per page, against the bare
+    process's. ``these_cores``: all processes of the full crawl (crawl, parse workers, replica) share this
+    machine's cores."""
+    crawl, bare = cpu_ms.get("full crawl process"), cpu_ms.get("bare crawl process")
+    total = sum(cpu_ms.get(key, 0.0) for key in ("full crawl process", "full parse workers", "full replica"))
+    cores = os.cpu_count() or 1
+    return {
+        "crawl_process": round(bare / crawl, 3) if crawl and bare else None,
+        "these_cores": round(cores * 1000 / total / bare_rate, 3) if total and bare_rate else None,
+        "cores": cores,
+    }
 
 
 def memory(info: dict[str, Any], concurrency: int, sample: float, processes: int) -> dict[str, Any]:
@@ -337,7 +393,7 @@ def main() -> int:
             print(f"throughput: {args.articles} articles, concurrency {args.concurrency}, "
                   f"parse processes {args.parse_processes}", flush=True)  # fmt: skip
             result["throughput"] = throughput(
-                info, args.articles, args.concurrency, args.runs, args.parse_processes
+                info, args.articles, args.concurrency, args.runs, args.parse_processes, proc.pid
             )
             print(json.dumps(result["throughput"]), flush=True)
         if args.memory_articles:
