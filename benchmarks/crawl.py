@@ -10,7 +10,7 @@
    last answer (process start-up excluded). Bar: full / bare >= 0.8.
    Beside the rates: the CPU milliseconds per page that each process used over the same span (crawl process,
    parse workers, replica; read from /proc), and the ratios those figures cap the measurement at
-   (``ceilings``). CPU per page varies less from run to run than pages per second on a shared machine.
+   (``ceilings``): they show which process holds the rate back.
 2. Memory: peak RSS of a full crawl of ``--memory-articles`` (20,000) generated articles, sampled every
    ``--sample`` seconds from /proc; the curve is printed. Bar: < 300 MB, flat.
 
