@@ -18,7 +18,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from redis.exceptions import RedisError
 from scrapy.utils.defer import deferred_from_coro
@@ -32,6 +32,7 @@ __all__ = [
     "STORAGE_ERRORS",
     "RemovedEvent",
     "SeenEntry",
+    "SharedState",
     "StateError",
     "StateStore",
     "open_state",
@@ -214,3 +215,27 @@ def shared_state(crawler: Crawler) -> StateStore:
     # last commit and the middleware's end-of-run marks happen first.
     crawler.signals.connect(_close, signal=signals.engine_stopped, weak=False)
     return store
+
+
+class _HasCrawler(Protocol):
+    @property
+    def crawler(self) -> Crawler: ...
+
+
+class SharedState:
+    """``state = SharedState()`` in a component's class body: ``self.state`` is :func:`shared_state` of
+    ``self.crawler``, so the middleware and the pipelines each get their crawler's one store, opened on
+    first use, without a property of their own."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> SharedState: ...
+
+    @overload
+    def __get__(self, instance: _HasCrawler, owner: type[Any] | None = None) -> StateStore: ...
+
+    def __get__(
+        self, instance: _HasCrawler | None, owner: type[Any] | None = None
+    ) -> SharedState | StateStore:
+        if instance is None:
+            return self
+        return shared_state(instance.crawler)

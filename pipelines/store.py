@@ -25,7 +25,7 @@ from itemadapter import ItemAdapter, is_item
 from scrapy.exceptions import DropItem
 
 from newsspider.safepath import UnsafePathError
-from pipelines.state import STORAGE_ERRORS, SeenEntry, shared_state, stop_crawl, title_hash
+from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl, title_hash
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -311,9 +311,7 @@ class JsonLinesStorePipeline:
     def from_crawler(cls, crawler: Crawler) -> JsonLinesStorePipeline:
         return cls(crawler)
 
-    @property
-    def state(self) -> StateStore:
-        return shared_state(self.crawler)  # opened on first use, one per crawler
+    state = SharedState()
 
     def open_spider(self) -> None:
         recover(self.state, self.data_dir, self.shard)

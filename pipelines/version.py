@@ -10,13 +10,11 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
-from pipelines.state import STORAGE_ERRORS, SeenEntry, shared_state, stop_crawl, title_hash
+from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl, title_hash
 from pipelines.store import ENTRY_FIELDS, entry_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-    from pipelines.state import StateStore
 
 __all__ = ["Unchanged", "VersionPipeline", "compare"]
 
@@ -69,9 +67,7 @@ class VersionPipeline:
     def from_crawler(cls, crawler: Crawler) -> VersionPipeline:
         return cls(crawler)
 
-    @property
-    def state(self) -> StateStore:
-        return shared_state(self.crawler)  # opened on first use, one per crawler
+    state = SharedState()
 
     def process_item(self, item: Any) -> Any:
         try:

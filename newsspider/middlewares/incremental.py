@@ -25,7 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
 from newsspider.urls import canonical_url
-from pipelines.state import RemovedEvent, StateError, shared_state
+from pipelines.state import RemovedEvent, SharedState, StateError
 from pipelines.store import write_event
 
 if TYPE_CHECKING:
@@ -252,9 +252,7 @@ class IncrementalMiddleware:
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
         return cls(crawler)
 
-    @property
-    def state(self) -> StateStore:
-        return shared_state(self.crawler)  # opened on first use, one per crawler
+    state = SharedState()
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         flt = _ListingFilter(self, response)
