@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 
 from newsspider.items import Attachment, NewsArticle
 from newsspider.parsers.body import Body, extract_body
+from newsspider.parsers.breadcrumb import find_breadcrumb
 from newsspider.parsers.bylines import split_names
 from newsspider.parsers.container import find_container, mark_zjeg
 from newsspider.parsers.directives import extract_directives
@@ -29,7 +30,6 @@ from newsspider.parsers.locate import (
     InfoLine,
     blog_owner,
     date_texts,
-    find_breadcrumb,
     find_info,
     find_summary_box,
     is_summary_line,

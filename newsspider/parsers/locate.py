@@ -1,4 +1,5 @@
-"""Locating the info line (date · 来源 · 作者 · 责任编辑) and the breadcrumb in the DOM.
+"""Locating the info line (date · 来源 · 作者 · 责任编辑) in the DOM; also the 摘要 box, loose date texts and
+a blog's owner link.
 
 Only text nodes are read: ``@alt`` holds stale template defaults on TRS pages, and comments were stripped
 before this runs (an editor inside ``<!-- -->`` does not exist). The info line is the first short element
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from newsspider.parsers.families import (
-    BREADCRUMB,
     INFO,
     class_id,
     compile_selector,
@@ -35,7 +35,6 @@ __all__ = [
     "InfoLine",
     "blog_owner",
     "byline_text",
-    "find_breadcrumb",
     "find_info",
     "node_text",
     "short_node_text",
@@ -57,14 +56,6 @@ _MIN_INFO_LEN = 4  # the shortest date or label: "发布：" + a digit
 _MAX_AFTER_LEN = 120
 _MAX_LINK_SHARE = 0.5
 _SKIP_TAGS = frozenset({"a", "option", "select", "script", "style", "title", "head", "html", "body"})
-_CRUMB_HINT = re.compile(
-    r"当前位置|您的位置|你的位置|所在位置|当前的位置|您所在的位置|位置\s*[:：]|首页\s*[>＞»›/]"
-)
-_CRUMB_SPLIT = re.compile(r"\s*(?:>>|[>＞»›→]|\s/\s|\|)\s*")
-_CRUMB_LABEL = re.compile(
-    r"^.*?(?:当前位置|您的位置|你的位置|所在的?位置|当前的位置|您现在的位置|现在位置)\s*[:：]?\s*"
-)
-_MAX_CRUMB_LEN = 120
 _MAX_AFTER_ELEMENTS = 400
 # A piece that ends like an open label (来源：, 【): the next piece is its value, not a new item.
 _OPEN_LABEL_END = frozenset(":：/[【(（")
@@ -283,41 +274,6 @@ def _inside_link_list(element: HtmlElement) -> bool:
     return False
 
 
-def find_breadcrumb(tree: HtmlElement, index: PageIndex, profile_selector: str | None = None) -> list[str]:
-    """The breadcrumb items, e.g. ["首页", "听政策"] (label such as 您当前的位置 removed)."""
-    elements: list[HtmlElement] = []
-    if profile_selector:
-        xpath = compile_selector(profile_selector)
-        elements.extend(select(xpath, tree))
-    for selector in BREADCRUMB:
-        elements.extend(match_simple(index, selector))
-    for element in elements:
-        items = _crumb_items(element)
-        if len(items) >= 2:
-            return items
-    # A hint in an element's head text (its text and its first child's, adjacent in the page's text) is in the
-    # page's text; most pages that get this far have none, and the loop below is skipped.
-    hinted = _CRUMB_HINT.search(index.all_text()) is not None
-    for element in tree.iter("div", "td", "p", "span", "nav", "li") if hinted else ():
-        if index.length(element) > _MAX_CRUMB_LEN or not _CRUMB_HINT.search(_head_text(element)):
-            continue
-        text = node_text(element)
-        if len(text) <= _MAX_CRUMB_LEN and _CRUMB_HINT.search(text) and element.find(".//a") is not None:
-            items = _crumb_items(element)
-            if len(items) >= 2:
-                return items
-    return []
-
-
-def _crumb_items(element: HtmlElement) -> list[str]:
-    text = node_text(element)
-    if not text or len(text) > _MAX_CRUMB_LEN:
-        return []
-    text = _CRUMB_LABEL.sub("", text)
-    items = [clean_whitespace(p) for p in _CRUMB_SPLIT.split(text)]
-    return [i for i in items if i and len(i) <= 30]
-
-
 _SUMMARY_WORD = r"(?:内容)?(?:摘\s*要|提\s*要|导\s*读|导\s*语|核心提示)"
 # _SUMMARY_WORD without its optional 内容: a pattern that opens with a literal scans a page's text 10x faster.
 _SUMMARY_ANYWHERE = re.compile(r"摘\s*要|提\s*要|导\s*[读语]|核心提示")
@@ -372,12 +328,6 @@ def date_texts(tree: HtmlElement, start: HtmlElement | None) -> list[str]:
             if text and len(text) <= _MAX_DATE_NODE and _YEARISH.search(text)
         )
     return out
-
-
-def _head_text(element: HtmlElement) -> str:
-    """The element's leading text: its own text and its first child's (where a 当前位置 label sits)."""
-    first = element[0].text if len(element) and isinstance(element[0].tag, str) else None
-    return f"{element.text or ''}{first or ''}"
 
 
 # Only links with a rel, or a title with 的 in it, can name the owner: picked in C, not from every link.
