@@ -25,7 +25,7 @@ from newsspider.parsers.edges import trim_edges
 from newsspider.parsers.encoding import decode_html
 from newsspider.parsers.families import compile_selector, select
 from newsspider.parsers.govdoc import extract_govdoc
-from newsspider.parsers.info import posted_by, resolve_attribution, resolve_published
+from newsspider.parsers.info import posted_by, resolve_attribution
 from newsspider.parsers.locate import (
     InfoLine,
     blog_owner,
@@ -37,6 +37,7 @@ from newsspider.parsers.locate import (
 )
 from newsspider.parsers.meta import KEYWORD_KEYS, SUMMARY_KEYS, PageMeta, read_meta
 from newsspider.parsers.pageindex import PageIndex, build_index
+from newsspider.parsers.published import resolve_published
 from newsspider.parsers.reprint import extract_reprint
 from newsspider.parsers.title import clean_headline, doc_title_suffix, find_title, is_cut
 from newsspider.textnorm import content_hash

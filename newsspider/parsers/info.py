@@ -1,29 +1,27 @@
-"""Deciding published_at, source, authors and editors from every place that may state them.
+"""Deciding source, authors and editors from every place that may state them (published_at: :mod:`published`).
 
-Order and provenance (DESIGN.md): the visible info line beats a meta value that differs (labellers and readers
-go by what the page shows), then government/Open Graph metas, JSON-LD, the listing row, the URL, and finally
-lines inside or below the body. Never Maketime (not a date key in :mod:`meta`), never an ``@alt`` (only text
-nodes are read), never a related-news or comment date (link lists are skipped when locating the info line).
+The visible info line comes first, then its unlabelled template slots and tokens, then the metas and
+JSON-LD (a meta author that is the portal or the CMS's own team is not a person), then credits and lines
+below or inside the body. Only text nodes are read, so an ``@alt`` never names anyone.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from newsspider.parsers.bylines import clean_source, find_body_bylines, parse_byline, split_names
-from newsspider.parsers.dates import ParsedDate, date_from_url, find_date, parse_date
-from newsspider.parsers.meta import AUTHOR_KEYS, DATE_KEYS, SCRIPT_DATE_KEY, SOURCE_KEYS
+from newsspider.parsers.meta import AUTHOR_KEYS, SOURCE_KEYS
+from newsspider.parsers.published import jsonld_text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from newsspider.parsers.locate import InfoBlocks
     from newsspider.parsers.meta import PageMeta
 
-__all__ = ["Attribution", "Published", "resolve_attribution", "resolve_published"]
+__all__ = ["Attribution", "posted_by", "resolve_attribution"]
 
 _NOT_A_NAME = re.compile(r"https?://|www\.|\.com|\.cn|@")
 _PRODUCT = re.compile(r"[A-Za-z][A-Za-z!]{2,}")
@@ -54,16 +52,6 @@ _PLACEHOLDER_SOURCES = frozenset({"转载文章", "转载", "转自网络"})
 _OUTLET_TOKEN = re.compile(
     r"^(?:《[^》]{2,12}》|[\u4e00-\u9fff·]{1,10}(?:日报|晚报|早报|商报|时报|周刊|周报|新闻网|新聞網|网|網|报|報|社|电视台|电台|客户端))$"
 )
-_MAX_DATEPARSER_LINE = 60
-_FULL_DATE = len("2020-02-18")
-_DATE_LINE = 16
-_SHOWN_YEAR = re.compile(r"(?:19|20)\d{2}")
-_DATE_LABEL_VALUE = re.compile(
-    r"(?:发布|发表|更新)?(?:日期|时间)\s*[:：]\s*([0-9A-Za-z][0-9A-Za-z ,./:-]{5,40})"
-)
-_CLOCK_BEFORE = re.compile(r"(?:建立于|注册于|注册时间|最后更新|更新于|修改于|今天是|今日)\s*[:：]?\s*$")
-_CLOCK_AFTER = re.compile(r"\s*[（(]\s*(?:京港台时间|北京时间)\s*[)）]\s*$")
-_LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
 _HEAD_BYLINE_LINES = 3
 _MAX_DECK_LINES = 2
 _MAX_DECK = 60
@@ -79,13 +67,6 @@ _LABEL_PREFIX = re.compile(r"^[^:：]{0,8}[:：]\s*")
 
 
 @dataclass
-class Published:
-    value: str | None = None
-    raw: str | None = None
-    origin: str | None = None
-
-
-@dataclass
 class Attribution:
     source: str | None = None
     source_raw: str | None = None
@@ -93,96 +74,6 @@ class Attribution:
     editors: list[str] = field(default_factory=list)
     drop_paragraphs: set[int] = field(default_factory=set)
     """Indices of body paragraphs that are only a byline/editor/source line."""
-
-
-def _same_day(a: ParsedDate, b: ParsedDate) -> bool:
-    return a.value[:10] == b.value[:10]
-
-
-def _jsonld_text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and value:
-        return _jsonld_text(value[0])
-    if isinstance(value, dict):
-        return _jsonld_text(value.get("name"))
-    return None
-
-
-def resolve_published(
-    meta: PageMeta,
-    blocks: InfoBlocks,
-    tail_lines: Sequence[str],
-    url: str,
-    listing_date: str | None,
-    now: datetime | None,
-    page_texts: Callable[[], Sequence[str]] | None = None,
-) -> Published:
-    """``page_texts``: short text nodes after the headline, the last resort (provenance ``body``)."""
-    if now is None:
-        now = _reference_time(meta)
-    info: ParsedDate | None = None
-    for line in blocks.head:
-        # "发布时间：10-08 12:00": a space after the label's colon, or the year-less form is not seen.
-        text = _LABEL_COLON.sub(r"\1 ", line.text)
-        info = find_date(text, now=now)
-        if info is None:
-            # English or other long-hand forms (Saturday, September 10th, 2005 10:56 am, 9/17/2004 5:54 AM):
-            # dateparser, on the text after a date label or on a short line.
-            labelled = _DATE_LABEL_VALUE.search(text)
-            if labelled:
-                info = parse_date(labelled.group(1), now=now)
-            elif len(text) <= _MAX_DATEPARSER_LINE:
-                info = parse_date(text, now=now)
-        if info is not None and _not_a_publish_date(text, info.raw):
-            info = None
-        if info is not None:
-            break
-    if info is not None:
-        return Published(info.value, info.raw, "info")
-    meta_date: ParsedDate | None = None
-    found = meta.first(DATE_KEYS)
-    if found:
-        meta_date = parse_date(found[1], now=now)
-    jsonld = _jsonld_text(meta.jsonld.get("datePublished"))
-    jsonld_date = parse_date(jsonld, now=now) if jsonld else None
-    script = meta.values.get(SCRIPT_DATE_KEY)
-    script_date = parse_date(script, now=now) if script else None
-    for origin, parsed in (("meta", meta_date), ("jsonld", jsonld_date), ("meta", script_date)):
-        if parsed is not None:
-            return Published(parsed.value, parsed.raw, origin)
-    if listing_date:
-        listed = parse_date(listing_date, now=now)
-        if listed is not None:
-            return Published(listed.value, listed.raw, "listing")
-    from_url = date_from_url(url)
-    body_texts = [*blocks.tail, *tail_lines, *(page_texts() if page_texts else ())]
-    if from_url is not None:
-        # The URL gives the day; a line of the page with that day and a time gives the time.
-        for text in body_texts:
-            in_body = find_date(text, now=now)
-            if in_body is not None and in_body.has_time and in_body.value.startswith(from_url.value):
-                return Published(in_body.value, in_body.raw, "body")
-        return Published(from_url.value, from_url.raw, "url")
-    for text in body_texts:
-        in_body = find_date(text, now=now)
-        # Loose page text: only a date that shows its own year (6月6日 in a sidebar is anyone's date).
-        # A month alone only on a line of its own (1996年6月号), not inside other text (…2007年5月…).
-        if (
-            in_body is not None
-            and _SHOWN_YEAR.search(in_body.raw)
-            and (len(in_body.value) >= _FULL_DATE or len(text) <= _DATE_LINE)
-        ):
-            return Published(in_body.value, in_body.raw, "body")
-    return Published()
-
-
-def _not_a_publish_date(text: str, raw: str) -> bool:
-    """A site clock (今天是…, …（京港台时间）) or a blog's creation/update date next to the headline."""
-    at = text.find(raw)
-    if at < 0:
-        return False
-    return bool(_CLOCK_BEFORE.search(text[max(0, at - 8) : at]) or _CLOCK_AFTER.match(text[at + len(raw) :]))
 
 
 def _add(names: list[str], more: Sequence[str], max_cjk: int = 8) -> None:
@@ -238,7 +129,7 @@ def resolve_attribution(
             and not _credits_software(found[1], meta.get("generator"))
         ):
             _add(out.authors, split_names(found[1]))
-        jsonld_author = _jsonld_text(meta.jsonld.get("author"))
+        jsonld_author = jsonld_text(meta.jsonld.get("author"))
         if not out.authors and jsonld_author:
             _add(out.authors, split_names(jsonld_author))
     for text in [*credits, *blocks.tail]:
@@ -380,22 +271,3 @@ def _from_slots(out: Attribution, slots: dict[str, str], site_name: str | None) 
     if not out.editors and editor:
         labelled = parse_byline(editor, site_name=site_name)
         _add(out.editors, labelled.editors or split_names(_LABEL_PREFIX.sub("", editor)))
-
-
-def _reference_time(meta: PageMeta) -> datetime | None:
-    """The latest date any meta states (dateUpdate, Maketime…): the "now" of a page that prints 10-08 12:00
-    without a year. Never the publish date itself, only the year it is read in."""
-    latest: datetime | None = None
-    for key, value in meta.values.items():
-        if "date" not in key and "time" not in key:
-            continue
-        parsed = parse_date(value)
-        if parsed is None or not parsed.has_time:
-            continue
-        try:
-            moment = datetime.fromisoformat(parsed.value)
-        except ValueError:
-            continue
-        if latest is None or moment > latest:
-            latest = moment
-    return latest
