@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import dateparser
 
+from newsspider.parsers.numerals import cn_number
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -119,20 +121,6 @@ def _nfkc_same_length(text: str) -> str:
     return text.translate(_HALF_WIDTH)
 
 
-def _cn_number(s: str) -> int:
-    """一 -> 1, 十 -> 10, 十八 -> 18, 二十 -> 20, 三十一 -> 31; digit strings such as 二〇 -> 20."""
-    digits = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0, "0": 0}
-    if "十" in s:
-        tens, _, units = s.partition("十")
-        if len(tens) > 1 or len(units) > 1 or "十" in units:
-            return -1
-        return (digits.get(tens, -1) if tens else 1) * 10 + (digits.get(units, -1) if units else 0)
-    value = 0
-    for c in s:
-        value = value * 10 + digits[c]
-    return value
-
-
 def _year(text: str) -> int:
     y = int(text)
     if len(text) == 2:
@@ -198,8 +186,8 @@ def _from_match(name: str, m: re.Match[str], now: datetime | None) -> ParsedDate
         built = _build(_year(m.group("y")), int(m.group("m")), int(m.group("d")), _hms(m), _zone(m))
         return ParsedDate(built[0], raw, isinstance(built[1], datetime)) if built else None
     if name == "cn_ymd":
-        y = _cn_number(m.group("y"))
-        built = _build(y, _cn_number(m.group("m")), _cn_number(m.group("d")), None)
+        y = cn_number(m.group("y"))
+        built = _build(y, cn_number(m.group("m")), cn_number(m.group("d")), None)
         return ParsedDate(built[0], raw, False) if built else None
     if name == "cjk_ym":
         y, mo = int(m.group("y")), int(m.group("m"))
