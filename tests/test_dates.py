@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsspider.parsers.dates import BEIJING, ParsedDate, date_from_url, find_date, parse_date
+from newsspider.parsers.dates import (
+    BEIJING,
+    ParsedDate,
+    calendar_date,
+    date_from_url,
+    find_date,
+    parse_date,
+)
 
 # A fixed "now" (Beijing wall time) for relative and year-less forms.
 NOW = datetime(2020, 2, 18, 20, 0, 0, tzinfo=BEIJING)
@@ -197,6 +204,40 @@ def test_date_from_url_none(url: str) -> None:
     assert date_from_url(url) is None
 
 
+# ---- listing rows (the spider's --since reads the day of each row's date string) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2020-02-18", date(2020, 2, 18)),
+        ("[2019-06-12]", date(2019, 6, 12)),
+        ("2020-02-28 23:45:00", date(2020, 2, 28)),
+        ("2019年06月15日08:18", date(2019, 6, 15)),
+        ("2020年2月18日", date(2020, 2, 18)),
+        ("2019/6/5", date(2019, 6, 5)),
+        ("2020.02.18", date(2020, 2, 18)),
+        ("发布日期：2020-02-18", date(2020, 2, 18)),
+        # Forms the spider's own Y-M-D regex did not read:
+        ("２０２０－０２－１８", date(2020, 2, 18)),
+        ("19-06-12 08:33", date(2019, 6, 12)),
+        ("二〇二〇年二月十八日", date(2020, 2, 18)),
+        ("2020-02-18T23:30:00Z", date(2020, 2, 19)),  # 07:30 on the 19th in Beijing
+        # No day to compare: the row stays undated, and an undated row never stops pagination.
+        ("2019-13-45", None),
+        ("2020-02-30", None),
+        ("2020年2月", None),
+        ("[02-18]", None),
+        ("4月20日 18:10", None),
+        ("三天前", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_calendar_date(raw: str | None, expected: date | None) -> None:
+    assert calendar_date(raw) == expected
+
+
 # ---- properties ---------------------------------------------------------------------------------------------
 
 moments = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2099, 12, 31, 23, 59, 59))
@@ -237,6 +278,21 @@ def test_every_rendering_parses_back(dt: datetime) -> None:
         found = find_date(f"发布时间：{text} 来源：山西日报")
         assert found is not None
         assert found.value == value, text
+
+
+@FAST
+@given(moments, st.sampled_from(["{}", "[{}]", "({})", " {} ", "发布日期：{}"]))
+def test_calendar_date_of_every_row_rendering(dt: datetime, frame: str) -> None:
+    y, mo, d = dt.year, dt.month, dt.day
+    for text in (
+        f"{y}-{mo:02d}-{d:02d}",
+        f"{y}/{mo}/{d}",
+        f"{y}.{mo:02d}.{d:02d}",
+        f"{y}年{mo}月{d}日",
+        f"{y}-{mo:02d}-{d:02d} {dt:%H:%M:%S}",
+        f"{y}年{mo:02d}月{d:02d}日{dt:%H:%M}",
+    ):
+        assert calendar_date(frame.format(text)) == dt.date(), text
 
 
 @FAST

@@ -21,7 +21,7 @@ from newsspider.items import NewsArticle
 from newsspider.parsers import ListingContext
 from newsspider.replica.catalog import SITES
 from newsspider.spiders import provincial
-from newsspider.spiders.provincial import ProvincialSpider, parse_since, row_date
+from newsspider.spiders.provincial import ProvincialSpider, parse_since
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -258,23 +258,6 @@ def test_parse_since(text: str, expected: date) -> None:
 def test_parse_since_refuses_other_text() -> None:
     with pytest.raises(ValueError, match="7d"):
         parse_since("last week")
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("2020-02-18", date(2020, 2, 18)),
-        ("[2019-06-12]", date(2019, 6, 12)),
-        ("2020-02-28 23:45:00", date(2020, 2, 28)),
-        ("2019年06月15日08:18", date(2019, 6, 15)),
-        ("2019/6/5", date(2019, 6, 5)),
-        ("2019-13-45", None),
-        ("三天前", None),
-        (None, None),
-    ],
-)
-def test_row_date(raw: str | None, expected: date | None) -> None:
-    assert row_date(raw) == expected
 
 
 def test_parsing_in_a_worker_process_gives_the_inline_record(replica: Replica) -> None:

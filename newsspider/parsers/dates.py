@@ -25,7 +25,7 @@ from newsspider.parsers.numerals import cn_number
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["BEIJING", "ParsedDate", "date_from_url", "find_date", "parse_date"]
+__all__ = ["BEIJING", "ParsedDate", "calendar_date", "date_from_url", "find_date", "parse_date"]
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 MIN_YEAR, MAX_YEAR = 1990, 2100
@@ -299,6 +299,16 @@ def parse_date(raw: str, *, now: datetime | None = None) -> ParsedDate | None:
         # which would guess.
         return found
     return _dateparser(raw, now)
+
+
+def calendar_date(raw: str | None) -> date | None:
+    """The Beijing calendar day a date string shows (a listing row's 2020年2月18日, [2019-06-12],
+    2019/6/5 10:30), or None: a month alone (2020年2月) has no day, and year-less or relative forms need a
+    clock, which this has not."""
+    found = find_date(raw) if raw else None
+    if found is None or len(found.value) < len("2020-02-18"):
+        return None
+    return date.fromisoformat(found.value[:10])
 
 
 def _fast_path(text: str, now: datetime | None) -> tuple[ParsedDate | None, bool]:

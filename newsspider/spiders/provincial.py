@@ -27,6 +27,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
 from newsspider.parsers import ListingContext, parse_response
+from newsspider.parsers.dates import calendar_date
 from newsspider.platforms import detect_platform, get_platform
 from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
@@ -43,12 +44,10 @@ if TYPE_CHECKING:
 
     from newsspider.items import NewsArticle
 
-__all__ = ["ProvincialSpider", "parse_since", "row_date"]
+__all__ = ["ProvincialSpider", "parse_since"]
 
 _BEIJING = timezone(timedelta(hours=8))
 _SINCE_DAYS = re.compile(r"^\s*(\d+)\s*d\s*$", re.IGNORECASE)
-# Listing dates come as 2020-02-18, 2020/2/18, 2020.02.18, 2020年02月18日, with or without a time.
-_ROW_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 AUTO_COLUMN = "(start_url)"
 """The column name of a crawl that starts from ``start_url``."""
 
@@ -65,17 +64,6 @@ def parse_since(text: str, today: date | None = None) -> date:
         raise ValueError(
             f"--since wants a date YYYY-MM-DD or a number of days like 7d, got {text!r}"
         ) from None
-
-
-def row_date(raw: str | None) -> date | None:
-    """The calendar date of a listing row's date string, or None when it has none."""
-    found = _ROW_DATE.search(raw or "")
-    if not found:
-        return None
-    try:
-        return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
-    except ValueError:
-        return None
 
 
 def auto_key(url: str) -> str:
@@ -218,7 +206,7 @@ class ProvincialSpider(Spider):
             self.logger.exception("listing %s could not be read", response.url)
             self._listing_failed(response.url, profile, column, f"listing parse error: {exc!r}")
             return
-        days = [row_date(row.date_raw) for row in page.rows]
+        days = [calendar_date(row.date_raw) for row in page.rows]
         dated = [d for d in days if d is not None]
         self.crawler.signals.send_catch_log(
             signal=signals.listing_fetched,
