@@ -60,7 +60,6 @@ __all__ = [
     "Hit",
     "article_html",
     "crawl",
-    "records",
     "reports",
 ]
 
@@ -423,15 +422,6 @@ def finish(proc: subprocess.Popen[str], timeout: float = 60) -> subprocess.Compl
         proc.kill()
         stdout, stderr = proc.communicate()
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-
-
-def records(out: Path) -> list[dict[str, Any]]:
-    """Every record line under ``out`` (site folders only)."""
-    found = []
-    for path in sorted(out.glob("*/*.jsonl")):
-        if path.parent.name not in {"runs", "logs", "quarantine"}:
-            found += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return found
 
 
 def reports(out: Path) -> list[dict[str, Any]]:

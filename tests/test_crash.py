@@ -23,6 +23,7 @@ from pipelines.state import open_state
 from pipelines.store import JsonLinesStorePipeline, recover, repair_tail
 from pipelines.validate import ValidatePipeline
 from pipelines.version import VersionPipeline
+from tests.records import read_records
 
 if TYPE_CHECKING:
     from newsspider.replica import Replica
@@ -68,21 +69,6 @@ def run_pipelines(data_dir: str, count: int, fsync_every: int) -> None:
             item = pipe.process_item(item)
     store.close_spider()
     store.state.close()
-
-
-def lines_of(data_dir: Path) -> list[dict[str, Any]]:
-    """Every record line; a torn last line (the only damage a kill may leave) is left out, as load() does."""
-    records = []
-    for path in sorted(data_dir.glob("*/*.jsonl")):
-        raw = path.read_bytes().split(b"\n")
-        for i, line in enumerate(raw):
-            if not line:
-                continue
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                assert i == len(raw) - 1, f"{path}: damaged line {i + 1} is not the last"
-    return records
 
 
 # -- units ----------------------------------------------------------------------------------------------
@@ -139,7 +125,7 @@ def test_a_record_written_before_a_kill_is_not_written_again(tmp_path: Path) -> 
     # "Killed" here: lines are in the file, no mark was committed (batch of 100 not reached).
     assert open_state("", tmp_path).count() == 0
     run_pipelines(str(tmp_path), 8, fsync_every=1)
-    urls = [r["canonical_url"] for r in lines_of(tmp_path)]
+    urls = [r["canonical_url"] for r in read_records(tmp_path, skip_torn=True)]
     assert len(urls) == len(set(urls)) == 8
 
 
@@ -166,7 +152,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_writes_nothing_twice(tmp_pa
             proc.send_signal(signal.SIGKILL)
             killed += 1
         proc.wait(timeout=60)
-        records = lines_of(tmp_path)  # every file loads after every kill
+        records = read_records(tmp_path, skip_torn=True)  # every file loads after every kill
         urls = [r["canonical_url"] for r in records]
         assert len(urls) == len(set(urls)), "a record was written twice"
         progress.append(len(urls))
@@ -174,7 +160,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_writes_nothing_twice(tmp_pa
     assert killed >= 3, "the process finished before most kills: make it slower or bigger"
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=120, check=True)
     assert done.returncode == 0
-    records = lines_of(tmp_path)
+    records = read_records(tmp_path, skip_torn=True)
     urls = sorted(r["canonical_url"] for r in records)
     assert urls == sorted(generated_item(n)["url"] for n in range(count))
     assert {r["version"] for r in records} == {1}
@@ -227,30 +213,34 @@ def test_sigkill_during_a_replica_crawl_then_a_clean_run_has_every_article_once(
     written_counts = []
     for attempt in range(3):
         cmd = crawl_command(replica, data, f"kill-{attempt}", "NEWSSPIDER_FSYNC_EVERY=4")
-        before = len(lines_of(data))
+        before = len(read_records(data, skip_torn=True))
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # Start-up time varies with the machine's load: wait for the first new record, then a random while.
         deadline = time.monotonic() + 60
-        while len(lines_of(data)) <= before and proc.poll() is None and time.monotonic() < deadline:
+        while (
+            len(read_records(data, skip_torn=True)) <= before
+            and proc.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
         time.sleep(rng.uniform(0.0, 0.8))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        records = lines_of(data)  # loads after every kill
+        records = read_records(data, skip_torn=True)  # loads after every kill
         urls = [r["canonical_url"] for r in records]
         assert len(urls) == len(set(urls)), "a record was written twice"
         written_counts.append(len(urls))
     assert any(0 < n < len(reference) for n in written_counts), f"no kill landed mid-crawl: {written_counts}"
     print("records after each kill:", written_counts, "of", len(reference))
     report = crawl(replica, data, "final")
-    urls = [r["canonical_url"] for r in lines_of(data)]
+    urls = [r["canonical_url"] for r in read_records(data, skip_torn=True)]
     assert sorted(urls) == sorted(reference), "an article is missing or written twice"
     assert report["totals"]["new"] == len(reference) - written_counts[-1]
 
 
 def lines_of_after(run: Any, replica: Replica, data_dir: Path) -> list[dict[str, Any]]:
     run(replica, data_dir, "clean")
-    return lines_of(data_dir)
+    return read_records(data_dir, skip_torn=True)
 
 
 def test_an_empty_state_is_rebuilt_from_the_data_folder(tmp_path: Path) -> None:
@@ -259,7 +249,7 @@ def test_an_empty_state_is_rebuilt_from_the_data_folder(tmp_path: Path) -> None:
     for path in tmp_path.glob("state.sqlite*"):
         path.rename(path.with_name(path.name + ".corrupt"))
     run_pipelines(str(tmp_path), 8, fsync_every=1)
-    urls = [r["canonical_url"] for r in lines_of(tmp_path)]
+    urls = [r["canonical_url"] for r in read_records(tmp_path, skip_torn=True)]
     assert len(urls) == len(set(urls)) == 8  # the first six were not written again
     assert open_state("", tmp_path).count() == 8
 
@@ -281,9 +271,9 @@ def test_a_rebuild_cut_short_by_a_kill_starts_over(tmp_path: Path) -> None:
     state = open_state("", tmp_path)
     # Killed during the rebuild: the marker is there, one record of six is back in the store.
     state.journal_begin(REBUILD_MARK, 0)
-    state.commit([entry_of(lines_of(tmp_path)[0])], {})
+    state.commit([entry_of(read_records(tmp_path, skip_torn=True)[0])], {})
     state.close()
     run_pipelines(str(tmp_path), 6, fsync_every=1)
-    urls = [r["canonical_url"] for r in lines_of(tmp_path)]
+    urls = [r["canonical_url"] for r in read_records(tmp_path, skip_torn=True)]
     assert len(urls) == len(set(urls)) == 6
     assert open_state("", tmp_path).journal_pending() == {}

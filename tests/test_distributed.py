@@ -31,6 +31,7 @@ from newsspider.distributed import crawl_namespace, default_crawl_id, redis_sett
 from newsspider.distributed_queue import LeasedQueue
 from newsspider.exitcodes import EXIT_LOCKED
 from newsspider.replica import Replica
+from tests.records import read_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -160,11 +161,6 @@ def run_cluster(
     return wait_all({s: start_worker(replica, redis_url, out, s, crawl_id) for s in shards})
 
 
-def lines(out: Path) -> list[dict[str, Any]]:
-    """Every record line of every shard, as written (no de-duplication)."""
-    return [rec for path in record_files(out) for _, rec in iter_records(path, lambda bad: None)]
-
-
 def worker_log(out: Path, crawl_id: str, shard: str) -> str:
     return (out.parent / f"{out.name}-{crawl_id}-{shard}.log").read_text(encoding="utf-8")
 
@@ -178,13 +174,13 @@ def two_runs(site: Replica, redis_base: str, tmp_path_factory: pytest.TempPathFa
     crawl_id = default_crawl_id(SITES.split(","))
     first_mark = site.mark()
     first = run_cluster(site, url, out, crawl_id, ["w1", "w2", "w3"])
-    first_lines = lines(out)
+    first_lines = read_records(out)
     second_mark = site.mark()
     second = run_cluster(site, url, out, crawl_id, ["w1", "w2", "w3"])
     return {
         "out": out, "url": url, "crawl_id": crawl_id, "codes": (first, second),
         "first_lines": first_lines, "first_log": site.log(first_mark)[: second_mark - first_mark],
-        "second_lines": lines(out), "second_log": site.log(second_mark),
+        "second_lines": read_records(out), "second_log": site.log(second_mark),
     }  # fmt: skip
 
 
@@ -255,13 +251,13 @@ def test_a_killed_worker_loses_nothing(site: Replica, redis_base: str, tmp_path:
     assert workers["w2"].poll() is None, "w2 finished before it could be killed"
     workers["w2"].send_signal(signal.SIGKILL)
     workers["w2"].wait(timeout=10)
-    killed_at = len(lines(out))
+    killed_at = len(read_records(out, skip_torn=True))
     assert killed_at < len(expected_urls(site)) * 0.8, "the kill came too late to test anything"
     codes = wait_all({s: workers[s] for s in ("w1", "w3")})
     assert codes == {"w1": 0, "w3": 0}
     survivors = worker_log(out, crawl_id, "w1") + worker_log(out, crawl_id, "w3")
     assert "leased requests back in the queue" in survivors
-    urls = Counter(r["url"] for r in lines(out))
+    urls = Counter(r["url"] for r in read_records(out, skip_torn=True))
     assert [u for u, n in urls.items() if n > 1] == [], "a record was written twice"
     assert set(urls) == expected_urls(site), "an article was lost with the killed worker"
     client = redis.Redis.from_url(url)
@@ -388,6 +384,6 @@ def test_newsspider_crawl_redis_workers_share_one_output_folder(
         )
     codes = wait_all(workers, timeout=90)
     assert EXIT_LOCKED not in codes.values(), codes
-    urls = Counter(rec["url"] for rec in lines(out))
+    urls = Counter(rec["url"] for rec in read_records(out))
     assert {u for u, n in urls.items() if n > 1} == set()
     assert set(urls) == expected_urls(site)

@@ -21,7 +21,7 @@ from newsspider.commands.crawl import CrawlOutcome, exit_code
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_LOCKED
 from newsspider.replica.catalog import SITES
 from newsspider.runlock import output_lock
-from tests.faultserver import records
+from tests.records import read_records
 
 if TYPE_CHECKING:
     from newsspider.replica import Article, LogEntry, Replica
@@ -73,7 +73,7 @@ def full_crawl(replica: Replica, tmp_path_factory: pytest.TempPathFactory) -> di
         "done": done,
         "out": out,
         "log": replica.log(mark),
-        "records": records(out),
+        "records": read_records(out),
         "report": report(out),
     }
 
@@ -159,7 +159,7 @@ def test_since_stops_pagination_and_skips_older_rows(replica: Replica, tmp_path:
     assert done.returncode == 0, done.stderr[-3000:]
     listings = [e.path for e in replica.log(mark) if e.kind == "listing"]
     assert listings == ["/node_311.htm", "/node_311_2.htm"]  # page 2 is all older: page 3 never asked
-    stored = {r["url"] for r in records(tmp_path)}
+    stored = {r["url"] for r in read_records(tmp_path)}
     assert stored == {replica.base("replica-founder") + r.href for r in founder if r.date >= since}
 
 
@@ -169,14 +169,14 @@ def test_max_pages_caps_each_column(replica: Replica, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     log = replica.log(mark)
     assert not [e for e in log if "dataproxy" in e.path]
-    assert len(records(tmp_path)) == 15  # the datastore island's records only
+    assert len(read_records(tmp_path)) == 15  # the datastore island's records only
 
 
 def test_auto_mode_detects_the_platform_from_a_listing_url(replica: Replica, tmp_path: Path) -> None:
     url = replica.base("replica-people") + "/GB/314064/index.html"
     done = newsspider_crawl(replica, tmp_path, "--url", url, "--max-pages", "1")
     assert done.returncode == 0, done.stderr[-3000:]
-    got = records(tmp_path)
+    got = read_records(tmp_path)
     assert len(got) == 10
     assert all("/GB/314064/" in r["url"] for r in got)
 
@@ -250,7 +250,7 @@ def test_parsing_in_worker_processes_gives_the_same_records(
             if r["site"] == "replica-zqsx"
         }
 
-    pooled = comparable(records(tmp_path))
+    pooled = comparable(read_records(tmp_path))
     assert len(pooled) == len([a for a in replica.catalog.expected() if a.site == "replica-zqsx"])
     assert pooled == comparable(full_crawl["records"])
 
@@ -305,14 +305,14 @@ def test_ctrl_c_on_a_crawl_with_parse_processes_stops_cleanly(replica: Replica, 
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 60
-    while not records(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
+    while not read_records(tmp_path) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 1  # stopped before the end: not a clean finish
     assert "KeyboardInterrupt" not in stderr
     assert "Traceback" not in stderr
-    stored = records(tmp_path)  # every line on disk is a whole record
+    stored = read_records(tmp_path)  # every line on disk is a whole record
     assert stored
     assert len(stored) < 52  # it did stop early
     assert report(tmp_path)["finish_reason"] == "shutdown"

@@ -20,7 +20,8 @@ import pytest
 from newsspider import settings
 from newsspider.exitcodes import EXIT_FAILURES
 from newsspider.middlewares.retry_after import backoff_seconds, parse_retry_after
-from tests.faultserver import BROKEN_LISTING, FaultServer, finish, records, reports, start_crawl
+from tests.faultserver import BROKEN_LISTING, FaultServer, finish, reports, start_crawl
+from tests.records import read_records
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,7 +40,13 @@ def _run(server: FaultServer, proc: subprocess.Popen[str], out: Path, started: f
     done = finish(proc)
     elapsed = time.monotonic() - started
     (report,) = reports(out)
-    return {"server": server, "done": done, "elapsed": elapsed, "records": records(out), "report": report}
+    return {
+        "server": server,
+        "done": done,
+        "elapsed": elapsed,
+        "records": read_records(out),
+        "report": report,
+    }
 
 
 @pytest.fixture(scope="module")

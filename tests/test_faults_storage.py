@@ -14,7 +14,6 @@ regular file. Redis needs a ``redis-server`` binary (skipped without one unless 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import resource
 import shutil
@@ -30,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from newsspider.exitcodes import EXIT_OK
-from tests.faultserver import FaultServer, crawl, finish, records, start_crawl
+from tests.faultserver import FaultServer, crawl, finish, start_crawl
+from tests.records import read_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -70,17 +70,12 @@ def server() -> Iterator[FaultServer]:
 
 
 def _urls(out: Path) -> Counter[str]:
-    return Counter(r["url"] for r in records(out))
+    return Counter(r["url"] for r in read_records(out))
 
 
 def _complete_urls(out: Path) -> Counter[str]:
     """Like _urls, skipping a torn last line (what a full disk leaves; the next run repairs it)."""
-    found: Counter[str] = Counter()
-    for path in out.glob("*/*.jsonl"):
-        for line in path.read_bytes().split(b"\n"):
-            with contextlib.suppress(ValueError):
-                found[json.loads(line)["url"]] += 1
-    return found
+    return Counter(r["url"] for r in read_records(out, skip_torn=True))
 
 
 def _said(done: subprocess.CompletedProcess[str]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from newsspider import signals
 from newsspider.items import NewsArticle
 from newsspider.middlewares.incremental import IncrementalMiddleware, is_index_url
 from pipelines.state import SeenEntry, shared_state
+from tests.records import read_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -158,14 +158,6 @@ def test_watermark_keeps_the_newest_listing_date(crawler: Crawler) -> None:
     assert shared_state(crawler).get_watermark("shanxi-gov", "山西要闻") == "2020-02-19"
 
 
-def removed_events(tmp_path: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line)
-        for p in sorted(tmp_path.glob("shanxi-gov/events/*.jsonl"))
-        for line in p.read_text().splitlines()
-    ]
-
-
 @pytest.mark.parametrize("status", [404, 410])
 def test_a_seen_article_now_gone_is_a_removed_event(crawler: Crawler, tmp_path: Path, status: int) -> None:
     seen(crawler, 1)
@@ -175,7 +167,7 @@ def test_a_seen_article_now_gone_is_a_removed_event(crawler: Crawler, tmp_path: 
     assert mw.process_spider_exception(response, HttpError(response)) == []
     # The same takedown seen again in this run (a retry, a second link) is one event.
     assert mw.process_spider_exception(response, HttpError(response)) == []
-    (event,) = removed_events(tmp_path)
+    (event,) = read_records(tmp_path, "events")
     assert event == {
         "event": "removed", "url": article_request(1).url, "site": "shanxi-gov", "column": "山西要闻",
         "status": status, "reason": f"http {status}", "at": "2020-03-01T04:00:00+00:00",
@@ -191,7 +183,7 @@ def test_a_404_of_an_article_never_stored_is_an_ordinary_failure(crawler: Crawle
         IncrementalMiddleware(crawler, now=NOW).process_spider_exception(response, HttpError(response))
         is None
     )
-    assert removed_events(tmp_path) == []
+    assert read_records(tmp_path, "events") == []
 
 
 def test_redirect_to_the_index_is_a_takedown_and_its_page_is_not_a_record(
@@ -208,7 +200,7 @@ def test_redirect_to_the_index_is_a_takedown_and_its_page_is_not_a_record(
         [NewsArticle(url=response.url, title="山西省人民政府")],
     )
     assert out == []
-    (event,) = removed_events(tmp_path)
+    (event,) = read_records(tmp_path, "events")
     assert (event["status"], event["reason"]) == (302, "redirected to http://www.shanxi.gov.cn/")
 
 
@@ -219,7 +211,7 @@ def test_a_redirect_to_another_article_is_an_alias_not_a_takedown(crawler: Crawl
     response = response_for(request, url=moved)
     item = NewsArticle(url=moved, title="标题1")
     assert run(IncrementalMiddleware(crawler, now=NOW), response, [item]) == [item]
-    assert removed_events(tmp_path) == []
+    assert read_records(tmp_path, "events") == []
     # Once the moved article is stored, the old link counts as seen.
     shared_state(crawler).commit(
         [SeenEntry(url=moved, content_hash="1" * 64, title_hash="0" * 16, version=1, published_at=None,
@@ -351,7 +343,7 @@ def test_a_run_closed_early_leaves_the_column_incomplete(crawler: Crawler) -> No
 def test_second_run_fetches_no_article_and_a_refresh_finds_one_edit_and_one_takedown(
     replica: Replica, tmp_path: Path
 ) -> None:
-    from tests.test_crash import crawl, lines_of
+    from tests.test_crash import crawl
 
     replica.reset()  # the session's replica: undo another test's edits, re-arm the 500-once page
     data = tmp_path / "data"
@@ -367,7 +359,7 @@ def test_second_run_fetches_no_article_and_a_refresh_finds_one_edit_and_one_take
     assert second["sites"]["replica-trs"]["skipped"]["seen"] > 0
 
     stored = [
-        r for r in lines_of(data)
+        r for r in read_records(data)
         if r["site"] == "replica-trs" and ("replica-trs", urlsplit(r["url"]).path) in replica.catalog.articles
     ]  # fmt: skip
     edited, taken_down = stored[0], stored[1]
@@ -382,17 +374,15 @@ def test_second_run_fetches_no_article_and_a_refresh_finds_one_edit_and_one_take
     totals = third["totals"]
     assert (totals["new"], totals["updated"], totals["removed"]) == (0, 1, 1)
     assert totals["unchanged"] == first["totals"]["new"] - 2
-    versions = [r for r in lines_of(data) if r["canonical_url"] == edited["canonical_url"]]
+    versions = [r for r in read_records(data) if r["canonical_url"] == edited["canonical_url"]]
     assert [(r["version"], r["changed"]) for r in versions] == [(1, []), (2, ["text"])]
     assert versions[1]["previous_hash"] == edited["content_hash"]
-    events = [
-        json.loads(line) for p in sorted(data.glob("*/events/*.jsonl")) for line in p.read_text().splitlines()
-    ]
+    events = read_records(data, "events")
     assert [(e["event"], e["url"], e["status"]) for e in events] == [
         ("removed", taken_down["canonical_url"], 404)
     ]
     # The taken-down article's record is kept.
-    assert any(r["canonical_url"] == taken_down["canonical_url"] for r in lines_of(data))
+    assert any(r["canonical_url"] == taken_down["canonical_url"] for r in read_records(data))
 
 
 def test_listing_pages_posted_to_one_url_are_told_apart_by_body(crawler: Crawler) -> None:

@@ -18,6 +18,7 @@ from pipelines.state import open_state
 from pipelines.store import JsonLinesStorePipeline
 from pipelines.validate import Quarantined, ValidatePipeline
 from pipelines.version import Unchanged, VersionPipeline
+from tests.records import read_records
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -90,14 +91,6 @@ def run_chain(crawler: Crawler, items: list[Any]) -> list[Any]:
             out.append(item)
     pipes[-1].close_spider()
     return out
-
-
-def written(data_dir: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line)
-        for path in sorted(data_dir.glob("*/*.jsonl"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-    ]
 
 
 # -- normalize ---------------------------------------------------------------------------------------
@@ -200,7 +193,7 @@ def test_same_content_again_is_dropped_as_unchanged(tmp_path: Path) -> None:
     again = run_chain(crawler_for(tmp_path), [make_article(fetched_at="2020-02-20T00:00:00+00:00")])
     assert isinstance(first[0], NewsArticle)
     assert isinstance(again[0], Unchanged)
-    assert len(written(tmp_path)) == 1
+    assert len(read_records(tmp_path)) == 1
     state = open_state("", tmp_path)
     assert state.get(first[0].canonical_url).last_seen == "2020-02-20T00:00:00+00:00"
 
@@ -226,7 +219,7 @@ def test_changed_content_is_a_new_version_naming_what_changed(tmp_path: Path) ->
         ],
     )
     assert (v3.version, v3.changed) == (3, ["title", "published_at"])
-    assert [r["version"] for r in written(tmp_path)] == [1, 2, 3]
+    assert [r["version"] for r in read_records(tmp_path)] == [1, 2, 3]
 
 
 def test_same_content_under_another_site_is_linked_not_dropped(tmp_path: Path) -> None:
@@ -238,7 +231,7 @@ def test_same_content_under_another_site_is_linked_not_dropped(tmp_path: Path) -
     out += run_chain(crawler_for(tmp_path), [reprint])
     assert out[1].duplicate_of == out[0].canonical_url
     assert out[0].duplicate_of is None
-    assert len(written(tmp_path)) == 2
+    assert len(read_records(tmp_path)) == 2
 
 
 def test_store_writes_utf8_lines_by_site_and_fetch_date_and_marks_seen(tmp_path: Path) -> None:
@@ -267,7 +260,7 @@ def test_a_record_is_written_whole_even_from_a_plain_dict(tmp_path: Path) -> Non
     record = dataclasses.asdict(make_article())
     (out,) = run_chain(crawler_for(tmp_path), [record])
     assert out["version"] == 1
-    (line,) = written(tmp_path)
+    (line,) = read_records(tmp_path)
     assert line["directives"][0]["items"][0]["marker"] == "一要"
 
 

@@ -30,7 +30,8 @@ from newsspider.sites import Column, ProfileError, SiteProfile, load_profile
 from pipelines.state import RemovedEvent
 from pipelines.store import JsonLinesStorePipeline, write_event
 from pipelines.validate import check_record, quarantine_path
-from tests.faultserver import FaultServer, crawl, records, reports
+from tests.faultserver import FaultServer, crawl, reports
+from tests.records import read_records
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -69,7 +70,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         (report,) = reports(out)
         log = next((out / "logs").glob("*.log")).read_text(encoding="utf-8")
         yield {"server": server, "done": done, "out": out, "tmp": tmp, "report": report,
-               "records": records(out), "log": log, "canary_called": canary_called}  # fmt: skip
+               "records": read_records(out), "log": log, "canary_called": canary_called}  # fmt: skip
 
 
 def _site(run: dict[str, Any]) -> dict[str, Any]:
