@@ -35,7 +35,6 @@ _NOT_A_SOURCE = re.compile(r"[=<>\"{}]")
 _NOT_NAMES = frozenset(
     {"整合", "纠错", "综合", "转载", "原创", "来源", "网友", "管理员", "admin", "本报", "本网", "本站"}
 )
-_MAX_CJK_NAME = 8
 # A last paragraph ending "…举行。（张巨峰）" or "（宋子节、肖聪聪）": the writers' names in brackets.
 _TRAILING_NAMES = re.compile(
     r"[。！？”!?]\s*[（(]\s*((?:[\u4e00-\u9fa5]{2,4}(?:\s*[、，, ]\s*)?){1,5})\s*[）)]$"

@@ -130,12 +130,6 @@ def _link_share(element: HtmlElement, length: int) -> float:
     return links / length if length else 0.0
 
 
-def _contains(ancestor: HtmlElement, element: HtmlElement | None) -> bool:
-    if element is None:
-        return False
-    return any(a is ancestor for a in element.iterancestors()) or ancestor is element
-
-
 def _noisy(element: HtmlElement) -> bool:
     attrs = class_id(element)
     return bool(attrs.strip()) and noise_attrs(attrs) and "info" not in attrs.lower()
