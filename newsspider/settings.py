@@ -31,6 +31,9 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python sent to a local HTTP port and leaves a job file per process (killed
+# runs leave theirs behind). An unattended crawler has no use for either.
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
