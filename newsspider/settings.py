@@ -35,6 +35,8 @@ TELNETCONSOLE_ENABLED = False
 # runs leave theirs behind). An unattended crawler has no use for either.
 REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
+# A dropped or failed record is named by its URL in the log, not by its whole text.
+LOG_FORMATTER = "newsspider.logsetup.RecordLogFormatter"
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
