@@ -75,10 +75,22 @@ def remove_run_logging() -> None:
                 handler.close()
 
 
+# Scrapy's start-up banner (versions, enabled components, overridden settings) and its closing stats dump: some
+# 100 lines before the first page. They stay in the run's log file; the terminal shows the crawl itself.
+_FILE_ONLY_LOGGERS = frozenset(
+    {"scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scrapy.crawler", "scrapy.statscollectors"}
+)
+
+
+def _file_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or record.name not in _FILE_ONLY_LOGGERS
+
+
 def configure_run_logging(
     data_dir: Path | str, run_id: str, *, quiet: bool, level: int = logging.INFO
 ) -> Path:
-    """Log to ``DATA/logs/<run_id>.log`` (at ``level``) and to stderr (``level``, or WARNING when quiet).
+    """Log to ``DATA/logs/<run_id>.log`` (at ``level``) and to stderr (``level``, or WARNING when quiet;
+    Scrapy's start-up banner and stats dump go to the file only unless ``level`` is DEBUG).
 
     Returns the log file's path. Calling it again (a second run in one process, tests) replaces the
     handlers of the first call rather than doubling every line.
@@ -99,6 +111,8 @@ def configure_run_logging(
     to_stderr.set_name(STDERR_HANDLER_NAME)
     to_stderr.setLevel(max(level, logging.WARNING) if quiet else level)
     to_stderr.setFormatter(formatter)
+    if level >= logging.INFO:
+        to_stderr.addFilter(_file_only)
 
     root = logging.getLogger()
     root.addHandler(to_file)
