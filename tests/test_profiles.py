@@ -14,6 +14,7 @@ import pytest
 from newsspider.cli import main
 from newsspider.platforms import get_platform
 from newsspider.sites import BUNDLED_SITES_DIR, PLATFORMS, ProfileError, list_keys, load_all, load_profile
+from newsspider.sites.loader import ProfileErrors
 
 GOOD = """
 name = "测试站"
@@ -135,6 +136,8 @@ def test_missing_profile_names_the_key_and_where_it_looked(tmp_path: Path) -> No
         (_top('verified = "yes"'), "verified", "true or false"),
         (_top('encoding = "klingon-8"'), "encoding", "not a known encoding"),
         (lambda t: t + "name = 'again'\n", "(file)", "not valid TOML"),
+        (lambda t: t + '[[columns]]\nname = "要闻"\nurl = "https://www.example.gov.cn/yw2/"\n', "columns[1].name",
+         "'要闻' is already the name of columns[0]"),
     ],
 )  # fmt: skip
 def test_invalid_profile_error_names_file_key_and_reason(
@@ -160,6 +163,52 @@ def test_file_names_that_are_not_site_keys_are_refused(tmp_path: Path, key: str)
     _write(tmp_path, key, GOOD)
     with pytest.raises(ProfileError, match="not a site key"):
         load_profile(key, tmp_path)
+
+
+def test_a_profile_saved_with_a_utf8_bom_loads(tmp_path: Path) -> None:
+    # Notepad on Windows writes UTF-8 with a BOM; TOML is UTF-8 and the BOM carries nothing.
+    (tmp_path / "bom.toml").write_bytes(GOOD.lstrip().encode("utf-8-sig"))
+    assert load_profile("bom", tmp_path).name == "测试站"
+
+
+def test_a_profile_saved_as_gbk_names_the_file_the_line_and_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.toml"
+    path.write_bytes(GOOD.lstrip().encode("gbk"))  # line 1 is name = "测试站": 测 is the first non-ASCII byte
+    with pytest.raises(ProfileError) as caught:
+        load_profile("gbk", tmp_path)
+    error = caught.value
+    assert (error.path, error.key) == (path, "(file)")
+    assert error.reason.startswith(
+        f"not UTF-8: byte 0x{'测'.encode('gbk')[0]:02x} at line 1, column 9 (byte 8)"
+    )
+    assert "saved as GBK/GB2312? save it as UTF-8" in error.reason
+
+
+def test_a_profile_saved_as_utf16_is_refused_naming_the_encoding(tmp_path: Path) -> None:
+    (tmp_path / "wide.toml").write_bytes(GOOD.encode("utf-16"))  # Notepad's "Unicode"
+    with pytest.raises(ProfileError, match=r"not UTF-8 .*UTF-16"):
+        load_profile("wide", tmp_path)
+
+
+def test_a_missing_sites_dir_is_refused_not_replaced_by_the_bundled_profile(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder"
+    for load in (partial(load_profile, "zqsxnews"), list_keys, load_all):
+        with pytest.raises(ProfileError) as caught:
+            load(missing)
+        assert (caught.value.path, caught.value.key) == (missing, "(folder)")
+        assert "not a folder" in caught.value.reason
+
+
+def test_load_all_names_every_bad_profile_not_just_the_first(tmp_path: Path) -> None:
+    _write(tmp_path, "aa-bad", GOOD.replace('platform = "trs"', 'platform = "drupal"'))
+    _write(tmp_path, "mine", GOOD)
+    (tmp_path / "zz-gbk.toml").write_bytes(GOOD.encode("gbk"))
+    with pytest.raises(ProfileErrors) as caught:
+        load_all(tmp_path)
+    assert [(e.path.name, e.key) for e in caught.value.errors] == [
+        ("aa-bad.toml", "platform"),
+        ("zz-gbk.toml", "(file)"),
+    ]
 
 
 def test_the_good_profile_loads(tmp_path: Path) -> None:
@@ -223,6 +272,20 @@ def test_sites_command_reports_a_broken_profile_and_exits_2(
     captured = capsys.readouterr()
     assert any(line.startswith("mine ") for line in captured.out.splitlines())
     assert "broken.toml: platform: 'drupal'" in captured.err
+
+
+def test_sites_command_names_a_gbk_profile_and_still_lists_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, "mine", GOOD)
+    (tmp_path / "gbk.toml").write_bytes(GOOD.encode("gbk"))
+    assert main(["sites", "--sites-dir", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert any(line.startswith("mine ") for line in captured.out.splitlines())
+    assert len(captured.out.splitlines()) == 2 + len(list_keys())  # header, every bundled profile, mine
+    assert captured.err.startswith(f"invalid profile: {tmp_path / 'gbk.toml'}: (file): not UTF-8: ")
+    assert "GBK" in captured.err
+    assert len(captured.err.splitlines()) == 1
 
 
 def test_check_site_reads_listing_and_article_from_a_local_server(

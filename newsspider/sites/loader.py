@@ -20,7 +20,9 @@ from parsel.csstranslator import HTMLTranslator
 
 from newsspider.sites.profile import PLATFORMS, Column, Selectors, SiteProfile
 
-__all__ = ["BUNDLED_SITES_DIR", "ProfileError", "list_keys", "load_all", "load_profile"]
+__all__ = [
+    "BUNDLED_SITES_DIR", "ProfileError", "ProfileErrors", "list_keys", "load_all", "load_many", "load_profile",
+]  # fmt: skip
 
 BUNDLED_SITES_DIR = Path(__file__).resolve().parent
 
@@ -47,14 +49,32 @@ class ProfileError(ValueError):
         self.reason = reason
 
 
+class ProfileErrors(ValueError):
+    """Several profiles are invalid; ``errors`` holds one ProfileError per bad file, in key order."""
+
+    def __init__(self, errors: list[ProfileError]) -> None:
+        super().__init__("\n".join(str(error) for error in errors))
+        self.errors = tuple(errors)
+
+
+def _checked_folder(sites_dir: Path | None) -> Path | None:
+    # A mistyped --sites-dir must not quietly fall back to the bundled profile of the same key: the crawl
+    # would run against the wrong site configuration and look fine.
+    if sites_dir is not None and not sites_dir.is_dir():
+        raise ProfileError(sites_dir, "(folder)", "is not a folder (given as the --sites-dir of profiles)")
+    return sites_dir
+
+
 def list_keys(sites_dir: Path | None = None) -> list[str]:
-    """Every profile key, bundled and in ``sites_dir``, sorted."""
+    """Every profile key, bundled and in ``sites_dir``, sorted. Raises ProfileError when ``sites_dir``
+    is not a folder."""
+    _checked_folder(sites_dir)
     folders = [folder for folder in (BUNDLED_SITES_DIR, sites_dir) if folder is not None]
     return sorted({p.stem for folder in folders for p in folder.glob("*.toml")})
 
 
 def _profile_path(key: str, sites_dir: Path | None) -> Path:
-    for folder in (sites_dir, BUNDLED_SITES_DIR):
+    for folder in (_checked_folder(sites_dir), BUNDLED_SITES_DIR):
         if folder is not None and (folder / f"{key}.toml").is_file():
             return folder / f"{key}.toml"
     looked = ", ".join(str(f) for f in (sites_dir, BUNDLED_SITES_DIR) if f is not None)
@@ -155,12 +175,21 @@ def _columns(check: _Checker, data: dict[str, Any], domains: tuple[str, ...]) ->
     if not isinstance(value, list) or not value:
         raise check.fail("columns", "at least one [[columns]] table (name, url) is required")
     columns = []
+    seen: dict[str, int] = {}
     for index, item in enumerate(value):
         where = f"columns[{index}]"
         if not isinstance(item, dict):
             raise check.fail(where, "must be a table with name and url")
         check.unknown(item, _COLUMN_KEYS, f"{where}.")
         name = check.required(item, "name", f"{where}.name")
+        # Records, the run report and the spider's next pages find a column by its name: a second column
+        # of the same name would be merged into the first and crawled with the first one's options.
+        if name in seen:
+            raise check.fail(
+                f"{where}.name",
+                f"{name!r} is already the name of columns[{seen[name]}]; column names must differ",
+            )
+        seen[name] = index
         url = check.required(item, "url", f"{where}.url")
         options = check.options(item.get("platform_options", {}), f"{where}.platform_options")
         columns.append(
@@ -237,12 +266,33 @@ def _build(path: Path, key: str, data: dict[str, Any]) -> SiteProfile:
     )
 
 
+def _text(path: Path) -> str:
+    """The file's text. TOML is UTF-8; a UTF-8 BOM (Notepad adds one) is dropped, anything else refused."""
+    raw = path.read_bytes()
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ProfileError(
+            path, "(file)", "not UTF-8 (saved as UTF-16, Notepad's 'Unicode'? save it as UTF-8)"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = len(raw[line_start : exc.start].decode("utf-8-sig")) + 1
+        try:
+            raw.decode("gb18030")
+            hint = "saved as GBK/GB2312? save it as UTF-8"
+        except UnicodeDecodeError:
+            hint = "save it as UTF-8"
+        where = f"byte 0x{raw[exc.start]:02x} at line {line}, column {column} (byte {exc.start})"
+        raise ProfileError(path, "(file)", f"not UTF-8: {where}; {hint}") from None
+
+
 def load_profile(key: str, sites_dir: Path | None = None) -> SiteProfile:
     """The profile ``key``: ``<sites_dir>/<key>.toml`` if present, else the bundled one. Raises ProfileError."""
     path = _profile_path(key, Path(sites_dir) if sites_dir is not None else None)
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        data = tomllib.loads(_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, "(file)", f"not valid TOML: {exc}") from None
     except RecursionError:
@@ -252,7 +302,24 @@ def load_profile(key: str, sites_dir: Path | None = None) -> SiteProfile:
     return _build(path, key, data)
 
 
-def load_all(sites_dir: Path | None = None) -> list[SiteProfile]:
-    """Every profile, a ``sites_dir`` file shadowing a bundled one of the same key. Raises ProfileError."""
+def load_many(keys: list[str], sites_dir: Path | None = None) -> list[SiteProfile]:
+    """The profiles ``keys``, in order. Raises ProfileErrors naming every bad one (not just the first), or
+    ProfileError when ``sites_dir`` is not a folder."""
     folder = Path(sites_dir) if sites_dir is not None else None
-    return [load_profile(key, folder) for key in list_keys(folder)]
+    _checked_folder(folder)
+    profiles, errors = [], []
+    for key in keys:
+        try:
+            profiles.append(load_profile(key, folder))
+        except ProfileError as exc:
+            errors.append(exc)
+    if errors:
+        raise ProfileErrors(errors)
+    return profiles
+
+
+def load_all(sites_dir: Path | None = None) -> list[SiteProfile]:
+    """Every profile, a ``sites_dir`` file shadowing a bundled one of the same key. Raises ProfileErrors
+    naming every bad one, or ProfileError when ``sites_dir`` is not a folder."""
+    folder = Path(sites_dir) if sites_dir is not None else None
+    return load_many(list_keys(folder), folder)
