@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import default_settings
@@ -27,7 +28,8 @@ from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXI
 from newsspider.extensions.report import format_summary
 from newsspider.logsetup import configure_run_logging, match_scrapy_level, remove_run_logging
 from newsspider.runlock import LockedError, output_lock
-from newsspider.sites import ProfileError, load_all, load_profile
+from newsspider.sites import ProfileError, list_keys
+from newsspider.sites.loader import ProfileErrors, load_many
 from newsspider.spiders.provincial import ProvincialSpider, parse_since
 from pipelines.state import StateError, open_state
 
@@ -136,17 +138,41 @@ def _checked_setting(name: str, value: str) -> str:
     return value
 
 
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Refuse what argparse lets through but the crawl would misread: ValueError with one plain line."""
+    if args.all and (args.url or args.site):
+        given = "--url" if args.url else "--site"
+        raise ValueError(f"--all crawls every profile from its own columns: drop {given} (or drop --all)")
+    if args.url is not None:
+        try:
+            parts = urlsplit(args.url.strip())
+            absolute = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # a malformed [IPv6] host or port
+            absolute = False
+        if not absolute:
+            raise ValueError(f"--url {args.url!r} is not an absolute http(s) URL (like https://host/path/)")
+    for option, value in (
+        ("--max-pages", args.max_pages), ("--refresh-days", args.refresh_days),
+        ("--parse-processes", args.parse_processes),
+    ):  # fmt: skip
+        if value is not None and value < 0:
+            raise ValueError(f"{option} must be 0 or more, got {value}")
+    if args.sites_dir is not None and not args.sites_dir.is_dir():
+        # Otherwise a mistyped folder quietly falls back to the bundled profile of the same key.
+        raise ValueError(f"--sites-dir {args.sites_dir} is not a folder")
+
+
 def _site_keys(args: argparse.Namespace) -> list[str]:
-    """The profile keys to crawl, each loaded once here so a bad profile stops the run before it starts."""
+    """The profile keys to crawl, each loaded once here so a bad profile stops the run before it starts
+    (ProfileErrors names every bad one)."""
     if args.all:
-        keys = [p.key for p in load_all(args.sites_dir)]
+        keys = list_keys(args.sites_dir)
     else:
-        keys = list(dict.fromkeys(k for item in args.site for k in item.split(",") if k.strip()))
-        for key in keys:
-            load_profile(key.strip(), args.sites_dir)
+        keys = list(dict.fromkeys(k.strip() for item in args.site for k in item.split(",") if k.strip()))
+    load_many(keys, args.sites_dir)
     if not keys and not args.url:
         raise ValueError("say what to crawl: --site KEY, --all or --url LISTING_URL")
-    return [k.strip() for k in keys]
+    return keys
 
 
 def run_crawl(
@@ -212,6 +238,7 @@ def summary_text(outcome: CrawlOutcome) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        _check_arguments(args)
         keys = _site_keys(args)
         since = parse_since(args.since).isoformat() if args.since else None
         data_dir = args.out or Path("data")
@@ -228,6 +255,10 @@ def run(args: argparse.Namespace) -> int:
             worker = redis_settings(args.redis, run_id=crawl_id, shard=shard, idle_seconds=args.idle)
             overrides = {**worker, **overrides}  # -s NAME=VALUE still wins
             lock_dir = data_dir / ".workers" / shard  # workers share the folder; one process per shard
+    except ProfileErrors as exc:
+        for error in exc.errors:
+            print(f"newsspider crawl: {error}", file=sys.stderr)
+        return EXIT_CONFIG
     except (ProfileError, ValueError) as exc:
         print(f"newsspider crawl: {exc}", file=sys.stderr)
         return EXIT_CONFIG
