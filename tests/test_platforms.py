@@ -256,6 +256,74 @@ def test_ucap_html_list_fallback_follows_the_next_link() -> None:
     ]
 
 
+def _query(request: Request) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+
+
+def test_ucap_html_page_naming_its_channel_continues_through_the_search_api() -> None:
+    # The page links list3_N.shtml too, and its header script holds the site-wide search channel: the
+    # column's own channelId variable wins, and the static pages are not read as well.
+    url = "https://www.hainan.gov.cn/hainan/ywdt/list3.shtml"
+    page = get_platform("ucap").parse_listing(_html("ucap/ywdt_list3.shtml", url, page=1), _site("ucap"),
+                                              Column(name="c", url=url))  # fmt: skip
+    assert len(page.rows) == 17  # 15 in the list, 2 in the sidebar
+    assert page.rows[1].title == "全省自由贸易港政策宣讲活动在海口启动"
+    (request,) = page.next_requests
+    parts = urlsplit(request.url)
+    assert (parts.scheme, parts.netloc) == ("https", "www.hainan.gov.cn")
+    assert parts.path == "/common/search/f826c8ecd9586b34902ea56d538d1c06"
+    query = _query(request)
+    # Page 2 at the template's own page size (page 1 is this HTML page's list).
+    assert (query["page"], query["_pageSize"], query["_isJson"]) == ("2", "15", "true")
+    assert request.meta == {"ns_page": 2}
+
+
+def test_ucap_list_rendered_by_script_alone_reads_the_api_from_its_first_page() -> None:
+    # No rows in the HTML and no page size in the script: nothing is skipped, the API's own size is used.
+    body = (
+        "<html><head><title>政策解读_海南省人民政府网</title></head><body><ul id='list'></ul>"
+        "<script>$.getJSON('/common/search/1b33b27a9ff57ef2e67c799b57359f42?_isAgg=false&_isJson=true"
+        "&page=' + p, render);</script></body></html>"
+    ).encode()
+    url = "https://www.hainan.gov.cn/hainan/zcjd/list3.shtml"
+    response = HtmlResponse(url, body=body, encoding="utf-8")
+    page = get_platform("ucap").parse_listing(response, _site("ucap"), Column(name="c", url=url))
+    assert page.rows == []
+    (request,) = page.next_requests
+    assert urlsplit(request.url).path == "/common/search/1b33b27a9ff57ef2e67c799b57359f42"
+    assert (_query(request)["page"], _query(request)["_pageSize"]) == ("1", "20")
+
+
+def test_ucap_numbered_static_pages_are_followed_without_a_next_link() -> None:
+    # 0-based numbering (list3_1 is page 2) and a pager of digits and arrows, no "下一页" text.
+    url = "https://www.hainan.gov.cn/hainan/tzgg/list3_1.shtml"
+    page = get_platform("ucap").parse_listing(_html("ucap/tzgg_list3_1.shtml", url, page=2), _site("ucap"),
+                                              Column(name="c", url=url))  # fmt: skip
+    assert len(page.rows) == 8
+    first = "https://www.hainan.gov.cn/hainan/tzgg/202610/d74d116d0a92b2532074b2aac52bf397.shtml"
+    assert (page.rows[0].url, page.rows[0].date_raw) == (first, "2026-10-30")
+    assert [(r.url, r.meta) for r in page.next_requests] == [
+        ("https://www.hainan.gov.cn/hainan/tzgg/list3_2.shtml", {"ns_page": 3})
+    ]
+
+
+def test_ucap_column_folder_url_is_page_one_of_its_numbered_pages() -> None:
+    # The hainan-gov profile's column URL is the folder; its pager numbers from 2 (list3_2 is page 2).
+    url = "https://www.hainan.gov.cn/hainan/fzfztz/"
+    page = get_platform("ucap").parse_listing(_html("ucap/fzfztz_index.shtml", url), _site("ucap"),
+                                              Column(name="c", url=url))  # fmt: skip
+    assert [r.url for r in page.next_requests] == ["https://www.hainan.gov.cn/hainan/fzfztz/list3_2.shtml"]
+
+
+def test_ucap_last_numbered_page_asks_for_nothing_more() -> None:
+    # Its 末页 link points at itself and the others at earlier pages.
+    url = "https://www.hainan.gov.cn/hainan/tzgg/list3_11.shtml"
+    page = get_platform("ucap").parse_listing(_html("ucap/tzgg_list3_11.shtml", url, page=12), _site("ucap"),
+                                              Column(name="c", url=url))  # fmt: skip
+    assert len(page.rows) == 4
+    assert page.next_requests == []
+
+
 # --- Founder -------------------------------------------------------------------------------------------
 
 

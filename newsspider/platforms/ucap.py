@@ -5,7 +5,12 @@ With a channel id in the profile (``platform_options.channel``, 32 hex digits) t
 ``{"data": {"total": …, "results": [{"title", "url", "publishedTimeStr", …}]}}``. Item URLs are
 protocol-relative (``//www.csrc.gov.cn/…/content.shtml``). ``publishedTime`` (epoch ms) and
 ``publishedTimeStr`` disagree by 8 hours; the string is Beijing wall-clock time, so it is the row date.
-Without a channel id the column page is parsed as HTML and followed by its "下一页" link.
+Without a channel id in the profile the column page is parsed as HTML. When the page names its own channel
+(``var channelId = "<32 hex>"`` or a ``/common/search/<32 hex>`` URL in a script, which the template uses to
+load further pages), the rest of the column is read through that API as above. Otherwise the static pages
+``list3.shtml``, ``list3_N.shtml`` are followed: sites number them from 1 (``list3_1`` is page 2) or from 2
+(``list3_2`` is page 2), so the next page is the lowest-numbered link above the current one, not a computed
+name; a "下一页" link is the last resort.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from newsspider.platforms.base import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy import Request
     from scrapy.http import TextResponse
 
@@ -40,6 +47,15 @@ __all__ = ["UCAP_ARTICLE", "UcapPlatform", "search_url"]
 UCAP_ARTICLE = re.compile(r"/c\d+/(?:[\w-]+/)*content\.s?html?$|/\d{6}/[0-9a-f]{32}\.s?html?$", re.IGNORECASE)
 CHANNEL = re.compile(r"^[0-9a-f]{32}$")
 _PAGE_SIZE = 20
+# The channel a column page's own script loads its list from: the variable first, since a script may also
+# hold a site-wide search URL of another channel.
+_CHANNEL_IN_SCRIPT = (
+    re.compile(r"""\bchannelId\s*[=:]\s*["']([0-9a-f]{32})["']""", re.IGNORECASE),
+    re.compile(r"/common/search/([0-9a-f]{32})\b", re.IGNORECASE),
+)
+_SIZE_IN_SCRIPT = re.compile(r"\b_pageSize=(\d+)")
+# list3.shtml, list3_2.shtml; index_11287_1.shtml keeps its id in the stem.
+_NUMBERED = re.compile(r"^(?P<stem>[A-Za-z][\w-]*?)(?:_(?P<num>\d+))?\.s?html?$", re.IGNORECASE)
 
 
 def search_url(list_url: str, channel: str, page: int = 1, page_size: int = _PAGE_SIZE) -> str:
@@ -64,6 +80,49 @@ def _text(value: Any) -> str | None:
     # Search results may highlight terms with <em>; titles also arrive entity-escaped.
     text = replace_entities(remove_tags(value)).strip()
     return text or None
+
+
+def _script_channel(response: TextResponse) -> tuple[str, int | None] | None:
+    """The channel id the page's scripts name, with the ``_pageSize`` they ask for (None when unsaid)."""
+    script = "\n".join(response.xpath("//script/text()").getall())
+    for pattern in _CHANNEL_IN_SCRIPT:
+        found = pattern.search(script)
+        if found:
+            size = _SIZE_IN_SCRIPT.search(script)
+            given = int(size.group(1)) if size else 0
+            return found.group(1), given if given > 0 else None
+    return None
+
+
+def _numbered_next(response: TextResponse, keep_out: Callable[[str], bool]) -> str | None:
+    """The lowest-numbered static page (``list3_N.shtml``) linked above this one, in the same folder.
+
+    A column URL ending in ``/`` is page 1 of whatever stem its pager links use. Numbers only grow along
+    the chain, so it ends and never asks for a page twice.
+    """
+    here = urlsplit(response.url)
+    folder, _, name = here.path.rpartition("/")
+    stem: str | None = None
+    current = 0
+    if name:
+        found = _NUMBERED.match(name)
+        if found is None:
+            return None
+        stem, current = found["stem"], int(found["num"] or 0)
+    best: tuple[int, str] | None = None
+    for href in response.xpath("//a/@href").getall():
+        url = response.urljoin(href.strip()).split("#")[0]
+        parts = urlsplit(url)
+        link_folder, _, link_name = parts.path.rpartition("/")
+        link = _NUMBERED.match(link_name)
+        if parts.netloc != here.netloc or link_folder != folder or link is None or link["num"] is None:
+            continue
+        number = int(link["num"])
+        if number <= current or (stem is not None and link["stem"] != stem) or keep_out(url):
+            continue
+        if best is None or number < best[0]:
+            best = (number, url)
+    return best[1] if best else None
 
 
 def _looks_json(response: TextResponse) -> bool:
@@ -91,7 +150,15 @@ class UcapPlatform:
             response, response.url, self.is_article_url, links_query=site.selectors.listing
         )
         page = current_page(response, 1)
-        follow = next_link(response)
+        named = _script_channel(response)
+        if named is not None:
+            channel, size = named
+            # The API's next page follows this one only when its page size is the template's; else read
+            # the column from the API's first page (repeated rows are dropped by the duplicate filter).
+            start, size = (page + 1, size) if size is not None and rows else (1, size or _PAGE_SIZE)
+            request = listing_request(search_url(response.url, channel, start, size), page + 1)
+            return ListingPage(rows=rows, next_requests=[request], total_pages=None, total_records=None)
+        follow = _numbered_next(response, self.is_article_url) or next_link(response)
         next_requests = [listing_request(follow, page + 1)] if follow and rows else []
         return ListingPage(rows=rows, next_requests=next_requests, total_pages=None, total_records=None)
 
