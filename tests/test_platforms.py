@@ -471,6 +471,9 @@ _ANY = "https://example.gov.cn/a/b.html"
         ("<p class='con-title'><!--<$[标题]>begin-->x<!--<$[标题]>end--></p><!--ZJEG_RSS.content.begin-->",
          _ANY, "hanweb"),
         ("<div class='title_cen mar-t2 text'><ucaptitle>标题</ucaptitle></div>", _ANY, "ucap"),
+        # A UCAP column page whose list is drawn by its script, before any article link is on it.
+        (("<ul id='list'></ul><script>var channelId = \"8a2f5b3c9d1e4f6a7b8c9d0e1f2a3b4c\";\n"
+          "$.get(\"/common/search/\" + channelId + \"?_isJson=true&page=1\", render);</script>"), _ANY, "ucap"),
         ('<span id="pubtime_baidu">2025-09-12</span><span id="source_baidu">来源：山西日报</span>',
          "https://www.sxgov.cn/content/2025-09/12/content_13503101.htm", "founder"),
         ('<div id="rwb_navpath"></div><div class="box01"></div><div class="edit clearfix">(责编：甲)</div>',

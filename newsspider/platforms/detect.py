@@ -29,6 +29,8 @@ _MARKUP: dict[str, tuple[tuple[re.Pattern[str], int], ...]] = {
     "ucap": (
         (re.compile(r"<ucap(?:title|content)\b", re.IGNORECASE), 6),
         (re.compile(r"/common/search/[0-9a-f]{32}"), 6),
+        # A column page's script: var channelId = "<32 hex>"; "/common/search/" + channelId + "?…".
+        (re.compile(r"""\bchannelId\s*[=:]\s*["'][0-9a-f]{32}["']""", re.IGNORECASE), 6),
     ),
     "founder": (
         (re.compile(r"id=[\"']?(?:pubtime|source|editor)_baidu\b"), 3),
