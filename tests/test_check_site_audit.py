@@ -1,0 +1,166 @@
+"""check-site tells the truth about what the crawl would get: redirects and robots.txt.
+
+One small server on 127.0.0.1 serves tests/listings/generic (a zqsxnews-style column and its article) plus
+the ugly answers of real sites: a column that moved to another host (301, or a ``<meta http-equiv=refresh>``
+as TRS front pages do), an in-site redirect (``/tingzhengce`` → ``/tingzhengce/``), a robots.txt chosen per
+test, and one that hangs up without answering.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from newsspider.cli import main
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+LISTINGS = Path(__file__).resolve().parent / "listings" / "generic"
+COLUMN = "/tingzhengce/index.html"
+ARTICLE = "/tingzhengce/2020-07-20/11540.html"
+
+
+class _Server(ThreadingHTTPServer):
+    robots: bytes | None = None  # None: 404 like most government sites; b"": hang up without an answer
+    paths: list[str]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.paths.append(self.path)
+        port = self.server.server_address[1]
+        if self.path == "/robots.txt" and self.server.robots is not None:
+            if not self.server.robots:
+                self.close_connection = True  # the client sees the connection closed, no status line
+                return
+            self._answer(200, "text/plain", self.server.robots)
+        elif self.path == "/moved/":
+            self.send_response(301)
+            self.send_header("Location", f"http://localhost:{port}{COLUMN}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.path == "/refresh/":
+            page = f'<html><head><meta http-equiv="refresh" content="0; url=http://localhost:{port}{COLUMN}">'
+            self._answer(
+                200, "text/html; charset=utf-8", (page + "</head><body>正在跳转</body></html>").encode()
+            )
+        else:
+            super().do_GET()
+
+    def _answer(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output clean."""
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    served = _Server(("127.0.0.1", 0), partial(_Handler, directory=str(LISTINGS)))
+    served.paths = []
+    thread = threading.Thread(target=served.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield served
+    served.shutdown()
+    served.server_close()
+
+
+def _check(*argv: str) -> int:
+    return main(["check-site", *argv, "--timeout", "5"])
+
+
+# --- redirects -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "how"), [("/moved/", "301"), ("/refresh/", "meta refresh")])
+def test_a_column_that_moved_to_another_host_needs_attention_and_is_not_fetched(
+    server: _Server, path: str, how: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _check("zqsxnews", "--url", server.base + path)
+    out = capsys.readouterr().out
+    port = server.server_address[1]
+    assert code == 1, out
+    assert f"  redirect       {how} {server.base}{path} → http://localhost:{port}{COLUMN}\n" in out
+    assert "redirected to localhost, outside allowed_domains (zqsxnews.com, 127.0.0.1): " in out
+    assert "add localhost to allowed_domains or update the column URL" in out
+    assert "verdict  needs attention: redirected to localhost, outside allowed_domains" in out
+    # The crawl refuses the redirect, so the page behind it is neither fetched nor reported as rows.
+    assert "rows" not in out
+    assert COLUMN not in server.paths
+
+
+def test_a_redirect_within_the_site_is_shown_and_followed(
+    server: _Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _check("zqsxnews", "--url", f"{server.base}/tingzhengce")
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"  redirect       301 {server.base}/tingzhengce → {server.base}/tingzhengce/\n" in out
+    assert f"  final URL      {server.base}/tingzhengce/\n" in out
+    assert "  rows           3\n" in out
+    assert "verdict  ok" in out
+
+
+# --- robots.txt ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("robots", "forbidden"),
+    [
+        # Scrapy's Protego matches the product token of the full User-Agent string.
+        (b"User-agent: newsspider\nDisallow: /tingzhengce/2020-07-20/\n", ARTICLE),
+        (b"User-agent: *\nDisallow: /\n", COLUMN),
+        (b"User-agent: *\nDisallow: /tingzhengce/\n\nUser-agent: newsspider\nDisallow: /kanshijie/\n", None),
+        (b"User-agent: Baiduspider\nDisallow: /\n", None),
+    ],
+)
+def test_robots_txt_is_read_as_the_crawl_reads_it(
+    server: _Server, robots: bytes, forbidden: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.robots = robots
+    code = _check("zqsxnews", "--url", server.base + COLUMN)
+    out = capsys.readouterr().out
+    if forbidden is None:
+        assert code == 0, out
+        assert f"  robots.txt     allowed ({server.base}/robots.txt)\n" in out
+        assert "verdict  ok" in out
+        return
+    assert code == 1, out
+    assert f"  robots.txt     forbids {server.base}{forbidden} for newsspider" in out
+    assert f"verdict  needs attention: robots.txt forbids {server.base}{forbidden}" in out
+    assert forbidden not in server.paths  # a page robots.txt forbids is not fetched by check-site either
+
+
+def test_a_missing_robots_txt_allows_everything(server: _Server, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _check("zqsxnews", "--url", server.base + COLUMN) == 0
+    out = capsys.readouterr().out
+    assert f"  robots.txt     allowed ({server.base}/robots.txt answered 404: no robots.txt)\n" in out
+    assert server.paths[0] == "/robots.txt"  # asked before the listing, as the crawl does
+
+
+def test_an_unreachable_robots_txt_is_reported_but_not_fatal(
+    server: _Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.robots = b""
+    code = _check("zqsxnews", "--url", server.base + COLUMN)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"  robots.txt     not checked: {server.base}/robots.txt unreachable (" in out
+    assert "the crawl goes on without it" in out
+    assert "verdict  ok" in out
