@@ -1,4 +1,4 @@
-"""check-site tells the truth about what the crawl would get: redirects and robots.txt.
+"""check-site tells the truth about what the crawl would get: redirects, robots.txt and selector overrides.
 
 One small server on 127.0.0.1 serves tests/listings/generic (a zqsxnews-style column and its article) plus
 the ugly answers of real sites: a column that moved to another host (301, or a ``<meta http-equiv=refresh>``
@@ -85,6 +85,16 @@ def _check(*argv: str) -> int:
     return main(["check-site", *argv, "--timeout", "5"])
 
 
+def _profile(folder: Path, base: str, selectors: str) -> Path:
+    """A profile of the local column with the given ``[selectors]`` lines (its host is the allowed domain)."""
+    (folder / "localnews.toml").write_text(
+        f'name = "本地资讯"\nplatform = "generic"\nallowed_domains = ["127.0.0.1"]\n\n'
+        f'[[columns]]\nname = "听政策"\nurl = "{base}{COLUMN}"\n\n[selectors]\n{selectors}\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
 # --- redirects -----------------------------------------------------------------------------------------------
 
 
@@ -164,3 +174,63 @@ def test_an_unreachable_robots_txt_is_reported_but_not_fatal(
     assert f"  robots.txt     not checked: {server.base}/robots.txt unreachable (" in out
     assert "the crawl goes on without it" in out
     assert "verdict  ok" in out
+
+
+# --- selector overrides --------------------------------------------------------------------------------------
+
+
+def test_a_selector_override_that_matches_nothing_needs_attention(
+    server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sites = _profile(tmp_path, server.base, 'title = "h1"\nsource = "h1.nope"\nnoise = ["div.nav"]')
+    code = _check("localnews", "--sites-dir", str(sites))
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "  selector       title 'h1': matched 1: 省政府召开常务会议 研究部署防汛和安全生产工作\n" in out
+    assert "  selector       source 'h1.nope': matched nothing (the default applied)\n" in out
+    assert "  selector       noise[0] 'div.nav': matched 1 (removed before extraction)\n" in out
+    assert "verdict  needs attention: selector source 'h1.nope' matched nothing" in out
+    # The field itself was still found by the default extractor: only the override is dead.
+    assert "  source         太原日报\n" in out
+
+
+def test_selector_overrides_that_all_match_keep_the_verdict_ok(
+    server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    selectors = 'listing = "div.list li"\nbody = "div.content"\npublished = "//div[@class=\'info\']"'
+    code = _check("localnews", "--sites-dir", str(_profile(tmp_path, server.base, selectors)))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "  selector       listing 'div.list li': matched 5 (5 with a link)\n" in out
+    assert "  selector       body 'div.content': matched 1: 7月20日，省政府召开常务会议" in out
+    assert (
+        "  selector       published \"//div[@class='info']\": matched 1: 2020-07-20 17:24:16 来源: 太原日报 作者:\n"
+        in out
+    )
+    assert "verdict  ok" in out
+
+
+@pytest.mark.parametrize(
+    ("query", "found"), [("div.nope a", "matched nothing"), ("span.date", "matched 4, none")]
+)
+def test_a_listing_selector_without_links_needs_attention(
+    server: _Server, tmp_path: Path, query: str, found: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = _check("localnews", "--sites-dir", str(_profile(tmp_path, server.base, f'listing = "{query}"')))
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert f"  selector       listing {query!r}: {found}" in out
+    assert f"selector listing {query!r} matched no link" in out
+    assert "article  GET" not in out
+
+
+def test_a_field_selector_inside_a_noise_element_matches_nothing_as_in_the_parser(
+    server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The parser removes noise before it applies the field selectors: this title override never applies.
+    sites = _profile(tmp_path, server.base, 'title = "div.nav a"\nnoise = ["div.nav"]')
+    code = _check("localnews", "--sites-dir", str(sites))
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "  selector       title 'div.nav a': matched nothing (the default applied)\n" in out
+    assert "  title          省政府召开常务会议 研究部署防汛和安全生产工作\n" in out

@@ -6,7 +6,9 @@ runs the article parser on it; ``--next`` also reads the second listing page. ``
 URL (also one on 127.0.0.1, which is how the tests run it) as the profile's column.
 
 Each page is fetched as the crawl would get it (:mod:`._site_probe`: robots.txt, every redirect and the
-off-site guard): "verdict ok" means the crawl would get these pages.
+off-site guard) and each selector override of the profile is tried on the page it applies to
+(:mod:`._selector_check`): "verdict ok" means the crawl would get these pages and the profile's selectors
+still match them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scrapy import Request
 from scrapy.settings import Settings
 
 from newsspider import settings
+from newsspider.commands._selector_check import check_article_selectors, check_listing_selector
 from newsspider.commands._site_probe import Probe, show
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from newsspider.middlewares.challenge import challenge_kind
@@ -70,10 +73,12 @@ def _check_listing(
     show("total records", page.total_records)
     show("next page", " ".join(f"{r.method} {r.url}" for r in page.next_requests[:1]))
     follow = page.next_requests[0] if page.next_requests else None
+    failed = check_listing_selector(response, site.selectors.listing)
+    problems.extend(failed)
     if not page.rows:
         problems.append("no article rows on the listing")
         return EXIT_FAILURES, None, follow
-    return EXIT_OK, page.rows[0].url, follow
+    return EXIT_OK if not failed else EXIT_FAILURES, page.rows[0].url, follow
 
 
 def _check_article(probe: Probe, url: str, column: Column, problems: list[str]) -> int:
@@ -101,10 +106,12 @@ def _check_article(probe: Probe, url: str, column: Column, problems: list[str]) 
     )
     show("images", len(record.images))
     show("warnings", ", ".join(record.warnings))
+    failed = check_article_selectors(response, site)
+    problems.extend(failed)
     missing = [name for name, value in (("title", record.title), ("body", record.text)) if not value]
     if missing:
         problems.append(f"no {' or '.join(missing)} found (see the fields marked —)")
-    return EXIT_OK if not missing else EXIT_FAILURES
+    return EXIT_OK if not missing and not failed else EXIT_FAILURES
 
 
 def run(args: argparse.Namespace) -> int:
