@@ -54,6 +54,12 @@ DOWNLOADER_MIDDLEWARES = {
     "newsspider.middlewares.retry_after.RetryAfterMiddleware": 555,
     "newsspider.middlewares.challenge.ChallengeMiddleware": 560,
 }
+# The last check before a request leaves (middlewares/sendgate.py): none to a host that answered with a
+# challenge, none once a shutdown began. It sends through Scrapy's own handler (NEWSSPIDER_SEND_HANDLERS).
+DOWNLOAD_HANDLERS = {
+    "http": "newsspider.middlewares.sendgate.SendGate",
+    "https": "newsspider.middlewares.sendgate.SendGate",
+}
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Self
 
 import pytest
 from scrapy import Request, Spider
@@ -16,6 +19,9 @@ from newsspider import settings as project_settings
 from newsspider import signals
 from newsspider.middlewares.challenge import ChallengeMiddleware, challenge_kind
 from newsspider.replica.server import CHALLENGE_PAGE
+from pipelines.state import open_state
+from tests.faultserver import DAY, article_html, crawl, reports
+from tests.records import read_records
 
 JSL_PAGE = (
     "<html><body><script>document.cookie=('_')+('_j')+('sl')+('_clearance_s=1690000000.123|0|'"
@@ -116,3 +122,113 @@ def test_the_middleware_sits_above_retry() -> None:
         "scrapy.downloadermiddlewares.retry.RetryMiddleware"
     ]
     assert ours > retry
+
+
+# -- a real crawl against a host that starts challenging part-way ------------------------------------------
+
+
+def title(name: str) -> str:
+    return f"省政府召开第{name.rpartition('-')[2]}次常务会议研究部署春耕备耕工作"
+
+
+class WallServer:
+    """A small news site on 127.0.0.1 whose firewall wakes up after ``open_articles`` article answers: from
+    then on every article gets the 瑞数 412. Each answer is logged as ``(status, path)``."""
+
+    def __init__(self, articles: int, open_articles: int) -> None:
+        self.names = [f"wall-{n}" for n in range(1, articles + 1)]
+        self.open_articles = open_articles
+        self.log: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+
+    def __enter__(self) -> Self:
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def profile(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "walled.toml").write_text(
+            'name = "山西资讯网"\nprovince = "山西"\nplatform = "generic"\nallowed_domains = ["127.0.0.1"]\n'
+            f'\n[[columns]]\nname = "要闻"\nurl = "{self.base}/news/index.html"\n',
+            encoding="utf-8",
+        )
+
+    def _answer(self, path: str) -> tuple[int, str]:
+        if path == "/robots.txt":
+            return 200, "User-agent: *\nDisallow:\n"
+        if path == "/news/index.html":
+            rows = "\n".join(
+                f'<li><span class="date">{DAY}</span><a href="/news/{DAY}/{name}.html">{title(name)}</a></li>'
+                for name in self.names
+            )
+            return (
+                200,
+                f'<html><head><meta charset="utf-8"></head><body><ul class="newslist">{rows}</ul></body></html>',
+            )
+        name = path.rpartition("/")[2].removesuffix(".html")
+        if name not in self.names:
+            return 404, "<html><body>404</body></html>"
+        with self._lock:
+            served = sum(1 for status, p in self.log if status == 200 and p.startswith("/news/2"))
+        return (200, article_html(name)) if served < self.open_articles else (412, CHALLENGE_PAGE)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        wall = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: the server keeps its own log."""
+
+            def do_GET(self) -> None:
+                status, text = wall._answer(self.path)
+                with wall._lock:
+                    wall.log.append((status, self.path))
+                body = text.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+
+def test_no_request_reaches_a_host_after_its_first_challenge(tmp_path: Path) -> None:
+    # One request at a time per host and a delay: the other article requests wait in the host's download
+    # queue, past the middleware's check, when the challenge comes. None of them may be sent.
+    sites, out = tmp_path / "sites", tmp_path / "out"
+    polite = ("CONCURRENT_REQUESTS_PER_DOMAIN=1", "DOWNLOAD_DELAY=0.15", "DOWNLOAD_DELAY_JITTER=0")
+    with WallServer(articles=10, open_articles=3) as wall:
+        wall.profile(sites)
+        done = crawl(sites, out, site="walled", settings=polite)
+        log, stored, report = list(wall.log), read_records(out), reports(out)[-1]
+        seen = open_state("", out).count()
+        # The wall comes down: the next run fetches exactly the articles the first one dropped.
+        wall.open_articles = 100
+        again = crawl(sites, out, site="walled", settings=polite)
+        second = wall.log[len(log) :]
+    assert done.returncode == 4, done.stderr[-2000:]
+    assert [path for status, path in log if status == 412] == [log[-1][1]], log
+    answered = {path for status, path in log if status == 200 and path.startswith("/news/2")}
+    assert sorted(r["url"] for r in stored) == sorted(f"{wall.base}{path}" for path in answered)
+    assert len(stored) == seen == 3
+    # Dropped on purpose, not failed, and none of them marked seen.
+    assert report["sites"]["walled"]["skipped"] == {"challenge": 10 - 3}
+    assert report["totals"]["failed"] == 0
+    assert again.returncode == 0, again.stderr[-2000:]
+    fetched = {path for status, path in second if status == 200 and path.startswith("/news/2")}
+    assert len(fetched) == 10 - 3
+    assert fetched.isdisjoint(answered)
+    assert len(read_records(out)) == 10

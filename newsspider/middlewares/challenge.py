@@ -10,7 +10,8 @@ Recognised (``reference/sites.md`` §3.5):
 A plain HTTP client cannot pass any of them (the cookie is computed by obfuscated JavaScript), so asking
 again only hammers the site. Each one is counted in the stats (``newsspider/challenge/<host>``), reported with
 the ``challenge_detected`` signal, and turned into ``IgnoreRequest``; every later request to that host is
-dropped before download (``newsspider/challenge_dropped/<host>``). The middleware sits at 560, above
+dropped before download (``newsspider/challenge_dropped/<host>``): here, and again at the moment of sending
+by :mod:`newsspider.middlewares.sendgate` for the requests already waiting in the host's download queue. The middleware sits at 560, above
 RetryMiddleware (550), so it sees a challenge answer before Retry could re-schedule it, and IgnoreRequest is
 not an exception Retry retries.
 """
@@ -101,11 +102,23 @@ class ChallengeMiddleware:
                 return key
         return None
 
-    def process_request(self, request: Request) -> None:
+    def refusal(self, request: Request) -> IgnoreRequest | None:
+        """The error that drops ``request`` (counted) when its host answered with a challenge, else None.
+
+        Also asked by :class:`~newsspider.middlewares.sendgate.SendGate` at the moment of sending, for the
+        requests that passed :meth:`process_request` before the challenge and waited in the host's queue.
+        """
         host = (urlparse_cached(request).hostname or "").lower()
-        if host in self.blocked:
-            self._inc(f"newsspider/challenge_dropped/{host}")
-            raise IgnoreRequest(f"challenge ({self.blocked[host]}) on {host}: not asking again")
+        kind = self.blocked.get(host)
+        if kind is None:
+            return None
+        self._inc(f"newsspider/challenge_dropped/{host}")
+        return IgnoreRequest(f"challenge ({kind}) on {host}: not asking again")
+
+    def process_request(self, request: Request) -> None:
+        refused = self.refusal(request)
+        if refused is not None:
+            raise refused
 
     def process_response(self, request: Request, response: Response) -> Response:
         kind = challenge_kind(response, self.max_js_only)

@@ -1,0 +1,173 @@
+"""The last check before a request leaves the machine: none to a challenged host, none once a shutdown began.
+
+Downloader middlewares see a request before it waits in its host's download slot, the per-host queue where
+Scrapy applies ``DOWNLOAD_DELAY`` and the per-host concurrency; up to ``CONCURRENT_REQUESTS`` requests can
+wait there. So two things a middleware cannot stop:
+
+- a host answers with an anti-bot challenge: the requests already queued for it passed
+  :class:`~newsspider.middlewares.challenge.ChallengeMiddleware` before, and would each get the challenge
+  again (against a 瑞数 site, the way to an IP ban);
+- Ctrl-C or SIGTERM: Scrapy's graceful stop downloads every request already in the slots before it closes,
+  one delay apart, which with AutoThrottle can mean minutes of requests past a service manager's timeout.
+
+:class:`SendGate` is the download handler for ``http`` and ``https`` (``DOWNLOAD_HANDLERS``). It asks the
+challenge middleware (the one set of challenged hosts, through ``Crawler.get_downloader_middleware``) and the
+crawler's state right before handing the request to Scrapy's own HTTP handler, and raises ``IgnoreRequest``
+instead: dropped on purpose, so the spider reports it as skipped (``challenge`` / ``shutdown``), not failed,
+and nothing is marked seen. Once a shutdown has begun it also empties the slots' queues at once, so the
+process exits as soon as the answers already in flight and the pipelines are done.
+
+Settings: ``NEWSSPIDER_SEND_HANDLERS`` (scheme → handler class that really sends; default Scrapy's
+``DOWNLOAD_HANDLERS_BASE``, the HTTP/1.1 handler; ``{"https": "scrapy.core.downloader.handlers.http2.
+H2DownloadHandler"}`` for HTTP/2).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.exceptions import IgnoreRequest, NotSupported
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler, load_object
+from twisted.internet.task import LoopingCall
+
+from newsspider.middlewares.challenge import ChallengeMiddleware
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy import Request
+    from scrapy.core.downloader.handlers import DownloadHandlerProtocol
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+__all__ = ["SHUTDOWN_MESSAGE", "SendGate"]
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_MESSAGE = "shutdown: not sent"
+"""The ``IgnoreRequest`` text of a request dropped by a shutdown (the spider's skip reason is read from it)."""
+WATCH_SECONDS = 0.2
+"""How often the gate looks whether a shutdown began (an attribute read; see :meth:`SendGate._watch`)."""
+_CRAWLER_ATTR = "_newsspider_send_gate"
+
+
+class SendGate(BaseDownloadHandler):
+    """Download handler for http/https that refuses challenged hosts and, during a shutdown, everything."""
+
+    lazy = False  # built with the downloader, so the shutdown watch starts with the engine
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._senders: dict[str, DownloadHandlerProtocol] = {}
+        self._challenge: ChallengeMiddleware | None = None
+        self._looked_up = False
+        self._dropped = 0
+        self._watcher = LoopingCall(self._watch)
+        self._closed = False
+        crawler.signals.connect(self._engine_started, signal=signals.engine_started)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        # Scrapy builds one handler per scheme: http and https share one gate per crawler (one watch, one
+        # count), kept on the crawler like the state store, never in a module global.
+        gate = getattr(crawler, _CRAWLER_ATTR, None)
+        if not isinstance(gate, cls):
+            gate = cls(crawler)
+            setattr(crawler, _CRAWLER_ATTR, gate)
+        return gate
+
+    # -- the check --------------------------------------------------------------------------------------
+
+    def shutting_down(self) -> bool:
+        """Whether a graceful stop (Ctrl-C, SIGTERM, ``Crawler.stop``) has begun.
+
+        Scrapy sends no signal when a stop begins: ``spider_closed`` and ``engine_stopped`` come only after
+        every queued request was downloaded, which is what must not happen. ``Crawler.stop_async`` sets the
+        crawler's public ``crawling`` attribute to False first thing, before it stops the engine.
+        """
+        return not self.crawler.crawling
+
+    def _challenge_middleware(self) -> ChallengeMiddleware | None:
+        if not self._looked_up:
+            # Only callable once the engine exists; the first download is after that.
+            self._challenge = self.crawler.get_downloader_middleware(ChallengeMiddleware)
+            self._looked_up = True
+        return self._challenge
+
+    def refusal(self, request: Request) -> IgnoreRequest | None:
+        """Why ``request`` must not be sent now (counted as the challenge middleware counts), else None."""
+        if self.shutting_down():
+            return self._shutdown_refusal(request)
+        middleware = self._challenge_middleware()
+        return middleware.refusal(request) if middleware is not None else None
+
+    def _shutdown_refusal(self, request: Request) -> IgnoreRequest:
+        if not self._dropped:
+            logger.info("Shutting down: requests not sent yet are dropped (the next run fetches them)")
+        self._dropped += 1
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsspider/shutdown_dropped")
+        # For a scheduler that hands requests out (the distributed one): this one was never handled.
+        request.meta["ns_not_sent"] = "shutdown"
+        return IgnoreRequest(SHUTDOWN_MESSAGE)
+
+    # -- the download handler API ------------------------------------------------------------------------
+
+    async def download_request(self, request: Request) -> Response:
+        refused = self.refusal(request)
+        if refused is not None:
+            raise refused
+        return await self._sender(urlparse_cached(request).scheme).download_request(request)
+
+    def _sender(self, scheme: str) -> DownloadHandlerProtocol:
+        sender = self._senders.get(scheme)
+        if sender is None:
+            settings = self.crawler.settings
+            path = settings.getdict("NEWSSPIDER_SEND_HANDLERS").get(scheme) or settings.getdict(
+                "DOWNLOAD_HANDLERS_BASE"
+            ).get(scheme)
+            cls: Any = load_object(path) if path else None
+            if cls is None or issubclass(cls, SendGate):
+                raise NotSupported(f"no handler to send {scheme}:// requests (NEWSSPIDER_SEND_HANDLERS)")
+            sender = build_from_crawler(cls, self.crawler)
+            self._senders[scheme] = sender
+        return sender
+
+    async def close(self) -> None:
+        # Called once per scheme Scrapy built the gate for: the shared gate closes its senders once.
+        if self._closed:
+            return
+        self._closed = True
+        if self._watcher.running:
+            self._watcher.stop()
+        if self._dropped:
+            logger.info("%d requests not sent because of the shutdown", self._dropped)
+        for sender in self._senders.values():
+            await sender.close()
+
+    # -- the shutdown watch ------------------------------------------------------------------------------
+
+    def _engine_started(self) -> None:
+        if not self._watcher.running and not self._closed:
+            self._watcher.start(WATCH_SECONDS, now=False).addErrback(
+                lambda failure: logger.error("shutdown watch stopped: %s", failure.getTraceback())
+            )
+
+    def _watch(self) -> None:
+        """Once a shutdown began, fail every request waiting in a download slot at once.
+
+        Refusing them one by one in :meth:`download_request` would still take one download delay each
+        (the slot paces its queue, not the network). ``Downloader.slots`` and ``Slot.queue`` (pairs of a
+        request and the Deferred its download waits on) are public names of Scrapy's downloader, though not
+        in its documented API; the retry-after middleware reads the same slots.
+        """
+        if not self.shutting_down():
+            return
+        for slot in list(self.crawler.engine.downloader.slots.values()):
+            while slot.queue:
+                request, waiting = slot.queue.popleft()
+                waiting.errback(self._shutdown_refusal(request))
