@@ -8,6 +8,9 @@ test, and one that hangs up without answering.
 
 from __future__ import annotations
 
+import datetime
+import gzip
+import ssl
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from newsspider.cli import main
 
@@ -51,6 +58,11 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Location", f"http://localhost:{port}{COLUMN}")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path == "/gz/":
+            # Compressed although the client never sent Accept-Encoding (the crawl's middleware decodes it).
+            self._answer(
+                200, "text/html; charset=utf-8", gzip.compress((LISTINGS / COLUMN[1:]).read_bytes()), "gzip"
+            )
         elif self.path == "/refresh/":
             page = f'<html><head><meta http-equiv="refresh" content="0; url=http://localhost:{port}{COLUMN}">'
             self._answer(
@@ -59,9 +71,11 @@ class _Handler(SimpleHTTPRequestHandler):
         else:
             super().do_GET()
 
-    def _answer(self, status: int, content_type: str, body: bytes) -> None:
+    def _answer(self, status: int, content_type: str, body: bytes, coding: str | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if coding:
+            self.send_header("Content-Encoding", coding)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -124,6 +138,52 @@ def test_a_redirect_within_the_site_is_shown_and_followed(
     assert f"  redirect       301 {server.base}/tingzhengce → {server.base}/tingzhengce/\n" in out
     assert f"  final URL      {server.base}/tingzhengce/\n" in out
     assert "  rows           3\n" in out
+    assert "verdict  ok" in out
+
+
+def test_a_compressed_listing_is_read(server: _Server, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _check("zqsxnews", "--url", f"{server.base}/gz/") == 0
+    assert "  rows           3\n" in capsys.readouterr().out
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that nobody vouches for, like the expired or self-made ones of some
+    provincial sites."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.example.gov.cn")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=400))
+        .not_valid_after(now - datetime.timedelta(days=30))  # expired, too
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_file, key_file
+
+
+def test_an_https_site_with_a_bad_certificate_is_checked_as_the_crawl_fetches_it(
+    server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Scrapy does not verify certificates by default, so the crawl gets these pages: check-site must too.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*_self_signed(tmp_path))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    https = server.base.replace("http://", "https://")
+    code = _check("zqsxnews", "--url", https + COLUMN)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"article  GET {https}{ARTICLE}" in out
     assert "verdict  ok" in out
 
 
