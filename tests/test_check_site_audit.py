@@ -141,6 +141,15 @@ def test_a_redirect_within_the_site_is_shown_and_followed(
     assert "verdict  ok" in out
 
 
+def test_a_listing_that_answers_404_says_so_in_the_verdict(
+    server: _Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _check("zqsxnews", "--url", f"{server.base}/yaowen/index.html") == 1
+    out = capsys.readouterr().out
+    assert "  status         404\n" in out
+    assert "verdict  needs attention: the listing answered 404" in out
+
+
 def test_a_compressed_listing_is_read(server: _Server, capsys: pytest.CaptureFixture[str]) -> None:
     assert _check("zqsxnews", "--url", f"{server.base}/gz/") == 0
     assert "  rows           3\n" in capsys.readouterr().out

@@ -76,7 +76,11 @@ def _check_listing(
     failed = check_listing_selector(response, site.selectors.listing)
     problems.extend(failed)
     if not page.rows:
-        problems.append("no article rows on the listing")
+        problems.append(
+            f"the listing answered {response.status}"
+            if response.status >= 400
+            else "no article rows on the listing"
+        )
         return EXIT_FAILURES, None, follow
     return EXIT_OK if not failed else EXIT_FAILURES, page.rows[0].url, follow
 
