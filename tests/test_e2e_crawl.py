@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from newsspider.commands.crawl import CrawlOutcome, exit_code
-from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_LOCKED
+from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED
 from newsspider.replica.catalog import SITES
 from newsspider.runlock import output_lock
 from tests.records import read_records
@@ -161,6 +161,56 @@ def test_since_stops_pagination_and_skips_older_rows(replica: Replica, tmp_path:
     assert listings == ["/node_311.htm", "/node_311_2.htm"]  # page 2 is all older: page 3 never asked
     stored = {r["url"] for r in read_records(tmp_path)}
     assert stored == {replica.base("replica-founder") + r.href for r in founder if r.date >= since}
+
+
+def test_sites_that_bring_nothing_fail_the_run_and_say_why(replica: Replica, tmp_path: Path) -> None:
+    # Four profiles whose first listing page yields nothing, each for another reason, in one quiet run.
+    trs, founder = replica.base("replica-trs"), replica.base("replica-founder")
+    columns = {
+        "robots-site": ("127.0.0.1", "trs", f"{trs}/private/index.html"),
+        "moved-site": ("127.0.0.1", "trs", f"{trs}/sxyw/index.html"),
+        "private-site": ("127.0.0.8", "trs", f"http://127.0.0.8:{replica.port}/yw/index.html"),
+        "wrong-platform": ("127.0.0.4", "trs", f"{founder}/node_311.htm"),
+    }
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    for key, (host, platform, url) in columns.items():
+        (sites / f"{key}.toml").write_text(
+            f'name = "{key}"\nplatform = "{platform}"\nallowed_domains = ["{host}"]\n'
+            f'[[columns]]\nname = "要闻"\nurl = "{url}"\n',
+            encoding="utf-8",
+        )
+    out = tmp_path / "out"
+    mark = replica.mark()
+    # The off-site host may be private here, so only allowed_domains can refuse the redirect to it.
+    allowed = f"NEWSSPIDER_ALLOW_PRIVATE_HOSTS={','.join(replica.private_hosts)},127.0.0.9"
+    command = [sys.executable, "-m", "newsspider.cli", "crawl", "--sites-dir", str(sites), "--out", str(out),
+               "--quiet", *(f"--site={k}" for k in columns), *_settings(replica, out, allowed)]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == EXIT_FAILURES, done.stderr[-3000:]
+    reasons = {
+        "robots-site": "robots.txt forbids it",
+        "moved-site": "redirected to 127.0.0.9, outside allowed_domains (site moved? fix the profile)",
+        "private-site": "refused: 127.0.0.8, a private address",
+        "wrong-platform": "no article links found on page 1",
+    }
+    warnings = [line for line in done.stderr.splitlines() if "WARNING" in line and "listing" in line]
+    got = report(out)
+    for key, reason in reasons.items():
+        url = columns[key][2]
+        (line,) = [w for w in warnings if f"site {key}," in w]
+        assert "column 要闻" in line, line
+        assert url in line, line
+        assert reason in line, line
+        site = got["sites"][key]
+        assert site["totals"]["listing_failed"] == 1
+        assert [(f["url"], f["kind"]) for f in site["failures"]] == [(url, "listing")]
+        assert site["failures"][0]["reason"].startswith(reason)
+        assert f"{key} 要闻 listing failed: {url}" in done.stdout  # --quiet still prints a failed run
+    assert "Traceback" not in done.stderr
+    log = replica.log(mark)
+    assert not [e for e in log if e.host in {"127.0.0.8", "127.0.0.9"} or e.path.startswith("/private/")]
+    assert [e.status for e in log if e.path == "/sxyw/index.html"] == [301]
 
 
 def test_max_pages_caps_each_column(replica: Replica, tmp_path: Path) -> None:

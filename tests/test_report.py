@@ -217,3 +217,48 @@ def test_a_challenged_site_is_named_from_the_spider_profiles(tmp_path: Path) -> 
     send(crawler, scrapy_signals.spider_closed, spider=None, reason="finished")
     assert ext.path is not None
     assert load_report(ext.path)["sites"]["nmpa"]["challenge_hosts"] == ["www.nmpa.gov.cn"]
+
+
+def test_a_site_that_fetched_nothing_is_in_the_report_and_the_table(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    settings = {**QUIET, "NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_RUN_ID": "r6"}
+    crawler = get_crawler(settings_dict=settings)
+    columns = (SimpleNamespace(name="要闻", url="http://www.hainan.gov.cn/hainan/ywdt/list3.shtml"),)
+    crawler.spider = SimpleNamespace(name="provincial", profiles={
+        "hainan-gov": SimpleNamespace(allowed_domains=("hainan.gov.cn",), columns=columns),
+        SITE: SimpleNamespace(allowed_domains=("shanxi.gov.cn",), columns=()),
+    })  # fmt: skip
+    ext = build_from_crawler(RunReportExtension, crawler)
+    send(crawler, signals.listing_fetched, url="http://www.shanxi.gov.cn/yw/sxyw/index.shtml", site=SITE,
+         column="山西要闻", rows=20, new=3, oldest=None)  # fmt: skip
+    send(crawler, scrapy_signals.spider_closed, spider=None, reason="finished")
+    assert ext.path is not None
+    report = load_report(ext.path)
+    assert report["sites"]["hainan-gov"]["columns"]["要闻"]["listing_pages"] == 0
+    text = format_summary(report)
+    assert any(line.split()[:3] == ["hainan-gov", "要闻", "0"] for line in text.splitlines())
+    assert "hainan-gov: nothing fetched" in text
+    assert f"{SITE}: nothing fetched" not in text
+    # Another crawler of the same run that only knew the site by its profile does not wipe what this found.
+    other = get_crawler(settings_dict=settings)
+    other.spider = SimpleNamespace(name="provincial", profiles={
+        SITE: SimpleNamespace(allowed_domains=("shanxi.gov.cn",), columns=(SimpleNamespace(name="山西要闻"),)),
+    })  # fmt: skip
+    build_from_crawler(RunReportExtension, other)
+    send(other, scrapy_signals.spider_closed, spider=None, reason="finished")
+    assert load_report(ext.path)["sites"][SITE]["totals"]["listing_pages"] == 1
+
+
+def test_a_worker_of_a_shared_crawl_lists_only_the_sites_it_fetched(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    crawler = get_crawler(settings_dict={**QUIET, "NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_RUN_ID": "r7",
+                                         "NEWSSPIDER_CRAWL_ID": "c1"})  # fmt: skip
+    columns = (SimpleNamespace(name="要闻", url="http://www.hainan.gov.cn/hainan/ywdt/list3.shtml"),)
+    crawler.spider = SimpleNamespace(name="provincial", profiles={
+        "hainan-gov": SimpleNamespace(allowed_domains=("hainan.gov.cn",), columns=columns)})  # fmt: skip
+    ext = build_from_crawler(RunReportExtension, crawler)
+    send(crawler, scrapy_signals.spider_closed, spider=None, reason="finished")
+    assert ext.path is not None
+    assert load_report(ext.path)["sites"] == {}

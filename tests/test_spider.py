@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from twisted.python.failure import Failure
 from newsspider import signals
 from newsspider.items import NewsArticle
 from newsspider.parsers import ListingContext
+from newsspider.platforms.base import ListingRow
 from newsspider.replica.catalog import SITES
 from newsspider.spiders import provincial
 from newsspider.spiders.provincial import ProvincialSpider, parse_since
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
     from newsspider.replica import Replica
 
-SIGNALS = ("listing_fetched", "article_failed", "article_skipped")
+SIGNALS = ("listing_fetched", "listing_failed", "article_failed", "article_skipped")
 
 
 class Harness:
@@ -145,12 +147,69 @@ def test_since_skips_older_rows_and_stops_at_an_all_old_page(replica: Replica) -
 
 
 def test_undated_rows_never_stop_pagination(replica: Replica) -> None:
-    h = Harness(replica, site="replica-trs", since="2030-01-01")
+    # People article URLs carry no date either (/GB/314064/9947001.html): nothing dates these rows.
+    h = Harness(replica, site="replica-people", since="2030-01-01")
+    page = h.listing("replica-people", "/GB/314064/index.html", "要闻")
+    undated = page.replace(body=re.sub(rb"<em>\[[\d-]+\]</em>", b"", page.body))
+    articles, listings = requests(h.spider.parse_listing(undated))
+    assert len(articles) == 10
+    assert len(listings) == 1
+
+
+def test_since_reads_the_url_date_of_rows_without_a_listing_date(replica: Replica) -> None:
+    rows = [r for r in replica.catalog.listings[("replica-trs", "山西要闻")] if r.article is not None]
+    since = rows[6].date
+    h = Harness(replica, site="replica-trs", since=since)
     page = h.listing("replica-trs", "/yw/sxyw/index.html", "山西要闻")
     undated = page.replace(body=re.sub(rb"<span>\[[\d-]+\]</span>", b"", page.body))
+    assert b"<span>[" not in undated.body
     articles, listings = requests(h.spider.parse_listing(undated))
+    # t20200314_100007.html dates its row: the older ones are skipped before they are fetched.
     assert articles
-    assert len(listings) == 1
+    assert all(a.meta["ns_listing_date"] is None for a in articles)
+    assert all(a.url.rsplit("/t", 1)[1][:8] >= since.replace("-", "") for a in articles)
+    assert "before-since" in {s["reason"] for s in h.sent["article_skipped"]}
+    assert len(listings) == 1  # some rows are new: go on
+    # The next page holds only older rows, dated by their URLs alone: pagination stops there.
+    page2 = h.listing("replica-trs", "/yw/sxyw/index_1.html", "山西要闻", page=2)
+    undated2 = page2.replace(body=re.sub(rb"<span>\[[\d-]+\]</span>", b"", page2.body))
+    assert requests(h.spider.parse_listing(undated2)) == ([], [])
+
+
+def test_a_listing_date_wins_over_the_url_date(replica: Replica) -> None:
+    profile = Harness(replica, site="replica-trs").spider.profiles["replica-trs"]
+    url = replica.base("replica-trs") + "/yw/sxyw/202003/t20200301_1.html"
+    assert provincial.row_day(ListingRow(url=url, title=None, date_raw="2020-03-16")) == date(2020, 3, 16)
+    assert provincial.row_day(ListingRow(url=url, title=None, date_raw=None)) == date(2020, 3, 1)
+    month_only = replica.base("replica-trs") + "/yw/sxyw/202002/a1.html"
+    assert provincial.row_day(ListingRow(url=month_only, title=None, date_raw=None)) == date(2020, 2, 29)
+    assert provincial.row_day(ListingRow(url=profile.columns[0].url, title=None, date_raw=None)) is None
+
+
+@pytest.mark.parametrize("pooled", [False, True], ids=["inline", "pooled"])
+def test_an_article_dated_before_since_by_its_page_is_skipped_not_stored(
+    replica: Replica, monkeypatch: pytest.MonkeyPatch, pooled: bool
+) -> None:
+    h = Harness(replica, site="replica-zqsx", since="2020-02-19")
+    meta = {"ns_kind": "article", "ns_site": "replica-zqsx", "ns_column": "听政策"}
+    response = h.served("replica-zqsx", "/tingzhengce/2020-02-18/10653.html", meta)
+    if pooled:
+        h.spider.parse_processes = 1
+        try:
+            got = asyncio.run(h.spider.parse_article_pooled(response))
+        finally:
+            h.spider.close_pool()
+    else:
+        got = list(h.spider.parse_article(response))
+    assert got == []  # published 2020-02-18 19:58, the day before --since
+    (skipped,) = h.sent["article_skipped"]
+    assert (skipped["reason"], skipped["site"], skipped["column"]) == (
+        "before-since",
+        "replica-zqsx",
+        "听政策",
+    )
+    h.spider.since = date(2020, 2, 18)
+    assert [r.title for r in h.spider.parse_article(response)] != []
 
 
 def test_max_pages_caps_a_column(replica: Replica) -> None:
@@ -232,6 +291,107 @@ def test_errback_reasons(replica: Replica, error: Any, signal: str, reason: str)
     assert h.sent[other] == []
 
 
+def listing_failure(h: Harness, error: Any, page: int = 1, redirected_from: str | None = None) -> Request:
+    url = h.replica.base("replica-trs") + (
+        "/yw/sxyw/index.html" if page == 1 else f"/yw/sxyw/index_{page - 1}.html"
+    )
+    meta = {"ns_kind": "listing", "ns_site": "replica-trs", "ns_column": "山西要闻", "ns_page": page}
+    if redirected_from:
+        meta["redirect_urls"] = [redirected_from]
+    request = Request(url, meta=meta)
+    failure = Failure(error)
+    failure.request = request  # type: ignore[attr-defined]
+    h.spider.listing_error(failure)
+    return request
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("Forbidden by robots.txt", "robots.txt forbids it"),
+        (
+            "refused (offsite): redirect to http://other.example.cn/yw/index.html",
+            "redirected to other.example.cn, outside allowed_domains (site moved? fix the profile)",
+        ),
+        ("refused (private-address): http://10.1.2.3/yw/index.html", "refused: 10.1.2.3, a private address"),
+        (
+            "refused (scheme): redirect to ftp://files.example.cn/a.txt",
+            "redirected to files.example.cn, not an http(s) URL",
+        ),
+        (
+            "refused (redirect-loop): redirect to http://127.0.0.1/yw/",
+            "redirected to 127.0.0.1 again: a redirect loop",
+        ),
+    ],
+    ids=["robots", "moved-offsite", "private", "scheme", "loop"],
+)
+def test_a_refused_first_listing_page_is_a_failed_listing(
+    replica: Replica, caplog: pytest.LogCaptureFixture, message: str, reason: str
+) -> None:
+    h = Harness(replica, site="replica-trs")
+    request = listing_failure(h, IgnoreRequest(message))
+    (failed,) = h.sent["listing_failed"]
+    assert failed["reason"].startswith(reason)
+    assert (failed["url"], failed["site"], failed["column"]) == (request.url, "replica-trs", "山西要闻")
+    assert h.crawler.stats is not None
+    assert h.crawler.stats.get_value("newsspider/listing_failed") == 1  # the crawl exits 1
+    (line,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert all(part in line.getMessage() for part in ("replica-trs", "山西要闻", request.url, reason))
+
+
+def test_a_refused_later_listing_page_says_the_column_was_not_crawled_to_its_end(replica: Replica) -> None:
+    h = Harness(replica, site="replica-trs")
+    listing_failure(h, IgnoreRequest("Forbidden by robots.txt"), page=3)
+    (failed,) = h.sent["listing_failed"]
+    assert failed["reason"] == "robots.txt forbids it (the column was not crawled past page 2)"
+
+
+def test_a_redirected_listing_is_reported_under_the_url_the_profile_names(replica: Replica) -> None:
+    h = Harness(replica, site="replica-trs")
+    first = replica.base("replica-trs") + "/old/index.html"
+    listing_failure(
+        h, IgnoreRequest("refused (offsite): redirect to http://new.example.cn/"), redirected_from=first
+    )
+    assert h.sent["listing_failed"][0]["url"] == first
+
+
+def test_a_challenged_listing_keeps_its_own_path(replica: Replica) -> None:
+    h = Harness(replica, site="replica-trs")
+    listing_failure(h, IgnoreRequest("challenge (rs-412) on 127.0.0.1"))
+    assert h.sent["listing_failed"] == []
+    assert h.crawler.stats is not None
+    assert h.crawler.stats.get_value("newsspider/listing_failed") is None
+    assert h.crawler.stats.get_value("newsspider/listing_ignored/challenge") == 1
+
+
+def test_a_first_listing_page_without_rows_is_a_failed_listing(
+    replica: Replica, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A Founder listing read as TRS (a wrong platform in the profile) finds no article link.
+    h = Harness(replica, site="replica-founder")
+    h.spider.profiles["replica-founder"] = replace(h.spider.profiles["replica-founder"], platform="trs")
+    response = h.listing("replica-founder", "/node_311.htm", "山西新闻")
+    assert requests(h.spider.parse_listing(response)) == ([], [])
+    (failed,) = h.sent["listing_failed"]
+    assert failed["url"] == response.url
+    assert failed["reason"].startswith("no article links found on page 1")
+    assert h.sent["listing_fetched"][0]["rows"] == 0
+    assert any("山西新闻" in r.getMessage() and "redesigned" in r.getMessage() for r in caplog.records)
+
+
+def test_an_empty_last_page_of_a_pagination_is_normal(replica: Replica) -> None:
+    h = Harness(replica, site="replica-trs")
+    page = h.listing("replica-trs", "/yw/sxyw/index_2.html", "山西要闻", page=3)
+    empty = page.replace(body=re.sub(rb"<li>.*?</li>", b"", page.body, flags=re.DOTALL))
+    articles, _ = requests(h.spider.parse_listing(empty))
+    assert articles == []
+    assert h.sent["listing_failed"] == []
+    # The same page as a column's first page is a failure.
+    first = empty.replace(request=empty.request.replace(meta={**empty.meta, "ns_page": 1}))  # type: ignore[union-attr]
+    list(h.spider.parse_listing(first))
+    assert len(h.sent["listing_failed"]) == 1
+
+
 def test_auto_mode_detects_the_platform_then_reads_the_listing(replica: Replica) -> None:
     url = replica.base("replica-people") + "/GB/314064/index.html"
     h = Harness(replica, start_url=url)
@@ -258,6 +418,11 @@ def test_parse_since(text: str, expected: date) -> None:
 def test_parse_since_refuses_other_text() -> None:
     with pytest.raises(ValueError, match="7d"):
         parse_since("last week")
+
+
+def test_parse_since_refuses_a_day_count_past_the_calendar_with_a_plain_error() -> None:
+    with pytest.raises(ValueError, match="99999999d"):
+        parse_since("99999999d")
 
 
 def test_parsing_in_a_worker_process_gives_the_inline_record(replica: Replica) -> None:

@@ -250,6 +250,7 @@ class RunReportExtension:
     # -- building ----------------------------------------------------------------------------------
 
     def build(self, finish_reason: str) -> dict[str, Any]:
+        self._add_profiled_sites()
         for challenge in self.challenges:
             site = self.hosts.get(challenge["host"]) or self._profile_site(challenge["host"])
             if site:
@@ -300,6 +301,17 @@ class RunReportExtension:
             "removed": site.removed,
             "challenge_hosts": sorted(site.challenge_hosts),
         }
+
+    def _add_profiled_sites(self) -> None:
+        """Every site and column the spider was asked for, with zeros when it fetched nothing: a site that
+        brought nothing must stand out in the table, not be missing from it. Not for a worker of a shared
+        crawl (NEWSSPIDER_CRAWL_ID): another worker may have fetched all of a site."""
+        if self.crawler.settings.get("NEWSSPIDER_CRAWL_ID"):
+            return
+        profiles = getattr(self.crawler.spider, "profiles", None) or {}
+        for key, profile in profiles.items():
+            for column in getattr(profile, "columns", ()):
+                self._column(str(key), getattr(column, "name", None))
 
     def _profile_site(self, host: str) -> str | None:
         """The site whose profile names ``host`` (a challenged site never yields a page to learn it from)."""
@@ -362,11 +374,19 @@ def write_report(data_dir: Path, report: dict[str, Any]) -> Path:
 
 def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     merged = dict(new)
-    merged["sites"] = {**old.get("sites", {}), **new["sites"]}
+    # A site this crawler only listed as asked for (all zeros) keeps what another crawler reported.
+    sites = dict(old.get("sites", {}))
+    sites.update({key: site for key, site in new["sites"].items() if key not in sites or _did(site)})
+    merged["sites"] = sites
     merged["totals"] = _sum_counts(site["totals"] for site in merged["sites"].values())
     merged["started_at"] = min(old.get("started_at") or new["started_at"], new["started_at"])
     merged["challenges"] = old.get("challenges", []) + new["challenges"]
     return merged
+
+
+def _did(site: dict[str, Any]) -> bool:
+    """Whether a site's report entry holds anything beyond zeros."""
+    return any(site["totals"].values()) or bool(site["failures"] or site["challenge_hosts"])
 
 
 def load_report(path: Path | str) -> dict[str, Any]:

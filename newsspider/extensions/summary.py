@@ -48,8 +48,11 @@ def format_summary(report: dict[str, Any]) -> str:
         if data.get("challenge_hosts"):
             out.append(f"{site} challenge hosts: {', '.join(data['challenge_hosts'])}")
         for failure in data.get("failures", [])[:10]:
-            what = "listing failed" if failure.get("kind") == "listing" else "failed"
+            listing = failure.get("kind") == "listing"
+            what = f"{failure.get('column')} listing failed" if listing else "failed"
             out.append(f"{site} {what}: {failure.get('url')} ({failure.get('reason')})")
+        if not any((data.get("totals") or {}).values()) and not data.get("challenge_hosts"):
+            out.append(f"{site}: nothing fetched (see the log)")
         for code, n in data.get("quarantine", {}).items():
             out.append(f"{site} quarantined {code}: {n}")
     restarts = report.get("stats", {}).get("newsspider/parse_worker_restarts")

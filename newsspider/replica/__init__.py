@@ -38,6 +38,8 @@ address        site key         platform  what is there
 The ugly parts, all on 山西要闻 (replica-trs) unless said: a row whose article answers 404; a row under
 ``/private/``, which every site's robots.txt disallows; an article that answers 500 once, then 200 (retry);
 a slow article (1.5 s); an old ``…_old.html`` URL that 301-redirects to the article; the off-site row.
+``/sxyw/index.html`` on 127.0.0.1 is a listing that moved: 301 to the off-site host (no profile names it;
+tests write one to see the "site moved" failure).
 Listing titles longer than 18 characters are cut with … and kept whole in ``@title``.
 
 Control, for tests in other processes: ``GET /__replica__/log?since=N`` (the request log as JSON), ``POST

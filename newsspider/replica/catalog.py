@@ -68,6 +68,9 @@ OFFSITE_HOST = 9
 OFFSITE = "@offsite"
 """Row hrefs starting with this point at the off-site host (the renderer fills in its base URL)."""
 
+MOVED = {("replica-trs", "/sxyw/index.html"): "/yw/sxyw/index.html"}
+"""A listing that answers 301 to the off-site host: the "site moved" a profile must be fixed for."""
+
 _CITIES = ("太原", "大同", "朔州", "忻州", "吕梁", "晋中", "阳泉", "长治", "晋城", "临汾", "运城", "杭州",
            "宁波", "温州", "海口", "三亚", "儋州", "琼海", "万宁", "湖州", "嘉兴", "绍兴", "金华", "衢州")  # fmt: skip
 _TOPICS = ("安全生产", "乡村振兴", "营商环境", "生态保护", "开复工", "春耕备耕", "能源革命", "科技创新",
@@ -147,6 +150,8 @@ class Catalog:
     """(site key, column name) → rows, newest first."""
     redirects: dict[tuple[str, str], str] = field(default_factory=dict)
     """(site key, old path) → new path (301)."""
+    moved: dict[tuple[str, str], str] = field(default_factory=lambda: dict(MOVED))
+    """(site key, old listing path) → path on the off-site host (301 there): a column whose site moved."""
     disallowed: tuple[str, ...] = ("/private/",)
     """Path prefixes robots.txt disallows on every site."""
 

@@ -202,6 +202,9 @@ class Replica:
             return Reply(status=412, body=CHALLENGE_PAGE, headers=headers), "challenge"
         if path == "/robots.txt":
             return Reply(body=ROBOTS, content_type="text/plain"), "robots"
+        if (spec.key, path) in self.catalog.moved:
+            moved = self.offsite_base + self.catalog.moved[(spec.key, path)]
+            return Reply(status=301, headers={"Location": moved}), "listing"
         if (spec.key, path) in self.catalog.redirects:
             moved = self.catalog.redirects[(spec.key, path)]
             return Reply(status=301, headers={"Location": moved}), "article"

@@ -13,6 +13,7 @@ detected from the page, and the crawl continues as that platform under a synthet
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -27,10 +28,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
 from newsspider.parsers import ListingContext, parse_response
-from newsspider.parsers.dates import calendar_date
+from newsspider.parsers.dates import calendar_date, date_from_url
 from newsspider.platforms import detect_platform, get_platform
 from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
+from newsspider.spiders.failures import failure_reason, ignore_reason, refusal_text
 from newsspider.spiders.parsepool import ParsePool
 from newsspider.urls import host_of
 
@@ -43,11 +45,16 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from newsspider.items import NewsArticle
+    from newsspider.platforms.base import ListingRow
 
 __all__ = ["ProvincialSpider", "parse_since"]
 
 _BEIJING = timezone(timedelta(hours=8))
 _SINCE_DAYS = re.compile(r"^\s*(\d+)\s*d\s*$", re.IGNORECASE)
+_NO_ROWS = (
+    "no article links found on page 1: the site may have been redesigned or the profile's "
+    "platform/selectors are wrong"
+)
 AUTO_COLUMN = "(start_url)"
 """The column name of a crawl that starts from ``start_url``."""
 
@@ -57,13 +64,30 @@ def parse_since(text: str, today: date | None = None) -> date:
     days = _SINCE_DAYS.match(text)
     if days:
         base = today or datetime.now(_BEIJING).date()
-        return base - timedelta(days=int(days.group(1)))
+        try:
+            return base - timedelta(days=int(days.group(1)))
+        except OverflowError:  # 99999999d: before year 1
+            raise ValueError(f"--since {text.strip()} goes back before the year 1") from None
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(
             f"--since wants a date YYYY-MM-DD or a number of days like 7d, got {text!r}"
         ) from None
+
+
+def row_day(row: ListingRow) -> date | None:
+    """The row's day: its listing date, else the date its URL carries (a TRS ``t20200301_1.html`` in a
+    listing without dates), so ``--since`` still skips old rows and stops paginating. A URL naming only the
+    month (``/202003/``) counts as that month's last day: never older than the article may be."""
+    listed = calendar_date(row.date_raw)
+    found = date_from_url(row.url) if listed is None else None
+    if found is None:
+        return listed
+    year, month = int(found.value[:4]), int(found.value[5:7])
+    if len(found.value) < len("2020-03-01"):
+        return date(year, month, calendar.monthrange(year, month)[1])
+    return date.fromisoformat(found.value[:10])
 
 
 def auto_key(url: str) -> str:
@@ -183,10 +207,10 @@ class ProvincialSpider(Spider):
 
     def parse_start(self, response: Response) -> Iterator[Request]:
         """Auto mode: detect the platform of the first listing page, then read it as that platform."""
+        profile, column = self._profile_column(response)
         if not isinstance(response, TextResponse):
-            self.logger.error("start_url %s is not a text page", response.url)
+            self._listing_failed(response.url, profile, column, 1, "not a text page")
             return
-        profile, _ = self._profile_column(response)
         platform = detect_platform(response.text, response.url)
         self.logger.info("start_url %s looks like a %s site", response.url, platform)
         self.profiles[profile.key] = replace(profile, platform=platform)
@@ -198,21 +222,24 @@ class ProvincialSpider(Spider):
         profile, column = self._profile_column(response)
         page_no = int(response.meta.get("ns_page") or 1)
         if not isinstance(response, TextResponse):
-            self._listing_failed(response.url, profile, column, "not a text page")
+            self._listing_failed(response.url, profile, column, page_no, "not a text page")
             return
         try:
             page = get_platform(profile.platform).parse_listing(response, profile, column)
         except Exception as exc:
             self.logger.exception("listing %s could not be read", response.url)
-            self._listing_failed(response.url, profile, column, f"listing parse error: {exc!r}")
+            self._listing_failed(response.url, profile, column, page_no, f"listing parse error: {exc!r}")
             return
-        days = [calendar_date(row.date_raw) for row in page.rows]
+        days = [row_day(row) for row in page.rows]
         dated = [d for d in days if d is not None]
         self.crawler.signals.send_catch_log(
             signal=signals.listing_fetched,
             url=response.url, site=profile.key, column=column.name, rows=len(page.rows),
             new=len(page.rows), oldest=min(dated).isoformat() if dated else None,
         )  # fmt: skip
+        if not page.rows and page_no == 1:
+            # An empty first page is a broken column; an empty last page of a pagination is normal.
+            self._listing_failed(response.url, profile, column, page_no, _NO_ROWS)
         hosts = profile.allowed_domains or (host_of(column.url),)
         for row, day in zip(page.rows, days, strict=True):
             if not same_site(row.url, hosts):
@@ -257,7 +284,8 @@ class ProvincialSpider(Spider):
         except Exception as exc:  # noqa: BLE001  (a parser bug costs this article, never the crawl)
             self._parse_failed(response, profile, column, exc)
             return
-        yield record
+        if not self._before_since(record, profile, column):
+            yield record
 
     async def parse_article_pooled(self, response: Response) -> list[NewsArticle]:
         """``parse_article`` in a worker process (``NEWSSPIDER_PARSE_PROCESSES`` > 0), so parsing uses the
@@ -278,7 +306,20 @@ class ProvincialSpider(Spider):
         except Exception as exc:  # noqa: BLE001  (a parser bug or a dead worker costs this article)
             self._parse_failed(response, profile, column, exc)
             return []
-        return [record]
+        return [] if self._before_since(record, profile, column) else [record]
+
+    def _before_since(self, record: NewsArticle, profile: SiteProfile, column: Column) -> bool:
+        """True (and the article counted as skipped) when its page dates it before ``--since``: a row
+        without a date in its listing or URL could not be skipped before it was fetched."""
+        published = record.published_at or ""
+        try:
+            day = date.fromisoformat(published[:10]) if len(published) >= len("2020-03-01") else None
+        except ValueError:
+            day = None
+        if self.since is None or day is None or day >= self.since:
+            return False
+        self._skipped(record.url or "", profile, column, "before-since")
+        return True
 
     def _parse_worker_died(self) -> None:
         if self.crawler.stats is not None:
@@ -310,12 +351,18 @@ class ProvincialSpider(Spider):
 
     def listing_error(self, failure: Failure) -> None:
         url, profile, column = self._failed_request(failure)
-        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+        page = int(getattr(failure, "request").meta.get("ns_page") or 1)  # noqa: B009
+        if not isinstance(failure.value, IgnoreRequest) or isinstance(failure.value, HttpError):
+            self._listing_failed(url, profile, column, page, failure_reason(failure))
+            return
+        reason = ignore_reason(failure)
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsspider/listing_ignored/{reason}")
+        if reason == "challenge":  # reported by the challenge middleware, with its own exit code
             self.logger.info("listing %s not fetched: %s", url, failure.value)
-            if self.crawler.stats is not None:
-                self.crawler.stats.inc_value(f"newsspider/listing_ignored/{ignore_reason(failure)}")
         else:
-            self._listing_failed(url, profile, column, failure_reason(failure))
+            # Not sent on purpose, but the column goes uncrawled (from this page on): a failure to act on.
+            self._listing_failed(url, profile, column, page, refusal_text(failure))
 
     def _failed(self, url: str, profile: SiteProfile, column: Column, reason: str) -> None:
         if self.crawler.stats is not None:
@@ -324,8 +371,12 @@ class ProvincialSpider(Spider):
             signal=signals.article_failed, url=url, site=profile.key, column=column.name, reason=reason
         )
 
-    def _listing_failed(self, url: str, profile: SiteProfile, column: Column, reason: str) -> None:
-        self.logger.warning("listing %s failed: %s", url, reason)
+    def _listing_failed(self, url: str, profile: SiteProfile, column: Column, page: int, reason: str) -> None:
+        if page > 1:
+            reason += f" (the column was not crawled past page {page - 1})"
+        self.logger.warning(
+            "site %s, column %s: listing %s failed: %s", profile.key, column.name, url, reason
+        )
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newsspider/listing_failed")
             self.crawler.stats.inc_value(f"newsspider/listing_failed/{profile.key}")
@@ -339,34 +390,3 @@ class ProvincialSpider(Spider):
         self.crawler.signals.send_catch_log(
             signal=signals.article_skipped, url=url, site=profile.key, column=column.name, reason=reason
         )
-
-
-_IGNORE_REASONS = (
-    ("robots.txt", "robots.txt"),
-    ("challenge", "challenge"),
-    ("redirect-loop", "redirect-loop"),
-    ("refused", "refused"),
-    ("max redirections", "redirect-loop"),
-    ("download max size", "too-large"),
-    ("download_maxsize", "too-large"),
-)
-
-
-def ignore_reason(failure: Failure) -> str:
-    """Why a request was dropped: ``robots.txt``, ``challenge``, ``refused``, ``redirect-loop``,
-    ``too-large`` (DOWNLOAD_MAXSIZE, also while decompressing) or ``ignored``."""
-    text = str(failure.value).lower()
-    for marker, reason in _IGNORE_REASONS:
-        if marker in text:
-            return reason
-    return "ignored"
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short reason for a failed request: ``http 404``, ``TimeoutError``, ``DNSLookupError: …``."""
-    error = failure.value
-    if isinstance(error, HttpError):
-        response = error.response
-        return f"http {response.status}" if response is not None else "http error"
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
