@@ -246,6 +246,27 @@ def test_unknown_site_and_bad_profile_exit_with_code_2(replica: Replica, tmp_pat
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*/*.jsonl"))
 
 
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("site=nope", "no profile named 'nope'"),
+        ("since=garbage", "--since wants a date YYYY-MM-DD or a number of days like 7d, got 'garbage'"),
+        ("since=99999999d", "--since 99999999d goes back before the year 1"),
+    ],
+    ids=["unknown-site", "bad-since", "since-past-the-calendar"],
+)
+def test_scrapy_crawl_with_a_bad_argument_says_so_in_one_line(
+    replica: Replica, tmp_path: Path, argument: str, message: str
+) -> None:
+    done = scrapy_crawl(replica, tmp_path, "-a", "site=replica-zqsx", "-a", argument)
+    assert done.returncode == 1
+    (line,) = [line for line in done.stderr.splitlines() if "ERROR" in line]
+    assert "cannot start the crawl: " in line
+    assert message in line
+    assert "Traceback" not in done.stderr
+    assert "never retrieved" not in done.stderr
+
+
 def test_a_malformed_dict_setting_exits_with_code_2_naming_it(replica: Replica, tmp_path: Path) -> None:
     done = newsspider_crawl(replica, tmp_path, "--site", "replica-zqsx", "-s", "ITEM_PIPELINES={'x': None}")
     assert done.returncode == EXIT_CONFIG

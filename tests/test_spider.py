@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 from dataclasses import replace
 from datetime import UTC, date
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
@@ -423,6 +424,38 @@ def test_parse_since_refuses_other_text() -> None:
 def test_parse_since_refuses_a_day_count_past_the_calendar_with_a_plain_error() -> None:
     with pytest.raises(ValueError, match="99999999d"):
         parse_since("99999999d")
+
+
+def test_a_bad_spider_argument_is_one_logged_line_and_a_usage_error(
+    replica: Replica, caplog: pytest.LogCaptureFixture
+) -> None:
+    crawler = get_crawler(ProvincialSpider, settings_dict={"NEWSSPIDER_SITES_DIR": str(replica.sites_dir)})
+
+    async def create(**args: str) -> None:
+        ProvincialSpider.from_crawler(crawler, **args)
+
+    def unretrieved(**args: str) -> list[dict[str, Any]]:
+        """What the loop's exception handler is handed when the spider's creation task fails and nobody
+        awaits it, as ``scrapy crawl`` leaves it (asyncio reports it when the task is collected)."""
+        handed: list[dict[str, Any]] = []
+        loop = asyncio.new_event_loop()
+        loop.set_exception_handler(lambda _, context: handed.append(context))
+        try:
+            done, _ = loop.run_until_complete(asyncio.wait([loop.create_task(create(**args))]))
+            del done
+            gc.collect()
+            loop.call_exception_handler({"message": "another", "exception": RuntimeError("x")})
+        finally:
+            loop.close()
+        return handed
+
+    handed = unretrieved(site="nope")
+    assert [c["message"] for c in handed] == ["another"]  # only this error is kept quiet
+    (line,) = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert line.startswith("cannot start the crawl: nope.toml")
+    assert "no profile named 'nope'" in line
+    with pytest.raises(UsageError, match="got 'garbage'"):
+        ProvincialSpider.from_crawler(crawler, site="replica-trs", since="garbage")
 
 
 def test_parsing_in_a_worker_process_gives_the_inline_record(replica: Replica) -> None:

@@ -14,6 +14,7 @@ detected from the page, and the crawl continues as that platform under a synthet
 from __future__ import annotations
 
 import calendar
+import logging
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -32,7 +33,7 @@ from newsspider.parsers.dates import calendar_date, date_from_url
 from newsspider.platforms import detect_platform, get_platform
 from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
-from newsspider.spiders.failures import failure_reason, ignore_reason, refusal_text
+from newsspider.spiders.failures import argument_error, failure_reason, ignore_reason, refusal_text
 from newsspider.spiders.parsepool import ParsePool
 from newsspider.urls import host_of
 
@@ -129,11 +130,14 @@ class ProvincialSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        folder = crawler.settings.get("NEWSSPIDER_SITES_DIR") or None
+        try:
+            spider = super().from_crawler(crawler, *args, **kwargs)
+            spider.load_profiles(Path(folder) if folder else None)
+        except ValueError as exc:  # a bad -a argument or profile (ProfileError is a ValueError)
+            raise argument_error(exc, logging.getLogger(cls.name)) from None
         spider.parse_processes = crawler.settings.getint("NEWSSPIDER_PARSE_PROCESSES", 0)
         crawler.signals.connect(spider.close_pool, signal=scrapy_signals.spider_closed)
-        folder = crawler.settings.get("NEWSSPIDER_SITES_DIR") or None
-        spider.load_profiles(Path(folder) if folder else None)
         return spider
 
     def load_profiles(self, sites_dir: Path | None) -> None:
