@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
@@ -133,12 +134,14 @@ def title(name: str) -> str:
 
 class WallServer:
     """A small news site on 127.0.0.1 whose firewall wakes up after ``open_articles`` article answers: from
-    then on every article gets the 瑞数 412. Each answer is logged as ``(status, path)``."""
+        then on every article gets the 瑞数 412. Each answer is logged as ``(status, path)``, and the time of the
+    first 412 (``time.monotonic()``) kept."""
 
     def __init__(self, articles: int, open_articles: int) -> None:
         self.names = [f"wall-{n}" for n in range(1, articles + 1)]
         self.open_articles = open_articles
         self.log: list[tuple[int, str]] = []
+        self.walled_at = 0.0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -195,6 +198,8 @@ class WallServer:
                 status, text = wall._answer(self.path)
                 with wall._lock:
                     wall.log.append((status, self.path))
+                    if status == 412 and not wall.walled_at:
+                        wall.walled_at = time.monotonic()
                 body = text.encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -207,12 +212,14 @@ class WallServer:
 
 def test_no_request_reaches_a_host_after_its_first_challenge(tmp_path: Path) -> None:
     # One request at a time per host and a delay: the other article requests wait in the host's download
-    # queue, past the middleware's check, when the challenge comes. None of them may be sent.
+    # queue, past the middleware's check, when the challenge comes. None of them may be sent, and they are
+    # dropped at once, not one delay apart.
     sites, out = tmp_path / "sites", tmp_path / "out"
-    polite = ("CONCURRENT_REQUESTS_PER_DOMAIN=1", "DOWNLOAD_DELAY=0.15", "DOWNLOAD_DELAY_JITTER=0")
+    polite = ("CONCURRENT_REQUESTS_PER_DOMAIN=1", "DOWNLOAD_DELAY=0.3", "DOWNLOAD_DELAY_JITTER=0")
     with WallServer(articles=10, open_articles=3) as wall:
         wall.profile(sites)
         done = crawl(sites, out, site="walled", settings=polite)
+        ended = time.monotonic() - wall.walled_at
         log, stored, report = list(wall.log), read_records(out), reports(out)[-1]
         seen = open_state("", out).count()
         # The wall comes down: the next run fetches exactly the articles the first one dropped.
@@ -221,6 +228,8 @@ def test_no_request_reaches_a_host_after_its_first_challenge(tmp_path: Path) -> 
         second = wall.log[len(log) :]
     assert done.returncode == 4, done.stderr[-2000:]
     assert [path for status, path in log if status == 412] == [log[-1][1]], log
+    # Six queued requests one delay apart would take 1.8 s.
+    assert ended < 1.5, f"the crawl ended {ended:.1f} s after the challenge"
     answered = {path for status, path in log if status == 200 and path.startswith("/news/2")}
     assert sorted(r["url"] for r in stored) == sorted(f"{wall.base}{path}" for path in answered)
     assert len(stored) == seen == 3

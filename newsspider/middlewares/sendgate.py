@@ -14,8 +14,10 @@ wait there. So two things a middleware cannot stop:
 challenge middleware (the one set of challenged hosts, through ``Crawler.get_downloader_middleware``) and the
 crawler's state right before handing the request to Scrapy's own HTTP handler, and raises ``IgnoreRequest``
 instead: dropped on purpose, so the spider reports it as skipped (``challenge`` / ``shutdown``), not failed,
-and nothing is marked seen. Once a shutdown has begun it also empties the slots' queues at once, so the
-process exits as soon as the answers already in flight and the pipelines are done.
+and nothing is marked seen. It also empties the download queues at once, instead of refusing their
+requests one download delay apart: a challenged host's requests when the challenge comes (they would hold
+places of ``CONCURRENT_REQUESTS`` that other sites' requests wait for), and every request once a shutdown
+began, so the process exits as soon as the answers already in flight and the pipelines are done.
 
 Settings: ``NEWSSPIDER_SEND_HANDLERS`` (scheme → handler class that really sends; default Scrapy's
 ``DOWNLOAD_HANDLERS_BASE``, the HTTP/1.1 handler; ``{"https": "scrapy.core.downloader.handlers.http2.
@@ -34,15 +36,18 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.task import LoopingCall
 
+from newsspider import signals as ns_signals
 from newsspider.middlewares.challenge import ChallengeMiddleware
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Self
 
     from scrapy import Request
     from scrapy.core.downloader.handlers import DownloadHandlerProtocol
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.internet.defer import Deferred
 
 __all__ = ["SHUTDOWN_MESSAGE", "SendGate"]
 
@@ -69,6 +74,7 @@ class SendGate(BaseDownloadHandler):
         self._watcher = LoopingCall(self._watch)
         self._closed = False
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
+        crawler.signals.connect(self._challenged, signal=ns_signals.challenge_detected)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -158,16 +164,36 @@ class SendGate(BaseDownloadHandler):
             )
 
     def _watch(self) -> None:
-        """Once a shutdown began, fail every request waiting in a download slot at once.
+        """Once a shutdown began, fail every request waiting in a download slot at once (and the ones that
+        reach a slot later, from a middleware that was still waiting for robots.txt).
 
         Refusing them one by one in :meth:`download_request` would still take one download delay each
         (the slot paces its queue, not the network). ``Downloader.slots`` and ``Slot.queue`` (pairs of a
         request and the Deferred its download waits on) are public names of Scrapy's downloader, though not
         in its documented API; the retry-after middleware reads the same slots.
         """
-        if not self.shutting_down():
-            return
+        if self.shutting_down():
+            self._empty_queues(self._shutdown_refusal)
+
+    def _challenged(self, **_: Any) -> None:
+        # The requests queued for the host would be refused one download delay apart, each holding a place
+        # of CONCURRENT_REQUESTS meanwhile, so other sites' requests would wait behind them: refuse them now.
+        middleware = self._challenge_middleware()
+        if middleware is not None:
+            self._empty_queues(middleware.refusal)
+
+    def _empty_queues(self, refusal: Callable[[Request], IgnoreRequest | None]) -> None:
+        """Fail every request waiting in a download slot that ``refusal`` refuses; keep the others in order."""
+        refused: list[tuple[Deferred[Response], IgnoreRequest]] = []
         for slot in list(self.crawler.engine.downloader.slots.values()):
-            while slot.queue:
-                request, waiting = slot.queue.popleft()
-                waiting.errback(self._shutdown_refusal(request))
+            waiting = list(slot.queue)
+            slot.queue.clear()
+            for request, download in waiting:
+                error = refusal(request)
+                if error is None:
+                    slot.queue.append((request, download))
+                else:
+                    refused.append((download, error))
+        # After the queues are consistent again: a failed download runs the request's errback chain.
+        for download, error in refused:
+            download.errback(error)
