@@ -12,7 +12,7 @@ wait there. So two things a middleware cannot stop:
 
 :class:`SendGate` is the download handler for ``http`` and ``https`` (``DOWNLOAD_HANDLERS``). It asks the
 challenge middleware (the one set of challenged hosts, through ``Crawler.get_downloader_middleware``) and the
-crawler's state right before handing the request to Scrapy's own HTTP handler, and raises ``IgnoreRequest``
+engine's state right before handing the request to Scrapy's own HTTP handler, and raises ``IgnoreRequest``
 instead: dropped on purpose, so the spider reports it as skipped (``challenge`` / ``shutdown``), not failed,
 and nothing is marked seen. It also empties the download queues at once, instead of refusing their
 requests one download delay apart: a challenged host's requests when the challenge comes (they would hold
@@ -92,10 +92,12 @@ class SendGate(BaseDownloadHandler):
         """Whether a graceful stop (Ctrl-C, SIGTERM, ``Crawler.stop``) has begun.
 
         Scrapy sends no signal when a stop begins: ``spider_closed`` and ``engine_stopped`` come only after
-        every queued request was downloaded, which is what must not happen. ``Crawler.stop_async`` sets the
-        crawler's public ``crawling`` attribute to False first thing, before it stops the engine.
+        every queued request was downloaded, which is what must not happen. ``ExecutionEngine.stop_async``
+        sets the engine's public ``running`` attribute to False first thing (not in Scrapy's documented API;
+        no documented equivalent exists). The crawler's ``crawling`` would do for a crawl, but it is never
+        set in ``scrapy shell``, whose engine runs all the same.
         """
-        return not self.crawler.crawling
+        return not self.crawler.engine.running
 
     def _challenge_middleware(self) -> ChallengeMiddleware | None:
         if not self._looked_up:
