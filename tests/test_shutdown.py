@@ -3,17 +3,28 @@ their way are still stored, and the process exits at once instead of draining th
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 from typing import TYPE_CHECKING
 
 import pytest
+from scrapy import Request, Spider
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.core.engine import ExecutionEngine
+from scrapy.exceptions import IgnoreRequest, NotSupported
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
 
+from newsspider.middlewares.sendgate import SendGate
 from tests.faultserver import PREFIX, FaultServer, finish, reports, start_crawl
 from tests.records import read_records
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
 
 ARTICLES = 30
 POLITE = ("CONCURRENT_REQUESTS_PER_DOMAIN=1", "DOWNLOAD_DELAY=0.2", "DOWNLOAD_DELAY_JITTER=0")
@@ -64,3 +75,55 @@ def test_a_shutdown_sends_nothing_more_and_keeps_what_was_fetched(tmp_path: Path
     assert sorted(second) == sorted({f"{PREFIX}good-{n}.html" for n in range(1, ARTICLES + 1)} - set(sent))
     urls = [r["url"] for r in read_records(out)]
     assert len(urls) == len(set(urls)) == ARTICLES
+
+
+# -- the gate itself ------------------------------------------------------------------------------------
+
+
+class CannedHandler(BaseDownloadHandler):
+    """Stands in for Scrapy's HTTP handler: answers every request without a network, and marks it sent."""
+
+    async def download_request(self, request: Request) -> Response:
+        request.meta["canned_sent"] = True
+        return HtmlResponse(request.url, body=b"<html><body><p>canned</p></body></html>")
+
+
+def gate_of(crawler: Crawler) -> SendGate:
+    crawler.engine = ExecutionEngine(crawler, lambda _: None)
+    crawler.stats.open_spider()
+    return SendGate.from_crawler(crawler)
+
+
+def test_the_gate_sends_through_the_configured_handler_and_refuses_everything_once_stopping() -> None:
+    crawler = get_crawler(
+        Spider,
+        settings_dict={
+            "DOWNLOAD_HANDLERS": {"http": "newsspider.middlewares.sendgate.SendGate"},
+            "NEWSSPIDER_SEND_HANDLERS": {"http": f"{__name__}.CannedHandler"},
+        },
+    )
+    gate = gate_of(crawler)
+    assert SendGate.from_crawler(crawler) is gate  # one per crawler, whichever scheme built it
+    crawler.engine.running = True
+    sent = Request("http://www.shanxi.gov.cn/yw/sxyw/202002/t20200218_1.shtml")
+    assert b"canned" in asyncio.run(gate.download_request(sent)).body
+    assert sent.meta.get("canned_sent") is True
+
+    crawler.engine.running = False  # what ExecutionEngine.stop_async does first
+    held = Request("http://www.shanxi.gov.cn/yw/sxyw/202002/t20200218_2.shtml")
+    with pytest.raises(IgnoreRequest, match=r"^shutdown"):
+        asyncio.run(gate.download_request(held))
+    assert "canned_sent" not in held.meta
+    assert held.meta["ns_not_sent"] == "shutdown"
+    assert crawler.stats.get_value("newsspider/shutdown_dropped") == 1
+
+
+def test_the_gate_never_sends_through_itself() -> None:
+    crawler = get_crawler(
+        Spider,
+        settings_dict={"NEWSSPIDER_SEND_HANDLERS": {"http": "newsspider.middlewares.sendgate.SendGate"}},
+    )
+    gate = gate_of(crawler)
+    crawler.engine.running = True
+    with pytest.raises(NotSupported, match="NEWSSPIDER_SEND_HANDLERS"):
+        asyncio.run(gate.download_request(Request("http://www.shanxi.gov.cn/")))
