@@ -135,6 +135,11 @@ def _inprogress(crawler: Crawler) -> set[Request] | None:
     return found if isinstance(found, set) else None
 
 
+def _not_sent(request: Request) -> bool:
+    """Dropped before it was sent (``ns_not_sent``, set by the send gate at shutdown): not handled."""
+    return bool(request.meta.get("ns_not_sent"))
+
+
 class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no type hints
     """scrapy-redis's scheduler plus leases, heartbeats, recovery of dead workers and a shared finish.
 
@@ -251,8 +256,10 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
             if loop.running:
                 loop.stop()
         # The engine closes the scheduler after its in-progress requests drained and the pipelines closed:
-        # everything this worker still leases was handled and its records written.
-        self.queue.ack([*self._to_ack, *self._leased])
+        # everything this worker still leases was handled and its records written, except requests the
+        # send gate dropped unsent at shutdown. Those stay leased, and requeue_worker below puts them back.
+        handled = [token for token, request in self._leased.items() if not _not_sent(request)]
+        self.queue.ack([*self._to_ack, *handled])
         self._leased.clear()
         self._per_host.clear()
         back = self.queue.requeue_worker(self.worker)
@@ -305,10 +312,14 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
             return 0
         done = [token for token, request in self._leased.items() if request not in running]
         downloader = self.crawler.engine.downloader
+        unsent: list[str] = []
         for token in done:
-            self._per_host[downloader.get_slot_key(self._leased.pop(token))] -= 1
+            request = self._leased.pop(token)
+            self._per_host[downloader.get_slot_key(request)] -= 1
+            if _not_sent(request):
+                unsent.append(token)  # not acked: this worker's close puts it back in the shared queue
         # Kept until Redis took them: a lost ack would leave a lease that keeps the whole cluster waiting.
-        self._to_ack += done
+        self._to_ack += [token for token in done if token not in unsent]
         if self._to_ack:
             self.queue.ack(self._to_ack)
             self._to_ack = []

@@ -231,6 +231,35 @@ def test_a_finished_crawl_leaves_no_queue_dupefilter_or_workers(two_runs: dict[s
 
 
 @crawl_test
+def test_a_worker_stopped_with_ctrl_c_leaves_its_unsent_requests_to_the_cluster(
+    site: Replica, redis_base: str, tmp_path: Path
+) -> None:
+    # On SIGINT the send gate drops the worker's queued requests unsent: they must go back to the shared
+    # queue for the next worker, not be acked as done.
+    site.reset()
+    out = tmp_path / "data"
+    url = f"{redis_base}/4"
+    crawl_id = "sigint-test"
+    slow = {"DOWNLOAD_DELAY": "0.05"}
+    first = start_worker(site, url, out, "w1", crawl_id, extra=slow)
+    deadline = time.monotonic() + 60
+    while (
+        time.monotonic() < deadline and first.poll() is None and len(read_records(out, skip_torn=True)) < 15
+    ):
+        time.sleep(0.02)
+    assert first.poll() is None, "w1 finished before it could be stopped"
+    first.send_signal(signal.SIGINT)
+    wait_all({"w1": first}, timeout=30)
+    stopped_at = len(read_records(out))
+    assert stopped_at < len(expected_urls(site)) * 0.8, "the stop came too late to test anything"
+    assert "requests of this worker went back to the shared queue" in worker_log(out, crawl_id, "w1")
+    assert wait_all({"w2": start_worker(site, url, out, "w2", crawl_id)}) == {"w2": 0}
+    urls = Counter(r["url"] for r in read_records(out))
+    assert [u for u, n in urls.items() if n > 1] == [], "a record was written twice"
+    assert set(urls) == expected_urls(site), "a request dropped at shutdown was lost to the cluster"
+
+
+@crawl_test
 def test_a_killed_worker_loses_nothing(site: Replica, redis_base: str, tmp_path: Path) -> None:
     site.reset()
     out = tmp_path / "data"
