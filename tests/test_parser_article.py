@@ -93,6 +93,19 @@ def test_profile_fields_and_selectors() -> None:
     assert record.paragraphs == ["真正的正文在这里，很长的一段话，说明选择器生效了。"]
 
 
+def test_profile_summary_selector_names_a_box_without_a_label() -> None:
+    # A site whose 摘要 box carries no label: only the profile's selector finds it.
+    box = "<div class='zy-box'>全省各地认真落实疫情防控措施。</div>"
+    site = SiteProfile(key="demo-gov", name="示例", selectors=Selectors(summary="div.zy-box"))
+    with_selector = parse_article(_page(info=box), URL, site=site)
+    assert (with_selector.summary, with_selector.summary_from) == ("全省各地认真落实疫情防控措施。", "page")
+    without = parse_article(_page(info=box), URL)
+    assert without.summary != "全省各地认真落实疫情防控措施。"
+    labelled = SiteProfile(key="demo-gov", name="示例", selectors=Selectors(summary="//div[@class='zy']"))
+    record = parse_article(_page(info="<div class='zy'>【摘要】全省部署春耕。</div>"), URL, site=labelled)
+    assert record.summary == "全省部署春耕。"
+
+
 def test_bad_profile_selector_falls_back() -> None:
     site = SiteProfile(key="demo-gov", name="示例", selectors=Selectors(body="div[[[", title="//*["))
     record = parse_article(_page(info="<h1>标题</h1>"), URL, site=site)

@@ -33,10 +33,7 @@ _ARTICLE_FIELDS = (
     "summary",
     "body",
     "breadcrumb",
-    "column",
 )
-# Accepted in a profile but not read by the article parser (yet): a match changes no field.
-_UNREAD = frozenset({"summary", "column"})
 _SHOWN_TEXT = 40
 
 
@@ -101,8 +98,6 @@ def check_article_selectors(response: TextResponse, site: SiteProfile) -> list[s
         else:
             shown = text if len(text) <= _SHOWN_TEXT else text[:_SHOWN_TEXT] + "…"
             outcome = f"matched {len(found)}: {shown}"
-        if name in _UNREAD:
-            outcome += "; the parser does not read this selector"
         show("selector", f"{name} {query!r}: {outcome}")
         if not found or (not text and not noise):
             problems.append(f"selector {name} {query!r} matched nothing")

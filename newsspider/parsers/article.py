@@ -249,7 +249,8 @@ def _fill(
     if record.source is None:
         record.warnings.append("source_missing")
 
-    page_summary = find_summary_box(tree, index) or extracted.summary
+    summary_selector = selectors.summary if selectors else None
+    page_summary = find_summary_box(tree, index, summary_selector) or extracted.summary
     meta_summary = meta.get(*SUMMARY_KEYS)
     if page_summary:
         record.summary, record.summary_from = page_summary, "page"

@@ -280,9 +280,15 @@ def is_summary_line(text: str) -> bool:
     return _SUMMARY_LABEL.match(text) is not None
 
 
-def find_summary_box(tree: HtmlElement, index: PageIndex | None = None) -> str | None:
-    """The page's own 摘要 box (label removed), or None. With the page's ``index`` (comments stripped), a page
-    whose text has no 摘要-like word anywhere is answered without the walk: the label is in one text node."""
+def find_summary_box(
+    tree: HtmlElement, index: PageIndex | None = None, selector: str | None = None
+) -> str | None:
+    """The page's own 摘要 box (label removed), or None. A profile's ``selector`` names the box: its first
+    match with text wins, label or not. With the page's ``index`` (comments stripped), a page whose text has
+    no 摘要-like word anywhere is answered without the walk: the label is in one text node."""
+    for element in select(compile_selector(selector), tree) if selector else ():
+        if value := _SUMMARY_LABEL.sub("", node_text(element)).strip():
+            return value
     if index is not None and _SUMMARY_ANYWHERE.search(index.all_text()) is None:
         return None
     for element in tree.iter(*_SUMMARY_TAGS):

@@ -35,7 +35,6 @@ class Selectors:
     summary: str | None = None
     body: str | None = None
     breadcrumb: str | None = None
-    column: str | None = None
     noise: tuple[str, ...] = ()
     """Elements removed from the body before extraction."""
     listing: str | None = None
