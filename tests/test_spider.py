@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from newsspider import signals
 from newsspider.items import NewsArticle
+from newsspider.middlewares.sendgate import SHUTDOWN_MESSAGE
 from newsspider.parsers import ListingContext
 from newsspider.platforms.base import ListingRow
 from newsspider.replica.catalog import SITES
@@ -275,8 +276,9 @@ def test_a_parser_crash_is_an_article_failure_not_a_dead_crawl(
             "article_skipped",
             "challenge",
         ),
+        (lambda r: IgnoreRequest(SHUTDOWN_MESSAGE), "article_skipped", "shutdown"),
     ],
-    ids=["http-404", "timeout", "dns", "robots", "challenge"],
+    ids=["http-404", "timeout", "dns", "robots", "challenge", "shutdown"],
 )
 def test_errback_reasons(replica: Replica, error: Any, signal: str, reason: str) -> None:
     h = Harness(replica, site="replica-trs")
@@ -363,6 +365,15 @@ def test_a_challenged_listing_keeps_its_own_path(replica: Replica) -> None:
     assert h.crawler.stats is not None
     assert h.crawler.stats.get_value("newsspider/listing_failed") is None
     assert h.crawler.stats.get_value("newsspider/listing_ignored/challenge") == 1
+
+
+def test_a_listing_left_unsent_by_a_shutdown_is_not_a_failed_listing(replica: Replica) -> None:
+    # The stopped run already exits 1 and paginates the column to its end next time.
+    h = Harness(replica, site="replica-trs")
+    listing_failure(h, IgnoreRequest(SHUTDOWN_MESSAGE), page=2)
+    assert h.sent["listing_failed"] == []
+    assert h.crawler.stats is not None
+    assert h.crawler.stats.get_value("newsspider/listing_ignored/shutdown") == 1
 
 
 def test_a_first_listing_page_without_rows_is_a_failed_listing(

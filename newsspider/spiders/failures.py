@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import UsageError
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from newsspider.middlewares.sendgate import SHUTDOWN_MESSAGE
 from newsspider.urls import host_of
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def argument_error(exc: ValueError, logger: logging.Logger | logging.LoggerAdapt
 
 
 _IGNORE_REASONS = (
+    (SHUTDOWN_MESSAGE, "shutdown"),  # the send gate, once a graceful stop began
     ("robots.txt", "robots.txt"),
     ("challenge", "challenge"),
     ("redirect-loop", "redirect-loop"),

@@ -362,7 +362,8 @@ class ProvincialSpider(Spider):
         reason = ignore_reason(failure)
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"newsspider/listing_ignored/{reason}")
-        if reason == "challenge":  # reported by the challenge middleware, with its own exit code
+        if reason in {"challenge", "shutdown"}:
+            # A challenge is reported by its middleware, with its own exit code; a stopped run by the stop.
             self.logger.info("listing %s not fetched: %s", url, failure.value)
         else:
             # Not sent on purpose, but the column goes uncrawled (from this page on): a failure to act on.
