@@ -51,7 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--url", metavar="LISTING_URL", help="a listing page; without --site: detect its platform"
     )
     which.add_argument(
-        "--since", metavar="DATE|Nd", help="only articles from this date (2020-02-01) or N days"
+        "--since",
+        metavar="DATE|Nd",
+        help="only articles from this date (2020-02-01) or the last N days (7d): a column stops at the first "
+        "listing page whose rows are all older (row dates, else dates in the article URLs)",
     )
     which.add_argument(
         "--max-pages", type=int, default=0, metavar="N", help="listing pages per column (0: all)"
