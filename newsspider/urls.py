@@ -6,9 +6,10 @@ import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import tldextract
 from w3lib.url import safe_url_string
 
-__all__ = ["TRACKING_PARAMS", "canonical_url", "host_of"]
+__all__ = ["TRACKING_PARAMS", "canonical_url", "host_of", "site_domain"]
 
 TRACKING_PARAMS = frozenset(
     {
@@ -58,3 +59,16 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+@functools.cache
+def _public_suffixes() -> tldextract.TLDExtract:
+    # The public-suffix list bundled with tldextract, never fetched: a crawl must not depend on its site.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def site_domain(host: str) -> str:
+    """The domain a site's pages share: ``news.sxrb.com`` → ``sxrb.com``, ``www.shanxi.gov.cn`` →
+    ``shanxi.gov.cn`` (``gov.cn`` is a public suffix, like ``com.cn``), ``www.gov.cn`` stays itself; an IP
+    address or a name under no public suffix (``localhost``) is returned as it is."""
+    return _public_suffixes()(host).top_domain_under_public_suffix or host

@@ -22,7 +22,7 @@ from newsspider import signals
 from newsspider.items import NewsArticle
 from newsspider.middlewares.sendgate import SHUTDOWN_MESSAGE
 from newsspider.parsers import ListingContext
-from newsspider.platforms.base import ListingRow
+from newsspider.platforms.base import ListingRow, same_site
 from newsspider.replica.catalog import SITES
 from newsspider.spiders import provincial
 from newsspider.spiders.provincial import ProvincialSpider, parse_since
@@ -417,6 +417,16 @@ def test_auto_mode_detects_the_platform_then_reads_the_listing(replica: Replica)
     assert len(articles) == 10
     assert not [a for a in articles if "/BIG5/" in a.url]
     assert [r.url.rsplit("/", 1)[1] for r in listings] == ["index2.html"]
+
+
+def test_auto_mode_allows_the_whole_site_not_just_the_listing_host(replica: Replica) -> None:
+    # No request is made: the spider only works out what it may fetch.
+    h = Harness(replica, start_url="http://www.sxrb.com/sxxww/xwpd/index.shtml")
+    (profile,) = h.spider.profiles.values()
+    assert profile.allowed_domains == ("sxrb.com",)
+    assert h.spider.allowed_domains == ["sxrb.com", "www.sxrb.com"]
+    assert same_site("http://news.sxrb.com/GB/314064/2020/0218/c1.html", profile.allowed_domains)
+    assert not same_site("http://www.sxgov.cn/content/2020-02/18/c_1.htm", profile.allowed_domains)
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
 from newsspider.spiders.failures import argument_error, failure_reason, ignore_reason, refusal_text
 from newsspider.spiders.parsepool import ParsePool
-from newsspider.urls import host_of
+from newsspider.urls import host_of, site_domain
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -153,8 +153,10 @@ class ProvincialSpider(Spider):
             self.profiles[key] = profile
         if not self.site_keys and self.start_url:
             host = host_of(self.start_url)
+            # The whole site, not just the listing's host: a listing on www.sxrb.com links news.sxrb.com.
             self.profiles[auto_key(self.start_url)] = SiteProfile(
-                key=auto_key(self.start_url), name=host, platform="generic", allowed_domains=(host,),
+                key=auto_key(self.start_url), name=host, platform="generic",
+                allowed_domains=(site_domain(host),),
                 columns=(Column(name=AUTO_COLUMN, url=self.start_url),),
             )  # fmt: skip
         domains = {d for p in self.profiles.values() for d in p.allowed_domains}
