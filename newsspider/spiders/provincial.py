@@ -290,8 +290,7 @@ class ProvincialSpider(Spider):
         except Exception as exc:  # noqa: BLE001  (a parser bug costs this article, never the crawl)
             self._parse_failed(response, profile, column, exc)
             return
-        if not self._before_since(record, profile, column):
-            yield record
+        yield record
 
     async def parse_article_pooled(self, response: Response) -> list[NewsArticle]:
         """``parse_article`` in a worker process (``NEWSSPIDER_PARSE_PROCESSES`` > 0), so parsing uses the
@@ -312,20 +311,9 @@ class ProvincialSpider(Spider):
         except Exception as exc:  # noqa: BLE001  (a parser bug or a dead worker costs this article)
             self._parse_failed(response, profile, column, exc)
             return []
-        return [] if self._before_since(record, profile, column) else [record]
-
-    def _before_since(self, record: NewsArticle, profile: SiteProfile, column: Column) -> bool:
-        """True (and the article counted as skipped) when its page dates it before ``--since``: a row
-        without a date in its listing or URL could not be skipped before it was fetched."""
-        published = record.published_at or ""
-        try:
-            day = date.fromisoformat(published[:10]) if len(published) >= len("2020-03-01") else None
-        except ValueError:
-            day = None
-        if self.since is None or day is None or day >= self.since:
-            return False
-        self._skipped(record.url or "", profile, column, "before-since")
-        return True
+        # Stored even when its page dates it before --since: an article fetched is kept (and marked seen).
+        # --since limits what is fetched, and a row with no date in its listing or URL could not be judged.
+        return [record]
 
     def _parse_worker_died(self) -> None:
         if self.crawler.stats is not None:
