@@ -192,7 +192,7 @@ def test_sites_that_bring_nothing_fail_the_run_and_say_why(replica: Replica, tmp
         "robots-site": "robots.txt forbids it",
         "moved-site": "redirected to 127.0.0.9, outside allowed_domains (site moved? fix the profile)",
         "private-site": "refused: 127.0.0.8, a private address",
-        "wrong-platform": "no article links found on page 1",
+        "wrong-platform": "no article links found on the column's first page",
     }
     warnings = [line for line in done.stderr.splitlines() if "WARNING" in line and "listing" in line]
     got = report(out)

@@ -273,9 +273,32 @@ def test_ucap_html_page_naming_its_channel_continues_through_the_search_api() ->
     assert (parts.scheme, parts.netloc) == ("https", "www.hainan.gov.cn")
     assert parts.path == "/common/search/f826c8ecd9586b34902ea56d538d1c06"
     query = _query(request)
-    # Page 2 at the template's own page size (page 1 is this HTML page's list).
-    assert (query["page"], query["_pageSize"], query["_isJson"]) == ("2", "15", "true")
+    # The template pages by 15, but 17 links were found (the sidebar's among them): which 15 are the list
+    # cannot be told, so the API is read from its first page rather than risk skipping rows.
+    assert (query["page"], query["_pageSize"], query["_isJson"]) == ("1", "15", "true")
     assert request.meta == {"ns_page": 2}
+
+
+@pytest.mark.parametrize(("shown", "api_page"), [(15, "2"), (10, "1")])
+def test_ucap_html_page_continues_at_the_api_page_after_it_only_when_it_showed_a_full_page(
+    shown: int, api_page: str
+) -> None:
+    # A page showing 10 rows of a template that pages by 15 would lose 5 rows at API page 2.
+    rows = "".join(
+        f'<li><a href="/hainan/fzfztz/202301/{n:032x}.shtml">通知{n}</a><span>2023-01-{n:02d}</span></li>'
+        for n in range(1, shown + 1)
+    )
+    body = (
+        f'<html><body><ul>{rows}</ul><script>var channelId = "f826c8ecd9586b34902ea56d538d1c06";'
+        "var url = '/common/search/' + channelId + '?_isJson=true&_pageSize=15&page=' + page;</script>"
+        "</body></html>"
+    ).encode()
+    url = "https://www.hainan.gov.cn/hainan/fzfztz/"
+    response = HtmlResponse(url, body=body, encoding="utf-8")
+    page = get_platform("ucap").parse_listing(response, _site("ucap"), Column(name="c", url=url))
+    assert len(page.rows) == shown
+    (request,) = page.next_requests
+    assert (_query(request)["page"], _query(request)["_pageSize"]) == (api_page, "15")
 
 
 def test_ucap_list_rendered_by_script_alone_reads_the_api_from_its_first_page() -> None:

@@ -381,9 +381,29 @@ def test_a_first_listing_page_without_rows_is_a_failed_listing(
     assert requests(h.spider.parse_listing(response)) == ([], [])
     (failed,) = h.sent["listing_failed"]
     assert failed["url"] == response.url
-    assert failed["reason"].startswith("no article links found on page 1")
+    assert failed["reason"].startswith("no article links found on the column's first page")
     assert h.sent["listing_fetched"][0]["rows"] == 0
     assert any("山西新闻" in r.getMessage() and "redesigned" in r.getMessage() for r in caplog.records)
+
+
+def test_a_first_page_that_only_leads_on_is_judged_by_the_page_it_leads_to(replica: Replica) -> None:
+    # A UCAP column drawn by script: no row in the HTML, but its script names the channel to read.
+    h = Harness(replica, site="replica-ucap")
+    column = h.spider.profiles["replica-ucap"].columns[0]
+    h.spider.profiles["replica-ucap"] = replace(
+        h.spider.profiles["replica-ucap"], columns=(replace(column, platform_options={}),)
+    )
+    page = h.listing("replica-ucap", "/hainan/ywdt/list3.shtml", column.name)
+    drawn = page.replace(body=re.sub(rb"<li>.*?</li>", b"", page.body, flags=re.DOTALL))
+    articles, following = requests(h.spider.parse_listing(drawn))
+    assert articles == []
+    assert [r.meta.get("ns_no_rows_yet") for r in following] == [True]
+    assert h.sent["listing_failed"] == []
+    # Where it leads has no rows either, and no further page: now the column is broken.
+    api_page = HtmlResponse(following[0].url, body=b"<html><body></body></html>", request=following[0])
+    list(h.spider.parse_listing(api_page))
+    (failed,) = h.sent["listing_failed"]
+    assert failed["reason"].startswith("no article links found on the column's first page")
 
 
 def test_an_empty_last_page_of_a_pagination_is_normal(replica: Replica) -> None:

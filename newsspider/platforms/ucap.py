@@ -153,9 +153,12 @@ class UcapPlatform:
         named = _script_channel(response)
         if named is not None:
             channel, size = named
-            # The API's next page follows this one only when its page size is the template's; else read
-            # the column from the API's first page (repeated rows are dropped by the duplicate filter).
-            start, size = (page + 1, size) if size is not None and rows else (1, size or _PAGE_SIZE)
+            # The API's next page follows this one only when this page showed exactly the template's page
+            # size of rows (a page showing 10 of 15 would lose 5); else read the column from the API's first
+            # page (rows seen twice are dropped by the duplicate filter).
+            start, size = (
+                (page + 1, size) if size is not None and len(rows) == size else (1, size or _PAGE_SIZE)
+            )
             request = listing_request(search_url(response.url, channel, start, size), page + 1)
             return ListingPage(rows=rows, next_requests=[request], total_pages=None, total_records=None)
         follow = _numbered_next(response, self.is_article_url) or next_link(response)

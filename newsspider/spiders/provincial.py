@@ -53,8 +53,8 @@ __all__ = ["ProvincialSpider", "parse_since"]
 _BEIJING = timezone(timedelta(hours=8))
 _SINCE_DAYS = re.compile(r"^\s*(\d+)\s*d\s*$", re.IGNORECASE)
 _NO_ROWS = (
-    "no article links found on page 1: the site may have been redesigned or the profile's "
-    "platform/selectors are wrong"
+    "no article links found on the column's first page: the site may have been redesigned or the "
+    "profile's platform/selectors are wrong"
 )
 AUTO_COLUMN = "(start_url)"
 """The column name of a crawl that starts from ``start_url``."""
@@ -243,9 +243,12 @@ class ProvincialSpider(Spider):
             url=response.url, site=profile.key, column=column.name, rows=len(page.rows),
             new=len(page.rows), oldest=min(dated).isoformat() if dated else None,
         )  # fmt: skip
-        if not page.rows and page_no == 1:
-            # An empty first page is a broken column; an empty last page of a pagination is normal.
-            self._listing_failed(response.url, profile, column, page_no, _NO_ROWS)
+        # A column whose first page brought no article link is broken, unless that page only leads on to
+        # where its list really is (a UCAP column drawn by script, read through the API): then the first
+        # page with rows decides. An empty last page of a pagination is normal.
+        no_rows_yet = not page.rows and (page_no == 1 or bool(response.meta.get("ns_no_rows_yet")))
+        if no_rows_yet and not page.next_requests:
+            self._listing_failed(response.url, profile, column, 1, _NO_ROWS)
         hosts = profile.allowed_domains or (host_of(column.url),)
         for row, day in zip(page.rows, days, strict=True):
             if not same_site(row.url, hosts):
@@ -262,7 +265,12 @@ class ProvincialSpider(Spider):
         if all_old or capped:
             return
         for request in page.next_requests:
-            yield self._listing(request, profile, column, page_no + 1)
+            following = self._listing(request, profile, column, page_no + 1)
+            yield (
+                following.replace(meta={**following.meta, "ns_no_rows_yet": True})
+                if no_rows_yet
+                else following
+            )
 
     def _article_input(self, response: Response) -> tuple[SiteProfile, Column, ListingContext] | None:
         profile, column = self._profile_column(response)
