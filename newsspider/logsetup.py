@@ -76,14 +76,21 @@ def remove_run_logging() -> None:
 
 
 # Scrapy's start-up banner (versions, enabled components, overridden settings) and its closing stats dump: some
-# 100 lines before the first page. They stay in the run's log file; the terminal shows the crawl itself.
-_FILE_ONLY_LOGGERS = frozenset(
-    {"scrapy.utils.log", "scrapy.addons", "scrapy.middleware", "scrapy.crawler", "scrapy.statscollectors"}
-)
+# 100 lines before the first page. They stay in the run's log file; the terminal shows the crawl itself. By
+# message, not by logger: scrapy.crawler also says "Received SIGINT, shutting down gracefully", which the
+# person at the terminal must see.
+_FILE_ONLY = {
+    "scrapy.utils.log": ("Scrapy %(version)s started", "Versions:"),
+    "scrapy.addons": ("Enabled addons",),
+    "scrapy.middleware": ("Enabled ",),
+    "scrapy.crawler": ("Overridden settings",),
+    "scrapy.statscollectors": ("Dumping Scrapy stats",),
+}
 
 
 def _file_only(record: logging.LogRecord) -> bool:
-    return record.levelno >= logging.WARNING or record.name not in _FILE_ONLY_LOGGERS
+    banner = _FILE_ONLY.get(record.name)
+    return not (banner and record.levelno < logging.WARNING and str(record.msg).startswith(banner))
 
 
 def configure_run_logging(

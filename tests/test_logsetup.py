@@ -20,20 +20,21 @@ def test_scrapy_start_up_banner_goes_to_the_file_only_at_info(
         logging.getLogger("scrapy.middleware").info("Enabled extensions: [...]")
         logging.getLogger("scrapy.statscollectors").info("Dumping Scrapy stats: {...}")
         logging.getLogger("scrapy.middleware").warning("Disabled an extension: broken setting")
+        logging.getLogger("scrapy.crawler").info("Overridden settings:\n%(settings)s", {"settings": "{...}"})
+        logging.getLogger("scrapy.crawler").info(
+            "Received %(signame)s, shutting down gracefully. Send again to force ", {"signame": "SIGINT"}
+        )
         logging.getLogger("newsspider.extensions.progress").info("progress replica-trs: listed 4 pages")
     finally:
         remove_run_logging()
         logging.getLogger().setLevel(root_level)
     terminal, file = capsys.readouterr().err, path.read_text(encoding="utf-8")
-    for line in (
-        "Enabled extensions",
-        "Dumping Scrapy stats",
-        "Disabled an extension",
-        "progress replica-trs",
-    ):
+    shown = ("Disabled an extension", "progress replica-trs", "Received SIGINT, shutting down gracefully")
+    for line in ("Enabled extensions", "Dumping Scrapy stats", "Overridden settings", *shown):
         assert line in file
-    assert "Disabled an extension" in terminal
-    assert "progress replica-trs" in terminal
+    for line in shown:
+        assert line in terminal
     banner_shown = level == logging.DEBUG  # asked for everything: gets everything
     assert ("Enabled extensions" in terminal) is banner_shown
     assert ("Dumping Scrapy stats" in terminal) is banner_shown
+    assert ("Overridden settings" in terminal) is banner_shown
