@@ -31,6 +31,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
+from newsspider import signals as ns_signals
 from pipelines.state import shared_state
 from pipelines.store import recover
 
@@ -295,6 +296,7 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         elif now - self._down_since > self.lease_seconds and not self._stopping:
             self._stopping = True
             logger.error("Redis unreachable for %.0f s: stopping this worker", now - self._down_since)
+            self.crawler.signals.send_catch_log(signal=ns_signals.stopping, reason="redis_unavailable")
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis_unavailable"))
 
     def _tick(self) -> None:

@@ -13,6 +13,7 @@ __all__ = [
     "challenge_detected",
     "listing_failed",
     "listing_fetched",
+    "stopping",
 ]
 
 listing_fetched = object()
@@ -35,3 +36,8 @@ status (int), reason``."""
 challenge_detected = object()
 """An anti-bot challenge page was recognised. kwargs: ``url, host, kind ("rs-412", "jsl-521", "js-only"),
 site`` (the profile key, or None when the request carried none, e.g. robots.txt)."""
+
+stopping = object()
+"""The crawl is about to close on an error of its own (the output or the state store failed, Redis is gone),
+not on Ctrl-C: requests not sent yet are dropped unsent, as at a shutdown (``middlewares/sendgate.py``).
+kwargs: ``reason``."""

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 from redis.exceptions import RedisError
 from scrapy.utils.defer import deferred_from_coro
 
+from newsspider import signals as ns_signals
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
@@ -69,6 +71,8 @@ def stop_crawl(crawler: Crawler, exc: BaseException) -> str:
         logger.error("cannot write records (%s): stopping the crawl", text)
         if crawler.engine is not None and crawler.spider is not None:
             reason = "redis_unavailable" if isinstance(exc, RedisError) else "storage_error"
+            # Queued requests would be fetched for records that cannot be written: not sent at all.
+            crawler.signals.send_catch_log(signal=ns_signals.stopping, reason=reason)
             deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
     return text
 

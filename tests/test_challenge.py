@@ -215,7 +215,7 @@ def test_no_request_reaches_a_host_after_its_first_challenge(tmp_path: Path) -> 
     # queue, past the middleware's check, when the challenge comes. None of them may be sent, and they are
     # dropped at once, not one delay apart.
     sites, out = tmp_path / "sites", tmp_path / "out"
-    polite = ("CONCURRENT_REQUESTS_PER_DOMAIN=1", "DOWNLOAD_DELAY=0.3", "DOWNLOAD_DELAY_JITTER=0")
+    polite = ("CONCURRENT_REQUESTS_PER_DOMAIN=1", "DOWNLOAD_DELAY=1.0", "DOWNLOAD_DELAY_JITTER=0")
     with WallServer(articles=10, open_articles=3) as wall:
         wall.profile(sites)
         done = crawl(sites, out, site="walled", settings=polite)
@@ -224,12 +224,13 @@ def test_no_request_reaches_a_host_after_its_first_challenge(tmp_path: Path) -> 
         seen = open_state("", out).count()
         # The wall comes down: the next run fetches exactly the articles the first one dropped.
         wall.open_articles = 100
-        again = crawl(sites, out, site="walled", settings=polite)
+        again = crawl(sites, out, site="walled", settings=("DOWNLOAD_DELAY=0",))
         second = wall.log[len(log) :]
     assert done.returncode == 4, done.stderr[-2000:]
     assert [path for status, path in log if status == 412] == [log[-1][1]], log
-    # Six queued requests one delay apart would take 1.8 s.
-    assert ended < 1.5, f"the crawl ended {ended:.1f} s after the challenge"
+    # Six queued requests refused one delay apart would take 6 s; dropped at once, the crawl ends as soon
+    # as the process has written its report (the margin is for a loaded machine).
+    assert ended < 4.0, f"the crawl ended {ended:.1f} s after the challenge"
     answered = {path for status, path in log if status == 200 and path.startswith("/news/2")}
     assert sorted(r["url"] for r in stored) == sorted(f"{wall.base}{path}" for path in answered)
     assert len(stored) == seen == 3

@@ -73,8 +73,10 @@ class SendGate(BaseDownloadHandler):
         self._dropped = 0
         self._watcher = LoopingCall(self._watch)
         self._closed = False
+        self._stopping = False
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
         crawler.signals.connect(self._challenged, signal=ns_signals.challenge_detected)
+        crawler.signals.connect(self._stop_sending, signal=ns_signals.stopping)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -89,7 +91,8 @@ class SendGate(BaseDownloadHandler):
     # -- the check --------------------------------------------------------------------------------------
 
     def shutting_down(self) -> bool:
-        """Whether a graceful stop (Ctrl-C, SIGTERM, ``Crawler.stop``) has begun.
+        """Whether a graceful stop (Ctrl-C, SIGTERM, ``Crawler.stop``) has begun, or the crawl said it is
+        closing on an error of its own (``newsspider.signals.stopping``).
 
         Scrapy sends no signal when a stop begins: ``spider_closed`` and ``engine_stopped`` come only after
         every queued request was downloaded, which is what must not happen. ``ExecutionEngine.stop_async``
@@ -97,7 +100,11 @@ class SendGate(BaseDownloadHandler):
         no documented equivalent exists). The crawler's ``crawling`` would do for a crawl, but it is never
         set in ``scrapy shell``, whose engine runs all the same.
         """
-        return not self.crawler.engine.running
+        return self._stopping or not self.crawler.engine.running
+
+    def _stop_sending(self, reason: str = "", **_: Any) -> None:
+        self._stopping = True
+        self._watch()  # empty the queues now, not at the next look
 
     def _challenge_middleware(self) -> ChallengeMiddleware | None:
         if not self._looked_up:
