@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -147,6 +148,8 @@ def _item_label(item: Any) -> str:
 def _labelled(result: LogFormatterResult, item: Any) -> LogFormatterResult:
     if isinstance(result["args"], dict) and "item" in result["args"]:
         result["args"] = {**result["args"], "item": _item_label(item)}
+        # Scrapy puts the item on a line of its own, which the log file then shows without a timestamp.
+        result["msg"] = result["msg"].replace(os.linesep + "%(item)s", " (%(item)s)")
     return result
 
 

@@ -44,5 +44,6 @@ def test_a_dropped_record_is_logged_by_its_url_not_its_text() -> None:
     ):
         line = logged["msg"] % logged["args"]
         assert "http://www.shanxi.gov.cn/a/t20200218_1.html" in line
+        assert "\n" not in line  # one log line, with its timestamp
         assert "全文" not in line
     assert formatter.dropped(record, DropItem("x"), None, spider)["level"] == logging.WARNING
