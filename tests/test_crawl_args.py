@@ -6,6 +6,7 @@ The crawl itself is replaced by a recorder, so a refusal that slips through show
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -120,4 +121,20 @@ def test_every_bad_profile_is_named_in_one_go(
     # GOOD's second line is name = "测试站": 测 is the first byte UTF-8 cannot read.
     gbk = f"newsspider crawl: {sites / 'zz-gbk.toml'}: (file): not UTF-8: byte 0x{'测'.encode('gbk')[0]:02x}"
     assert err[1].startswith(f"{gbk} at line 2, column 9 (byte 9); saved as GBK/GB2312? save it as UTF-8")
+    assert crawls == []
+
+
+@pytest.mark.parametrize("option", ["--state", "--redis"])
+def test_an_unreachable_redis_is_one_line_before_the_crawl(
+    tmp_path: Path,
+    crawls: list[tuple[list[str], dict[str, Any]]],
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    line = _refused(capsys, "--site", "zqsxnews", "--out", str(tmp_path / "out"), option, url)
+    assert "cannot be reached" in line
+    assert url in line
     assert crawls == []

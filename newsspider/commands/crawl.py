@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from redis.exceptions import RedisError
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import default_settings
 from scrapy.utils.project import get_project_settings
@@ -239,6 +240,19 @@ def summary_text(outcome: CrawlOutcome) -> str:
     return text
 
 
+def _reach_state(spec: str, data_dir: Path) -> None:
+    """Open the state store and read from it once before Scrapy does, so a corrupt, locked or unreachable
+    store is one plain line and exit 2, not tracebacks from the engine's start (a Redis URL connects only
+    on its first command). With ``--redis`` the state is in the queue's Redis: this reaches that too."""
+    store = open_state(spec, data_dir)
+    try:
+        store.count()
+    except RedisError as exc:
+        raise StateError(f"the state store {spec} cannot be reached: {exc}") from exc
+    finally:
+        store.close()
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         _check_arguments(args)
@@ -267,9 +281,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         with output_lock(lock_dir, run_id):
-            # Open the state store once before Scrapy does, so a corrupt or unreachable store is one
-            # plain line and exit 2, not a traceback from the engine's start.
-            open_state(str(overrides.get("NEWSSPIDER_STATE", "")), data_dir).close()
+            _reach_state(str(overrides.get("NEWSSPIDER_STATE", "")), data_dir)
             outcome = run_crawl(
                 keys, start_url=args.url, since=since, max_pages=args.max_pages, data_dir=data_dir,
                 run_id=run_id, settings_overrides=overrides, quiet=args.quiet,
