@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from scrapy import Request
 from scrapy import signals as scrapy_signals
 from scrapy.exceptions import DropItem
@@ -14,7 +17,13 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from newsspider import __version__, signals
-from newsspider.extensions.report import RunReportExtension, format_summary, load_report, run_id_of
+from newsspider.extensions.report import (
+    RunReportExtension,
+    format_summary,
+    load_report,
+    run_id_of,
+    write_report,
+)
 from newsspider.items import SCHEMA_VERSION, DirectiveBlock, NewsArticle
 from pipelines.validate import Quarantined
 from pipelines.version import Unchanged
@@ -262,3 +271,21 @@ def test_a_worker_of_a_shared_crawl_lists_only_the_sites_it_fetched(tmp_path: Pa
     send(crawler, scrapy_signals.spider_closed, spider=None, reason="finished")
     assert ext.path is not None
     assert load_report(ext.path)["sites"] == {}
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_run_report_mode_follows_the_umask_like_records_and_logs(
+    tmp_path: Path, umask: int, mode: int
+) -> None:
+    # Whoever may read the records (another account, a dashboard) may read the run report next to them.
+    old = os.umask(umask)
+    try:
+        path = write_report(tmp_path, {"run_id": "r-mode", "sites": {}})
+        record = tmp_path / "shanxi-gov" / "2026-11-20.jsonl"
+        record.parent.mkdir()
+        record.write_text("{}\n", encoding="utf-8")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(record.stat().st_mode)
+    assert [p.name for p in path.parent.iterdir()] == ["r-mode.json"]

@@ -11,7 +11,6 @@ import logging
 import os
 import secrets
 import subprocess
-import tempfile
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -359,15 +358,17 @@ def write_report(data_dir: Path, report: dict[str, Any]) -> Path:
     path = runs / name
     if path.exists():
         report = _merge(load_report(path), report)
-    fd, tmp = tempfile.mkstemp(dir=runs, prefix=".tmp-", suffix=".json")
+    # Not mkstemp: it creates the file 0600 whatever the umask, while records and logs are 0644 (the umask
+    # applied); an exclusive open of a random name is as safe and leaves the mode to the umask.
+    tmp = runs / f".tmp-{secrets.token_hex(8)}.json"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with tmp.open("x", encoding="utf-8") as f:
             json.dump(report, f, ensure_ascii=False, indent=2)
             f.flush()
             os.fsync(f.fileno())
-        Path(tmp).replace(path)
+        tmp.replace(path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 
