@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -426,6 +427,29 @@ def test_listing_selector_override_narrows_the_rows() -> None:
     page = get_platform("generic").parse_listing(_html("generic/tingzhengce/index.html", url), site,
                                                  Column(name="c", url=url))  # fmt: skip
     assert [r.url for r in page.rows] == ["http://zqsxnews.com/tingzhengce/2020-07-19/11531.html"]
+
+
+def test_a_generic_profiles_listing_selector_names_links_the_url_shapes_would_drop() -> None:
+    # /news/1.html has no date and no CMS shape: without the selector it is no article link.
+    url = "http://www.example-news.cn/news/"
+    body = (
+        "<html><body><div class='nav'><a href='/about.html'>关于</a></div><ul class='newslist'>"
+        "<li><a href='/news/1.html'>省政府召开常务会议</a><span>2020-02-18</span></li>"
+        "<li><a href='/news/2.html'>全省春耕生产工作会议召开</a><span>2020-02-17</span></li>"
+        "<li><a href='/news/list_2.html'>更多</a></li>"
+        "<li><a href='http://other.example.cn/news/3.html'>外站</a></li></ul></body></html>"
+    ).encode()
+    response = HtmlResponse(url, body=body, encoding="utf-8")
+    named = SiteProfile(key="t", name="t", platform="generic", allowed_domains=("example-news.cn",),
+                        selectors=Selectors(listing="ul.newslist li a"))  # fmt: skip
+    page = get_platform("generic").parse_listing(response, named, Column(name="c", url=url))
+    assert [r.url for r in page.rows] == [
+        "http://www.example-news.cn/news/1.html",
+        "http://www.example-news.cn/news/2.html",
+    ]
+    assert page.rows[0].date_raw == "2020-02-18"
+    unnamed = replace(named, selectors=Selectors())
+    assert get_platform("generic").parse_listing(response, unnamed, Column(name="c", url=url)).rows == []
 
 
 @pytest.mark.parametrize(
