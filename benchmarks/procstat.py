@@ -66,7 +66,7 @@ class CpuSampler:
         self.with_children = with_children
         self.interval = interval
         self.samples: list[tuple[float, dict[str, float]]] = []
-        self._children: dict[int, float] = {}
+        self._children: dict[str, dict[int, float]] = {key: {} for key in watch}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -85,10 +85,11 @@ class CpuSampler:
                 if (own := cpu_seconds(pid)) is not None:
                     row[key] = own
                 if self.with_children:
+                    mine = self._children[key]  # each watched process's own children, never another's
                     for child in children(pid):
                         if (used := cpu_seconds(child)) is not None:
-                            self._children[child] = used  # a worker that exits keeps its last reading
-                    row[f"{key} children"] = sum(self._children.values())
+                            mine[child] = used  # a worker that exits keeps its last reading
+                    row[f"{key} children"] = sum(mine.values())
             self.samples.append((now, row))
             self._stop.wait(self.interval)
 
