@@ -70,3 +70,35 @@ def test_unknown_site_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     page.write_text(PAGE, encoding="utf-8")
     assert main(["parse", str(page), "--site", "no-such-site"]) == EXIT_CONFIG
     assert "no-such-site" in capsys.readouterr().err
+
+
+def test_url_that_is_not_absolute_http_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(PAGE, encoding="utf-8")
+    for bad in (
+        "notaurl",
+        "www.shanxi.gov.cn/yw/t20200218_1.shtml",
+        "ftp://www.shanxi.gov.cn/a.html",
+        "http://",
+    ):
+        assert main(["parse", str(page), "--url", bad]) == EXIT_CONFIG
+        out, err = capsys.readouterr()
+        assert out == ""  # nothing parsed with a URL that would make a record nobody can store
+        assert err.splitlines() == [f"newsspider parse: --url must be an absolute http(s) URL, got {bad!r}"]
+    assert main(["parse", str(page), "--url", "HTTPS://www.shanxi.gov.cn/yw/t20200218_1.shtml"]) == EXIT_OK
+
+
+def test_a_url_given_as_file_says_parse_reads_saved_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(PAGE, encoding="utf-8")
+    url = "http://www.shanxi.gov.cn/yw/sxyw/202002/t20200218_1.shtml"
+    assert main(["parse", str(page), url]) == EXIT_CONFIG
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"newsspider parse: {url} is a URL: parse reads saved files; to fetch a page live use check-site or crawl --url"
+    ]

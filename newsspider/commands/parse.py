@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 
@@ -44,7 +45,30 @@ def _emit(obj: object) -> None:
     sys.stdout.flush()
 
 
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+
+
+def _usage_error(args: argparse.Namespace) -> str | None:
+    """Why the arguments cannot work, before any file is read."""
+    if args.url is not None and not _is_http_url(args.url):
+        # The URL resolves the page's relative links and becomes the record's url: anything else gives
+        # relative image and attachment links and a record the validate pipeline quarantines (bad_url).
+        return f"--url must be an absolute http(s) URL, got {args.url!r}"
+    for name in args.files:
+        if "://" in name and not Path(name).exists():
+            return f"{name} is a URL: parse reads saved files; to fetch a page live use check-site or crawl --url"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    if (problem := _usage_error(args)) is not None:
+        print(f"newsspider parse: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     site: SiteProfile | None = None
     if args.site:
         try:
