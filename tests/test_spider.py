@@ -320,8 +320,12 @@ def listing_failure(h: Harness, error: Any, page: int = 1, redirected_from: str 
             "refused (redirect-loop): redirect to http://127.0.0.1/yw/",
             "redirected to 127.0.0.1 again: a redirect loop",
         ),
+        (  # a word of the URL is not the reason
+            "refused (offsite): redirect to http://other.example.cn/zt/challenge/robots.txt",
+            "redirected to other.example.cn, outside allowed_domains",
+        ),
     ],
-    ids=["robots", "moved-offsite", "private", "scheme", "loop"],
+    ids=["robots", "moved-offsite", "private", "scheme", "loop", "words-in-url"],
 )
 def test_a_refused_first_listing_page_is_a_failed_listing(
     replica: Replica, caplog: pytest.LogCaptureFixture, message: str, reason: str

@@ -56,23 +56,28 @@ def argument_error(exc: ValueError, logger: logging.Logger | logging.LoggerAdapt
     return error
 
 
-_IGNORE_REASONS = (
+# By how the message starts (our middlewares' and Scrapy's own): a word anywhere in it could be the URL's,
+# as in "refused (offsite): redirect to http://other.cn/zt/challenge/index.html".
+_IGNORE_PREFIXES = (
     (SHUTDOWN_MESSAGE, "shutdown"),  # the send gate, once a graceful stop began
-    ("robots.txt", "robots.txt"),
-    ("challenge", "challenge"),
-    ("redirect-loop", "redirect-loop"),
-    ("refused", "refused"),
+    ("forbidden by robots.txt", "robots.txt"),
+    ("challenge (", "challenge"),
+    ("refused (redirect-loop)", "redirect-loop"),
+    ("refused (", "refused"),
     ("max redirections", "redirect-loop"),
-    ("download max size", "too-large"),
-    ("download_maxsize", "too-large"),
 )
+# Scrapy's size limit says so mid-sentence ("Cancelling download of <url>: … larger than download max size").
+_IGNORE_ANYWHERE = (("download max size", "too-large"), ("download_maxsize", "too-large"))
 
 
 def ignore_reason(failure: Failure) -> str:
     """Why a request was dropped: ``robots.txt``, ``challenge``, ``refused``, ``redirect-loop``,
-    ``too-large`` (DOWNLOAD_MAXSIZE, also while decompressing) or ``ignored``."""
+    ``too-large`` (DOWNLOAD_MAXSIZE, also while decompressing), ``shutdown`` or ``ignored``."""
     text = str(failure.value).lower()
-    for marker, reason in _IGNORE_REASONS:
+    for prefix, reason in _IGNORE_PREFIXES:
+        if text.startswith(prefix):
+            return reason
+    for marker, reason in _IGNORE_ANYWHERE:
         if marker in text:
             return reason
     return "ignored"
