@@ -7,53 +7,18 @@ allowed_domains (site moved? fix the profile)``).
 
 from __future__ import annotations
 
-import asyncio
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from scrapy.exceptions import UsageError
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider.middlewares.sendgate import SHUTDOWN_MESSAGE
 from newsspider.urls import host_of
 
 if TYPE_CHECKING:
-    import logging
-
     from twisted.python.failure import Failure
 
-__all__ = ["SpiderArgumentError", "argument_error", "failure_reason", "ignore_reason", "refusal_text"]
-
-
-class SpiderArgumentError(UsageError):
-    """A bad spider argument or profile (``scrapy crawl provincial -a site=nope``): the crawl never starts."""
-
-
-def argument_error(exc: ValueError, logger: logging.Logger | logging.LoggerAdapter[Any]) -> UsageError:
-    """Log ``exc`` as one plain line and return the error that stops the crawl before it starts.
-
-    ``scrapy crawl`` creates the spider in an asyncio task nobody awaits (it only notes that the crawl
-    failed, and exits 1), so asyncio would print what it raised as "Task exception was never retrieved"
-    with a traceback that buries the message. A handler on the running loop keeps this one error quiet
-    and hands every other one to the handler there was."""
-    logger.error("cannot start the crawl: %s", exc)
-    error = SpiderArgumentError(str(exc))
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:  # created outside a running crawl (tests, check-site): the caller sees the error
-        return error
-    previous = loop.get_exception_handler()
-
-    def quiet(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if isinstance(context.get("exception"), SpiderArgumentError):
-            return
-        if previous is not None:
-            previous(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(quiet)
-    return error
+__all__ = ["failure_reason", "ignore_reason", "refusal_text"]
 
 
 # By how the message starts (our middlewares' and Scrapy's own): a word anywhere in it could be the URL's,

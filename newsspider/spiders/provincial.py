@@ -33,7 +33,8 @@ from newsspider.parsers.dates import calendar_date, date_from_url
 from newsspider.platforms import detect_platform, get_platform
 from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
-from newsspider.spiders.failures import argument_error, failure_reason, ignore_reason, refusal_text
+from newsspider.spiders.arguments import argument_error
+from newsspider.spiders.failures import failure_reason, ignore_reason, refusal_text
 from newsspider.spiders.parsepool import ParsePool
 from newsspider.urls import host_of, site_domain
 
