@@ -6,6 +6,7 @@ other things and are never read as records. An article's identity is its ``canon
 that is null); the latest view keeps its highest ``version``, then the latest ``fetched_at``.
 
 A crash can leave a torn last line in a file: it is skipped with a :class:`DatasetWarning`, never raised.
+A folder with no record file at all (a wrong path) loads empty with a :class:`NoRecordsWarning`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import types
 import typing
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +26,7 @@ from newsspider.items import NewsArticle
 from newsspider.schema import record_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterator
 
     import duckdb
     import pandas as pd
@@ -34,12 +36,14 @@ __all__ = [
     "RESERVED_DIRS",
     "BadLine",
     "DatasetWarning",
+    "NoRecordsWarning",
     "arrow_schema",
     "from_arrow_records",
     "iter_records",
     "latest_positions",
     "load",
     "load_duckdb",
+    "no_records_message",
     "record_files",
     "to_arrow_records",
 ]
@@ -49,9 +53,16 @@ RESERVED_DIRS = frozenset({"runs", "logs", "quarantine"})
 
 _FIELD_ORDER = tuple(NewsArticle.__dataclass_fields__)
 
+Sites = str | Iterable[str] | None
+"""One site key, several, or None for all."""
+
 
 class DatasetWarning(UserWarning):
     """A line of a record file could not be read (a torn write after a crash, or damage)."""
+
+
+class NoRecordsWarning(DatasetWarning):
+    """No record file matched: most likely a wrong folder or a misspelt site key, not an empty crawl."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +74,13 @@ class BadLine:
     """The file's last line, cut short: what a crash mid-write leaves behind, expected after kill -9."""
 
 
+def _site_set(sites: Sites) -> set[str] | None:
+    # A bare string is one key: set("sxrb") would be its letters and match no site at all.
+    return None if sites is None else {sites} if isinstance(sites, str) else set(sites)
+
+
 def record_files(
-    data_dir: Path | str, sites: Iterable[str] | None = None, *, fetched_since: str | None = None
+    data_dir: Path | str, sites: Sites = None, *, fetched_since: str | None = None
 ) -> list[Path]:
     """Every record file under DATA, sites in name order, files in name (= date, then shard) order.
 
@@ -74,7 +90,7 @@ def record_files(
     root = Path(data_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"no data folder at {root}")
-    wanted = None if sites is None else set(sites)
+    wanted = _site_set(sites)
     files: list[Path] = []
     for site_dir in sorted(root.iterdir()):
         name = site_dir.name
@@ -89,6 +105,24 @@ def record_files(
             if p.is_file() and (fetched_since is None or p.name[:10] >= fetched_since)
         )
     return files
+
+
+def no_records_message(data_dir: Path | str, sites: Sites = None) -> str:
+    """One line saying why :func:`record_files` found nothing, for a folder that exists."""
+    root = Path(data_dir)
+    wanted = _site_set(sites)
+    present = sorted({p.parent.name for p in record_files(root)})
+    if wanted is not None and present:
+        keys = f"site{'s' if len(wanted) > 1 else ''} {', '.join(sorted(wanted))}"
+        return f"no record files for {keys} under {root} (sites there: {', '.join(present)})"
+    message = (
+        f"no record files under {root} (is it a newsspider data folder? it should hold <site>/<date>.jsonl)"
+    )
+    # The usual slip is the parent of the data folder(s): name the ones below it.
+    below = [c for c in sorted(root.iterdir()) if c.is_dir() and any(c.glob("*/*.jsonl"))]
+    if below:
+        message += f"; data folders below it: {', '.join(str(c) for c in below[:3])}"
+    return message
 
 
 def iter_records(path: Path, on_bad: Callable[[BadLine], None]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -149,32 +183,34 @@ def _warn_bad(bad: list[BadLine]) -> None:
         warnings.warn(f"{path}: skipped {len(lines)} unreadable line(s): {detail}{more}", DatasetWarning, 3)
 
 
-def load(data_dir: Path | str, *, versions: bool = False, sites: Iterable[str] | None = None) -> pd.DataFrame:
+def load(data_dir: Path | str, *, versions: bool = False, sites: Sites = None) -> pd.DataFrame:
     """The dataset as a pandas DataFrame, one row per article (its latest version) or per version.
 
     ``data_dir`` is a data folder, or a Parquet file written by ``newsspider export``. Nested fields
-    (images, attachments, directives, doc, reprint) are Python lists and dicts.
+    (images, attachments, directives, doc, reprint) are Python lists and dicts. ``sites`` is a key or
+    a list of keys.
     """
     path = Path(data_dir)
     if path.is_file() and path.suffix == ".parquet":
         records = _parquet_records(path, sites)
     else:
+        files = record_files(path, sites)
+        if not files:
+            warnings.warn(no_records_message(path, sites), NoRecordsWarning, 2)
         bad: list[BadLine] = []
-        records = [
-            record for file in record_files(path, sites) for _, record in iter_records(file, bad.append)
-        ]
+        records = [record for file in files for _, record in iter_records(file, bad.append)]
         if bad:
             _warn_bad(bad)
     keep = latest_positions(enumerate(records), versions=versions)
     return _frame([r for i, r in enumerate(records) if i in keep])
 
 
-def _parquet_records(path: Path, sites: Iterable[str] | None) -> list[dict[str, Any]]:
+def _parquet_records(path: Path, sites: Sites) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq  # imported here: only Parquet input needs it
 
     records = from_arrow_records(pq.read_table(path).to_pylist())
-    if sites is not None:
-        wanted = set(sites)
+    wanted = _site_set(sites)
+    if wanted is not None:
         records = [r for r in records if r.get("site") in wanted]
     return records
 
@@ -332,7 +368,7 @@ def load_duckdb(
     data_dir: Path | str,
     *,
     versions: bool = False,
-    sites: Iterable[str] | None = None,
+    sites: Sites = None,
     fetched_since: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> duckdb.DuckDBPyRelation:
@@ -347,6 +383,7 @@ def load_duckdb(
     columns = duckdb_columns()
     files = record_files(data_dir, sites, fetched_since=fetched_since)
     if not files:
+        warnings.warn(no_records_message(data_dir, sites), NoRecordsWarning, 2)
         empty = ", ".join(f'CAST(NULL AS {t}) AS "{n}"' for n, t in columns.items())
         return con.sql(f"SELECT {empty} LIMIT 0")
     column_spec = "{" + ", ".join(f"{_sql_text(n)}: {_sql_text(t)}" for n, t in columns.items()) + "}"

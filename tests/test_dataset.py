@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from itemadapter import ItemAdapter
 
-from newsspider.dataset import DatasetWarning, load, load_duckdb, record_files
+from newsspider.dataset import DatasetWarning, NoRecordsWarning, load, load_duckdb, record_files
 from newsspider.items import Attachment, DirectiveBlock, DirectiveItem, GovDoc, Image, NewsArticle, Reprint
 from newsspider.textnorm import content_hash
 
@@ -268,3 +268,29 @@ def test_missing_text_is_missing_not_the_string_none(data: Path) -> None:
     assert frame["kicker"].isna().all()
     assert "None" not in set(frame["kicker"].dropna())
     assert frame["http_status"].dtype == "Int64"
+
+
+def test_a_folder_without_record_files_warns_naming_the_data_folders_below(tmp_path: Path) -> None:
+    # The parent of a data folder, as in load("/srv/news") for load("/srv/news/data").
+    build_dataset(tmp_path / "data")
+    hint = rf"no record files under {tmp_path} \(is it a newsspider data folder\?.*below it: {tmp_path / 'data'}$"
+    with pytest.warns(NoRecordsWarning, match=hint):
+        frame = load(tmp_path)
+    assert frame.empty
+    with pytest.warns(NoRecordsWarning, match=hint):
+        assert load_duckdb(tmp_path).fetchall() == []
+
+
+def test_one_site_as_a_string_is_that_site_not_its_letters(data: Path) -> None:
+    build_dataset(data)
+    assert [p.parent.name for p in record_files(data, "henan-gov")] == ["henan-gov"]
+    frame = load(data, sites="shanxi-gov")
+    assert len(frame) == 3
+    assert set(frame["site"]) == {"shanxi-gov"}
+    assert load_duckdb(data, sites="henan-gov").count("*").fetchall() == [(1,)]
+
+
+def test_a_misspelt_site_warns_with_the_sites_there(data: Path) -> None:
+    build_dataset(data)
+    with pytest.warns(NoRecordsWarning, match=r"no record files for site shanxi under .*sxrb\)$"):
+        assert load(data, sites=["shanxi"]).empty

@@ -155,3 +155,20 @@ def test_progress_lines_for_long_exports(
     err = capsys.readouterr().err
     assert "export: reading 5/5 files, 8 records" in err
     assert "export: writing 5/5 files, 6 records" in err
+
+
+def test_a_folder_without_record_files_is_a_usage_error_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_dataset(tmp_path / "crawls" / "data")
+    out = tmp_path / "out" / "articles.parquet"
+    assert run_export(tmp_path / "crawls", out) == 2  # EXIT_CONFIG, as for a missing folder
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        (
+            f"newsspider export: no record files under {tmp_path / 'crawls'} (is it a newsspider data folder? "
+            f"it should hold <site>/<date>.jsonl); data folders below it: {tmp_path / 'crawls' / 'data'}"
+        )
+    ]
+    assert not out.exists()
+    assert not out.parent.exists()  # not even an empty file that passes for an export of nothing new

@@ -80,3 +80,37 @@ def test_explicit_schema_and_missing_folder(tmp_path: Path, capsys: pytest.Captu
     assert "'lead_image' is a required property" in out[0]
     assert main(["validate", str(tmp_path / "nope")]) == 2
     assert "no data folder" in capsys.readouterr().err
+
+
+def test_a_folder_without_record_files_is_a_usage_error_not_all_valid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The usual slip: the parent of the data folders (one per crawl) instead of one of them.
+    parent = tmp_path / "crawls"
+    build_dataset(parent / "2026-11")
+    code = main(["validate", str(parent)])
+    captured = capsys.readouterr()
+    assert code == 2  # EXIT_CONFIG: a wrong argument, nothing was checked
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        (
+            f"newsspider validate: no record files under {parent} (is it a newsspider data folder? it should hold "
+            f"<site>/<date>.jsonl); data folders below it: {parent / '2026-11'}"
+        )
+    ]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["validate", str(empty)]) == 2
+    assert capsys.readouterr().err.startswith(f"newsspider validate: no record files under {empty} (")
+
+
+def test_a_misspelt_site_names_the_sites_there(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    build_dataset(data)
+    assert main(["validate", str(data), "--site", "shanxi"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        (
+            f"newsspider validate: no record files for site shanxi under {data} "
+            "(sites there: henan-gov, shanxi-gov, sxrb)"
+        )
+    ]

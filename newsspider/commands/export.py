@@ -23,6 +23,7 @@ from newsspider.dataset import (
     arrow_schema,
     iter_records,
     latest_positions,
+    no_records_message,
     record_files,
     to_arrow_records,
 )
@@ -191,6 +192,10 @@ def run(args: argparse.Namespace) -> int:
         files = record_files(args.data_dir, args.sites)
     except FileNotFoundError as exc:
         print(f"newsspider export: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if not files:
+        # An empty output file for a wrong folder would pass for an export of nothing new.
+        print(f"newsspider export: {no_records_message(args.data_dir, args.sites)}", file=sys.stderr)
         return EXIT_CONFIG
     progress = Progress(len(files))
     keep = latest_positions(_positions(files, progress), versions=args.versions)
