@@ -38,7 +38,7 @@ import redis
 
 from benchmarks.crawl import page_entries, rate, replica_log, start_replica
 from newsspider.dataset import iter_records, record_files
-from newsspider.distributed import redis_settings
+from newsspider.distributed_config import redis_settings
 
 REPO = Path(__file__).resolve().parent.parent
 

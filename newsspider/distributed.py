@@ -2,7 +2,7 @@
 
 Shared: the request queue and dupefilter (scrapy-redis, keys scoped by the crawl id) and the state store
 (seen URLs and versions, across runs). Per worker: the output shard, the log, the run report.
-:func:`redis_settings` turns a crawl into a worker; :class:`DistributedScheduler` adds what a cluster needs
+:func:`newsspider.distributed_config.redis_settings` turns a crawl into a worker; :class:`DistributedScheduler` adds what a cluster needs
 on top of scrapy-redis: leased requests (:mod:`newsspider.distributed_queue`) acked once handled,
 heartbeats and recovery of dead workers' leases and unmarked records, and a finish shared by all workers
 (queue empty, no leases, for the idle time), after which the crawl's queue and dupefilter are deleted so
@@ -11,18 +11,14 @@ the next run reads its listing pages again; seen articles are skipped by the sta
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
-import re
 import socket
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 from scrapy import signals
@@ -32,11 +28,12 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
 from newsspider import signals as ns_signals
+from newsspider.distributed_config import clean_name, default_shard
 from pipelines.state import shared_state
 from pipelines.store import recover
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
     from typing import Self
 
     from scrapy import Request, Spider
@@ -44,85 +41,9 @@ if TYPE_CHECKING:
 
     from newsspider.distributed_queue import LeasedQueue
 
-__all__ = [
-    "DistributedScheduler",
-    "crawl_namespace",
-    "default_crawl_id",
-    "default_shard",
-    "redis_settings",
-]
+__all__ = ["DistributedScheduler"]
 
 logger = logging.getLogger(__name__)
-
-_NAME = re.compile(r"[^A-Za-z0-9_+-]+")
-
-
-def _clean(text: str) -> str:
-    return _NAME.sub("-", text).strip("-")
-
-
-def default_crawl_id(sites: Iterable[str], url: str | None = None, day: str | None = None) -> str:
-    """``<UTC date>-<what>``: workers started the same day for the same sites agree without being told."""
-    what = sorted({s.strip() for s in sites if s.strip()}) or ([url] if url else [])
-    text = "+".join(what)
-    label = _clean(text) if len(text) <= 40 else hashlib.sha1(text.encode()).hexdigest()[:12]  # noqa: S324
-    return f"{day or datetime.now(UTC).date().isoformat()}-{label or 'crawl'}"
-
-
-def default_shard() -> str:
-    """``<host>-<pid>``: unique per worker. No dots: the shard is the middle part of ``<date>.<shard>.jsonl``."""
-    return f"{_clean(socket.gethostname().split('.')[0]) or 'host'}-{os.getpid()}"
-
-
-def _split_url(redis_url: str) -> tuple[str, str]:
-    """The connection URL without our ``?prefix=`` (redis-py rejects unknown options) and the key prefix."""
-    parts = urlsplit(redis_url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    prefix = next((v for k, v in query if k == "prefix"), "newsspider")
-    rest = urlencode([(k, v) for k, v in query if k != "prefix"])
-    return urlunsplit(parts._replace(query=rest)), prefix
-
-
-def crawl_namespace(redis_url: str, crawl_id: str) -> str:
-    """The key prefix of one crawl's shared queue, dupefilter, leases and workers."""
-    return f"{_split_url(redis_url)[1]}:crawl:{_clean(crawl_id)}"
-
-
-def redis_settings(redis_url: str, *, run_id: str, shard: str, idle_seconds: float) -> dict[str, object]:
-    """Scrapy settings overrides that make this crawl a worker of the shared crawl ``run_id``.
-
-    ``run_id`` is the crawl id every worker of the crawl shares (``--crawl-id``), not ``NEWSSPIDER_RUN_ID``
-    (which names this worker's own log and run report). ``shard`` names this worker's output files.
-    """
-    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError(f"--redis wants redis://HOST:PORT/DB, got {redis_url!r}")
-    if not shard or _clean(shard) != shard:
-        raise ValueError(f"a shard name is letters, digits, '_', '+' and '-', got {shard!r}")
-    if not _clean(run_id):
-        raise ValueError(f"a crawl id needs letters or digits, got {run_id!r}")
-    if idle_seconds < 0:
-        raise ValueError("the idle time cannot be negative")
-    connect, _ = _split_url(redis_url)
-    namespace = crawl_namespace(redis_url, run_id)
-    return {
-        "SCHEDULER": "newsspider.distributed.DistributedScheduler",
-        "SCHEDULER_QUEUE_CLASS": "newsspider.distributed_queue.LeasedQueue",
-        "SCHEDULER_QUEUE_KEY": f"{namespace}:requests",
-        "SCHEDULER_DUPEFILTER_KEY": f"{namespace}:dupefilter",
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        # Never let scrapy-redis flush the shared queue when one worker stops: the scheduler below deletes
-        # the crawl's keys only once the whole cluster has finished.
-        "SCHEDULER_PERSIST": True,
-        "REDIS_URL": connect,
-        "NEWSSPIDER_STATE": redis_url,
-        "NEWSSPIDER_SHARD": shard,
-        "NEWSSPIDER_CRAWL_ID": _clean(run_id),
-        "NEWSSPIDER_DIST_IDLE_SECONDS": float(idle_seconds),
-        # A worker only sees the answers to the requests it happened to take, so it cannot tell that a
-        # column was crawled to its end; stopping early on that guess could skip an article another
-        # worker failed to fetch. Workers read every listing page (seen articles are still skipped).
-        "NEWSSPIDER_STOP_ON_SEEN": False,
-    }
 
 
 def _inprogress(crawler: Crawler) -> set[Request] | None:
@@ -170,7 +91,7 @@ class DistributedScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis shi
         self.shard = settings.get("NEWSSPIDER_SHARD", "") or default_shard()
         self.data_dir = Path(settings.get("NEWSSPIDER_DATA_DIR", "data")).resolve()
         self.host = socket.gethostname()
-        self.worker = f"{self.shard}@{_clean(self.host)}:{os.getpid()}"
+        self.worker = f"{self.shard}@{clean_name(self.host)}:{os.getpid()}"
         self._leased: dict[str, Request] = {}
         self._to_ack: list[str] = []
         self._down_since: float | None = None

@@ -27,7 +27,7 @@ import redis
 from scrapy import Request, Spider
 
 from newsspider.dataset import iter_records, load, record_files
-from newsspider.distributed import crawl_namespace, default_crawl_id, redis_settings
+from newsspider.distributed_config import crawl_namespace, default_crawl_id, redis_settings
 from newsspider.distributed_queue import LeasedQueue
 from newsspider.exitcodes import EXIT_LOCKED
 from newsspider.replica import Replica

@@ -263,7 +263,7 @@ def run(args: argparse.Namespace) -> int:
         overrides = _overrides(args, data_dir, run_id)
         lock_dir = data_dir
         if args.redis:
-            from newsspider.distributed import default_crawl_id, default_shard, redis_settings
+            from newsspider.distributed_config import default_crawl_id, default_shard, redis_settings
 
             if args.state:
                 raise ValueError("--redis keeps the state in the same Redis: drop --state")
