@@ -138,3 +138,25 @@ def test_an_unreachable_redis_is_one_line_before_the_crawl(
     assert "cannot be reached" in line
     assert url in line
     assert crawls == []
+
+
+def test_a_known_state_with_an_empty_data_folder_is_warned_about(
+    tmp_path: Path, crawls: list[tuple[list[str], dict[str, Any]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The articles the state knows would be skipped as seen, and the new folder would stay empty.
+    from pipelines.state import SeenEntry, open_state
+
+    state = tmp_path / "shared-state.sqlite"
+    store = open_state(str(state), tmp_path)
+    store.commit(
+        [SeenEntry(url="http://www.example.gov.cn/yw/t20200218_1.html", content_hash="c", title_hash="t",
+                   version=1, published_at=None, last_seen="2026-11-28T00:00:00+00:00", site="zqsxnews")],
+        {},
+    )  # fmt: skip
+    store.close()
+    argv = ["crawl", "--site", "zqsxnews", "--state", str(state), "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "new-folder")]) == EXIT_OK
+    assert "already knows 1 articles but" in capsys.readouterr().err
+    assert len(crawls) == 1  # a warning, not a refusal
+    assert main([*argv, "--out", str(tmp_path / "new-folder"), "--state", ""]) == EXIT_OK
+    assert "already knows" not in capsys.readouterr().err  # the folder's own state: nothing to warn about

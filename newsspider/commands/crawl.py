@@ -25,6 +25,7 @@ from scrapy.settings import default_settings
 from scrapy.utils.project import get_project_settings
 
 from newsspider import settings as project_settings
+from newsspider.dataset import record_files
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
 from newsspider.extensions.report import format_summary
 from newsspider.logsetup import configure_run_logging, match_scrapy_level, remove_run_logging
@@ -246,11 +247,19 @@ def _reach_state(spec: str, data_dir: Path) -> None:
     on its first command). With ``--redis`` the state is in the queue's Redis: this reaches that too."""
     store = open_state(spec, data_dir)
     try:
-        store.count()
+        known = store.count()
     except RedisError as exc:
         raise StateError(f"the state store {spec} cannot be reached: {exc}") from exc
     finally:
         store.close()
+    if known and spec and not (data_dir.is_dir() and record_files(data_dir)):
+        # Not refused: a folder emptied on purpose (records moved to an archive) is a valid choice.
+        print(
+            f"newsspider crawl: warning: the state store {spec} already knows {known} articles but {data_dir} "
+            "holds no records: those articles are not fetched again into it (a new data folder wants its own "
+            "state: another ?prefix= or file)",
+            file=sys.stderr,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
