@@ -26,7 +26,9 @@ class Unchanged(DropItem):
     """The article was fetched again and nothing that matters changed."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(f"unchanged: {url}")
+        # Fetching an article again and finding it unchanged is the normal case of a --refresh-days run:
+        # at WARNING, Scrapy's default for a drop, the nightly cron mail listed every unchanged article.
+        super().__init__(f"unchanged: {url}", log_level="DEBUG")
         self.url = url
 
 
