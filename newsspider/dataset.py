@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "BEIJING",
     "MAX_NESTING",
     "RESERVED_DIRS",
     "BadLine",
@@ -46,12 +47,19 @@ __all__ = [
     "no_records_message",
     "record_files",
     "to_arrow_records",
+    "with_timestamps",
 ]
 
 RESERVED_DIRS = frozenset({"runs", "logs", "quarantine"})
 """Top-level folders of DATA that are not sites (site keys never take these names)."""
 
 _FIELD_ORDER = tuple(NewsArticle.__dataclass_fields__)
+
+BEIJING = "Asia/Shanghai"
+"""The zone of ``published_at`` (records say +08:00) and of ``published_ts``."""
+
+_DATE_ONLY = r"\d{4}-\d{2}-\d{2}"
+"""A ``published_at`` with no time: the page showed only the day (the validate pipeline's date form)."""
 
 Sites = str | Iterable[str] | None
 """One site key, several, or None for all."""
@@ -183,12 +191,14 @@ def _warn_bad(bad: list[BadLine]) -> None:
         warnings.warn(f"{path}: skipped {len(lines)} unreadable line(s): {detail}{more}", DatasetWarning, 3)
 
 
-def load(data_dir: Path | str, *, versions: bool = False, sites: Sites = None) -> pd.DataFrame:
+def load(
+    data_dir: Path | str, *, versions: bool = False, sites: Sites = None, timestamps: bool = False
+) -> pd.DataFrame:
     """The dataset as a pandas DataFrame, one row per article (its latest version) or per version.
 
     ``data_dir`` is a data folder, or a Parquet file written by ``newsspider export``. Nested fields
     (images, attachments, directives, doc, reprint) are Python lists and dicts. ``sites`` is a key or
-    a list of keys.
+    a list of keys. ``timestamps=True`` adds the columns of :func:`with_timestamps`.
     """
     path = Path(data_dir)
     if path.is_file() and path.suffix == ".parquet":
@@ -202,7 +212,8 @@ def load(data_dir: Path | str, *, versions: bool = False, sites: Sites = None) -
         if bad:
             _warn_bad(bad)
     keep = latest_positions(enumerate(records), versions=versions)
-    return _frame([r for i, r in enumerate(records) if i in keep])
+    frame = _frame([r for i, r in enumerate(records) if i in keep])
+    return with_timestamps(frame) if timestamps else frame
 
 
 def _parquet_records(path: Path, sites: Sites) -> list[dict[str, Any]]:
@@ -213,6 +224,43 @@ def _parquet_records(path: Path, sites: Sites) -> list[dict[str, Any]]:
     if wanted is not None:
         records = [r for r in records if r.get("site") in wanted]
     return records
+
+
+def with_timestamps(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``published_ts`` (Beijing), ``published_is_date`` and ``fetched_ts`` (UTC) added.
+
+    The record keeps times as text because ``published_at`` mixes precisions: a date-only value is the
+    Beijing day the page showed, with no time. ``published_ts`` puts it at 00:00 Beijing time (not
+    00:00 UTC, which would be 08:00 in Beijing) and ``published_is_date`` says so; both are null where
+    ``published_at`` is. A value that does not parse is null in ``*_ts``, with a :class:`DatasetWarning`.
+    """
+    out = frame.copy()
+    published = out["published_at"].astype("string")
+    is_date = published.str.fullmatch(_DATE_ONLY)
+    full = published.mask(is_date.fillna(False), published + "T00:00:00+08:00")
+    # utc=True, then the named zone: a bare +08:00 offset is not Asia/Shanghai to pandas, and one record
+    # with another offset (edited by hand, or from an old run) would make pandas refuse the whole column.
+    published_ts = _parse_times(full, "published_at").dt.tz_convert(BEIJING)
+    out.insert(out.columns.get_loc("published_at") + 1, "published_ts", published_ts)
+    out.insert(out.columns.get_loc("published_ts") + 1, "published_is_date", is_date.astype("boolean"))
+    fetched_ts = _parse_times(out["fetched_at"].astype("string"), "fetched_at")
+    out.insert(out.columns.get_loc("fetched_at") + 1, "fetched_ts", fetched_ts)
+    return out
+
+
+def _parse_times(text: pd.Series, column: str) -> pd.Series:
+    import pandas as pd
+
+    parsed = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    failed = text[text.notna() & parsed.isna()]
+    if len(failed):
+        warnings.warn(
+            f"{column}: {len(failed)} value(s) are not ISO 8601 times and are null in the timestamp column, "
+            f"e.g. {failed.iloc[0]!r}",
+            DatasetWarning,
+            3,
+        )
+    return parsed
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -371,11 +419,14 @@ def load_duckdb(
     sites: Sites = None,
     fetched_since: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    timestamps: bool = False,
 ) -> duckdb.DuckDBPyRelation:
     """The dataset as a DuckDB relation (latest version of each article, or every version).
 
     ``con`` defaults to a new in-memory connection. Unreadable lines are skipped silently here;
-    ``load()`` and ``newsspider validate`` name them.
+    ``load()`` and ``newsspider validate`` name them. ``timestamps=True`` adds ``published_ts`` and
+    ``fetched_ts`` (TIMESTAMPTZ: instants, shown in the connection's TimeZone) and ``published_is_date``,
+    as :func:`with_timestamps` does.
     """
     import duckdb  # imported here: slow to import, and most commands never need it
 
@@ -385,7 +436,7 @@ def load_duckdb(
     if not files:
         warnings.warn(no_records_message(data_dir, sites), NoRecordsWarning, 2)
         empty = ", ".join(f'CAST(NULL AS {t}) AS "{n}"' for n, t in columns.items())
-        return con.sql(f"SELECT {empty} LIMIT 0")
+        return _duck_timestamps(con.sql(f"SELECT {empty} LIMIT 0"), timestamps)
     column_spec = "{" + ", ".join(f"{_sql_text(n)}: {_sql_text(t)}" for n, t in columns.items()) + "}"
     file_list = "[" + ", ".join(_sql_text(str(f)) for f in files) + "]"
     partition = "coalesce(canonical_url, url)" + (", version" if versions else "")
@@ -402,4 +453,18 @@ def load_duckdb(
             WHERE url IS NOT NULL
         ) WHERE ns_rank = 1
     """  # noqa: S608 (paths and types are quoted literals)
-    return con.sql(query)
+    return _duck_timestamps(con.sql(query), timestamps)
+
+
+def _duck_timestamps(rel: duckdb.DuckDBPyRelation, timestamps: bool) -> duckdb.DuckDBPyRelation:
+    if not timestamps:
+        return rel
+    # A date-only value is a Beijing day: its midnight is 00:00+08:00, whatever the session's TimeZone.
+    is_date = f"regexp_full_match(published_at, '{_DATE_ONLY}')"
+    published = f"CASE WHEN {is_date} THEN published_at || 'T00:00:00+08:00' ELSE published_at END"
+    added = {
+        "published_at": f"TRY_CAST({published} AS TIMESTAMPTZ) AS published_ts, {is_date} AS published_is_date",
+        "fetched_at": "TRY_CAST(fetched_at AS TIMESTAMPTZ) AS fetched_ts",
+    }
+    # Each next to the text it comes from, in the order load(timestamps=True) gives.
+    return rel.project(", ".join(f'"{c}", {added[c]}' if c in added else f'"{c}"' for c in rel.columns))

@@ -8,6 +8,7 @@ last line, and folders that are not records (events, quarantine, runs, logs).
 
 from __future__ import annotations
 
+import datetime
 import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -294,3 +295,86 @@ def test_a_misspelt_site_warns_with_the_sites_there(data: Path) -> None:
     build_dataset(data)
     with pytest.warns(NoRecordsWarning, match=r"no record files for site shanxi under .*sxrb\)$"):
         assert load(data, sites=["shanxi"]).empty
+
+
+def timestamped(data: Path) -> list[NewsArticle]:
+    """A Hanweb-style date-only record, a TRS one with a time, one with no date, fetched at 23:30 UTC."""
+    records = [
+        replace(
+            article("henan-gov", "2020/11-19/2001.html", "全省冬春季农田水利建设推进会召开", "2020-11-19"),
+            published_raw="2020-11-19",
+            published_from="info",
+            fetched_at="2026-11-20T23:30:00+00:00",
+        ),
+        article(
+            "shanxi-gov",
+            "yw/sxyw/202011/t20201119_2.shtml",
+            "省委常委会召开会议",
+            "2020-11-19T08:30:00+08:00",
+        ),
+        article("sxrb", "content/2020-11/19/content_1.htm", "太原：老旧小区改造惠及万户居民", None),
+    ]
+    for record in records:
+        write(data, f"{record.site}/2026-11-20.jsonl", record)
+    return records
+
+
+def test_timestamps_opt_in_gives_beijing_times_and_keeps_date_only_visible(data: Path) -> None:
+    import pandas as pd
+
+    timestamped(data)
+    plain = load(data)
+    frame = load(data, timestamps=True).set_index("site")
+    assert not {"published_ts", "published_is_date", "fetched_ts"} & set(plain.columns)  # default unchanged
+    assert list(frame.columns[frame.columns.get_loc("published_at") :][:3]) == [
+        "published_at",
+        "published_ts",
+        "published_is_date",
+    ]
+    assert str(frame["published_ts"].dt.tz) == "Asia/Shanghai"
+    # The date-only day is that Beijing day at 00:00 Beijing, not 00:00 UTC (08:00 in Beijing).
+    assert frame.loc["henan-gov", "published_ts"] == pd.Timestamp("2020-11-19 00:00", tz="Asia/Shanghai")
+    assert frame.loc["henan-gov", "published_ts"].date().isoformat() == "2020-11-19"
+    assert frame.loc["henan-gov", "published_is_date"]
+    assert frame.loc["shanxi-gov", "published_ts"] == pd.Timestamp("2020-11-19 00:30", tz="UTC")
+    assert not frame.loc["shanxi-gov", "published_is_date"]
+    assert pd.isna(frame.loc["sxrb", "published_ts"])
+    assert pd.isna(frame.loc["sxrb", "published_is_date"])
+    assert frame.loc["henan-gov", "fetched_ts"] == pd.Timestamp("2026-11-20 23:30", tz="UTC")
+    assert frame.loc["henan-gov", "fetched_ts"].tz_convert("Asia/Shanghai").day == 21
+    # What the opt-in is for: the plain column mixes precisions and pandas refuses it.
+    with pytest.raises(ValueError, match="Mixed timezones"):
+        pd.to_datetime(plain["published_at"], format="ISO8601")
+
+
+def test_duckdb_timestamps_are_the_same_instants(data: Path) -> None:
+    import duckdb
+
+    timestamped(data)
+    frame = load(data, timestamps=True)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    rel = load_duckdb(data, timestamps=True, con=con)
+    assert rel.columns[rel.columns.index("published_at") :][:3] == [
+        "published_at",
+        "published_ts",
+        "published_is_date",
+    ]
+    rows = {r[0]: r[1:] for r in rel.project("site, published_ts, published_is_date, fetched_ts").fetchall()}
+    assert rows["sxrb"][:2] == (None, None)  # no date: no timestamp, no precision
+    for _, row in frame[frame["published_ts"].notna()].iterrows():
+        ts, is_date, fetched = rows[row["site"]]
+        assert ts == row["published_ts"].to_pydatetime()
+        assert ts.utcoffset().total_seconds() == 8 * 3600  # shown in the session's zone
+        assert is_date == bool(row["published_is_date"])
+        assert fetched == row["fetched_ts"].to_pydatetime()
+    day = rel.filter("published_is_date").project("published_ts::DATE").fetchall()
+    assert day == [(datetime.date(2020, 11, 19),)]
+
+
+def test_an_unparseable_time_is_null_with_a_warning(data: Path) -> None:
+    odd = article("sxrb", "content/1.htm", "全省秋粮收获进度过九成", "2020-10-01")
+    write(data, "sxrb/2026-11-20.jsonl", replace(odd, published_at="2020年10月1日"))
+    with pytest.warns(DatasetWarning, match=r"published_at: 1 value\(s\) .* e\.g\. '2020年10月1日'"):
+        frame = load(data, timestamps=True)
+    assert frame["published_ts"].isna().all()

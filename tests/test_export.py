@@ -172,3 +172,51 @@ def test_a_folder_without_record_files_is_a_usage_error_and_writes_nothing(
     ]
     assert not out.exists()
     assert not out.parent.exists()  # not even an empty file that passes for an export of nothing new
+
+
+def test_parquet_export_loads_with_one_site_and_timestamps(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "articles.parquet"
+    assert run_export(data, out) == 0
+    frame = load(out, sites="shanxi-gov", timestamps=True)  # a str is one site, as for a data folder
+    assert set(frame["site"]) == {"shanxi-gov"}
+    assert len(frame) == 3
+    date_only = frame[frame["published_is_date"].fillna(False)]
+    assert list(date_only["published_at"]) == ["2020-11-19"]
+    assert date_only.iloc[0]["published_ts"] == pd.Timestamp("2020-11-19", tz="Asia/Shanghai")
+
+
+def test_readme_timestamp_recipes_without_newsspider_match_load(data: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    out = tmp_path / "articles.parquet"
+    assert run_export(data, out) == 0
+    expected = load(out, timestamps=True).set_index("canonical_url").sort_index()
+    # The plain pandas recipe of data/README.md (Timestamps), as written there.
+    df = pd.read_parquet(out)
+    text = df.published_at.astype("string")
+    df["published_is_date"] = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    full = text.mask(df.published_is_date.fillna(False), text + "T00:00:00+08:00")
+    df["published_ts"] = pd.to_datetime(full, format="ISO8601", utc=True).dt.tz_convert("Asia/Shanghai")
+    df["fetched_ts"] = pd.to_datetime(df.fetched_at, format="ISO8601", utc=True)
+    got = df.set_index("canonical_url").sort_index()
+    assert expected["published_is_date"].sum() == 1  # the fixture's date-only record
+    for column in ("published_ts", "published_is_date", "fetched_ts"):
+        assert got[column].equals(expected[column]), column
+    # The plain SQL recipe, with the session in Beijing time.
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    rows = con.sql(
+        rf"""
+        SELECT canonical_url,
+               CAST(CASE WHEN regexp_full_match(published_at, '\d{{4}}-\d{{2}}-\d{{2}}')
+                         THEN published_at || 'T00:00:00+08:00' ELSE published_at END AS TIMESTAMPTZ) AS published_ts,
+               regexp_full_match(published_at, '\d{{4}}-\d{{2}}-\d{{2}}') AS published_is_date,
+               CAST(fetched_at AS TIMESTAMPTZ) AS fetched_ts
+        FROM '{out}'
+        """
+    ).fetchall()
+    assert len(rows) == len(expected)
+    for url, published_ts, is_date, fetched_ts in rows:
+        assert published_ts == expected.loc[url, "published_ts"].to_pydatetime()
+        assert is_date == bool(expected.loc[url, "published_is_date"])
+        assert fetched_ts == expected.loc[url, "fetched_ts"].to_pydatetime()
