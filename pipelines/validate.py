@@ -21,7 +21,7 @@ from pipelines.store import RESERVED_SITES, SITE_KEY, append_durable, as_record,
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["Quarantined", "ValidatePipeline", "check_record", "quarantine_path"]
+__all__ = ["Quarantined", "ValidatePipeline", "check_record", "quarantine", "quarantine_path"]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?P<offset>Z|[+-]\d{2}:\d{2})?")
@@ -31,8 +31,8 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 class Quarantined(DropItem):
     """A record that failed validation; ``code`` is the short reason the run report counts by."""
 
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(f"quarantined: {code}: {detail}")
+    def __init__(self, code: str, detail: str, log_level: str | None = None) -> None:
+        super().__init__(f"quarantined: {code}: {detail}", log_level=log_level)
         self.code = code
         self.detail = detail
 
@@ -148,12 +148,24 @@ class ValidatePipeline:
         problem = check_record(record, self.validator)
         if problem is None:
             return item
-        code, detail = problem
-        path = quarantine_path(self.data_dir, run_id_of(self.crawler))
-        at = datetime.now(UTC).isoformat(timespec="seconds")
-        append_durable(
-            path, [dump_line({"reason": code, "detail": detail, "at": at, "record": _jsonable(record)})]
-        )
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newsspider/quarantined/{code}")
-        raise Quarantined(code, detail)
+        raise quarantine(self.crawler, self.data_dir, record, *problem)
+
+
+def quarantine(
+    crawler: Crawler,
+    data_dir: Path,
+    record: dict[str, Any],
+    code: str,
+    detail: str,
+    log_level: str | None = None,
+) -> Quarantined:
+    """Write ``record`` to this run's quarantine file with its reason, count it, and return the
+    :class:`Quarantined` to raise: the run report counts it as quarantined under ``code``."""
+    path = quarantine_path(data_dir, run_id_of(crawler))
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    append_durable(
+        path, [dump_line({"reason": code, "detail": detail, "at": at, "record": _jsonable(record)})]
+    )
+    if crawler.stats is not None:
+        crawler.stats.inc_value(f"newsspider/quarantined/{code}")
+    return Quarantined(code, detail, log_level)

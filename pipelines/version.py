@@ -1,22 +1,33 @@
 """VersionPipeline: identity is the canonical URL; same content again is dropped, changed content is a new
-version, and the same content under another URL is linked with ``duplicate_of``, never dropped."""
+version, and the same content under another URL is linked with ``duplicate_of``, never dropped.
+
+A re-fetch with no body of an article whose stored version had one (a soft-404 "页面不存在" page served
+with HTTP 200, a page emptied by its site) is not a new version: the stored version stays the latest, the
+empty fetch goes to quarantine as ``emptied`` and a ``removed`` event with reason "emptied" is written, as
+for a 404 takedown. When the text comes back, it is compared with the kept version as usual."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
-from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl, title_hash
-from pipelines.store import ENTRY_FIELDS, entry_of
+from pipelines.state import STORAGE_ERRORS, RemovedEvent, SeenEntry, SharedState, stop_crawl, title_hash
+from pipelines.store import ENTRY_FIELDS, as_record, check_site, entry_of, write_event
+from pipelines.validate import Quarantined, quarantine
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["Unchanged", "VersionPipeline", "compare"]
+__all__ = ["EMPTIED", "Unchanged", "VersionPipeline", "compare"]
+
+EMPTIED = "emptied"
+"""The quarantine code and takedown-event reason of a re-fetch that lost the stored version's text."""
 
 # The hash of an empty body: title-only records would otherwise all be "duplicates" of each other.
 _EMPTY_HASH = hash_text("")
@@ -64,6 +75,8 @@ class VersionPipeline:
         # least every NEWSSPIDER_FSYNC_EVERY records, so a window well above that keeps memory flat
         # over a run of any length.
         self._window = max(10_000, 4 * crawler.settings.getint("NEWSSPIDER_FSYNC_EVERY", 32))
+        self.data_dir = Path(crawler.settings.get("NEWSSPIDER_DATA_DIR", "data"))
+        self.shard: str = crawler.settings.get("NEWSSPIDER_SHARD", "") or ""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> VersionPipeline:
@@ -85,6 +98,8 @@ class VersionPipeline:
         url: str = record["canonical_url"] or record["url"]
         previous = self._run.get(url) or self.state.get(url)
         if previous is not None:
+            if previous.content_hash != _EMPTY_HASH and not _has_body(adapter, record):
+                raise self._emptied(item, previous)
             changed = compare(previous, record)
             if not changed:
                 self.state.touch(url, record.get("fetched_at") or datetime.now(UTC).isoformat())
@@ -107,6 +122,80 @@ class VersionPipeline:
         _trim(self._run, self._window)
         return item
 
+    def _emptied(self, item: Any, previous: SeenEntry) -> Quarantined:
+        """Keep ``previous`` as the latest version of an article that now comes back without its text.
+
+        Storing the empty page as a new version would replace the article in every latest-version view
+        (``dataset.load``) with a "提示信息" page. The site most likely took the article down behind an
+        HTTP 200: a ``removed`` event with reason "emptied" says so, once per emptying, and the empty page
+        goes to quarantine. Neither the seen entry nor the state's takedown list is touched, so every
+        --refresh-days run fetches the article again: if its text is back, it is compared with the kept
+        version as usual (unchanged, or a new version); if still empty, it is quarantined again at INFO.
+        """
+        adapter = ItemAdapter(item)
+        site = adapter.get("site") or previous.site or "unknown"
+        # The fetch time, as the kept version's last_seen is: the two are compared by _emptied_before.
+        at = adapter.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds")
+        repeat = self._emptied_before(site, previous)
+        if not repeat:
+            event = RemovedEvent(
+                url=previous.url,
+                site=site,
+                column=adapter.get("column"),
+                status=int(adapter.get("http_status") or 200),
+                reason=EMPTIED,
+                at=at,
+            )
+            write_event(self.data_dir, event, self.shard)
+            self._inc("newsspider/emptied")
+        still = "still " if repeat else ""
+        detail = (
+            f"{still}an empty page where version {previous.version} had text:"
+            f" kept version {previous.version} ({previous.url})"
+        )
+        return quarantine(
+            self.crawler, self.data_dir, as_record(item), EMPTIED, detail, "INFO" if repeat else None
+        )
+
+    def _emptied_before(self, site: str, previous: SeenEntry) -> bool:
+        """Whether an "emptied" event for this article was written since its kept version was last seen.
+
+        Read from the site's event files, not the state's takedown list: the incremental middleware stops
+        re-fetching an article whose takedown is on record there, and an emptied page must be re-fetched to
+        notice its text coming back. Emptied pages are rare, and only files dated from the last sighting on
+        are read.
+        """
+        folder = self.data_dir / check_site(site) / "events"
+        seen = _moment(previous.last_seen)
+        for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
+            if seen is not None and path.name[:10] < seen.date().isoformat():
+                continue
+            with path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue  # a torn last line (a kill mid-write) holds no complete event
+                    if event.get("url") != previous.url or event.get("reason") != EMPTIED:
+                        continue
+                    at = _moment(str(event.get("at") or ""))
+                    if seen is None or at is None or at >= seen:
+                        return True
+        return False
+
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
+
+
+def _has_body(adapter: ItemAdapter, record: dict[str, Any]) -> bool:
+    # The parser's no_body warning, or an empty text: a page whose body could not be found at all.
+    return record.get("content_hash") != _EMPTY_HASH and "no_body" not in (adapter.get("warnings") or ())
+
+
+def _moment(value: str) -> datetime | None:
+    """An ISO 8601 UTC time (the store writes them), or None when absent or unreadable."""
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError:
+        return None
