@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import re
 import ssl
 import threading
 from functools import partial
@@ -22,8 +23,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from scrapy.http import HtmlResponse
 
 from newsspider.cli import main
+from newsspider.commands._selector_check import check_listing_selector
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -270,7 +273,8 @@ def test_selector_overrides_that_all_match_keep_the_verdict_ok(
     code = _check("localnews", "--sites-dir", str(_profile(tmp_path, server.base, selectors)))
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "  selector       listing 'div.list li': matched 5 (5 with a link)\n" in out
+    # The rows the platform read with it settle it (a Hanweb page's links are inside its <datastore>).
+    assert re.search(r"  selector       listing 'div.list li': [1-9]\d* rows read with it\n", out), out
     assert "  selector       body 'div.content': matched 1: 7月20日，省政府召开常务会议" in out
     assert (
         "  selector       published \"//div[@class='info']\": matched 1: 2020-07-20 17:24:16 来源: 太原日报 作者:\n"
@@ -303,3 +307,19 @@ def test_a_field_selector_inside_a_noise_element_matches_nothing_as_in_the_parse
     assert code == 1, out
     assert "  selector       title 'div.nav a': matched nothing (the default applied)\n" in out
     assert "  title          省政府召开常务会议 研究部署防汛和安全生产工作\n" in out
+
+
+def test_a_listing_selector_is_judged_by_the_rows_the_platform_read_with_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A Hanweb column page: its links sit in the <datastore> records (CDATA), which the platform applies the
+    # selector to. Asked of the page as a whole, the selector finds nothing.
+    body = (
+        "<html><body><div id='list'><script type='text/xml'><datastore><recordset><record><![CDATA["
+        "<li><a href='/art/2020/2/18/art_46143_1.html'>全省春耕生产工作会议召开</a><span>2020-02-18</span></li>"
+        "]]></record></recordset></datastore></script></div></body></html>"
+    ).encode()
+    response = HtmlResponse("http://www.example.gov.cn/col/col46143/index.html", body=body, encoding="utf-8")
+    assert check_listing_selector(response, "li a", rows=1) == []
+    assert "listing 'li a': 1 rows read with it" in capsys.readouterr().out
+    assert check_listing_selector(response, "li a", rows=0) == ["selector listing 'li a' matched no link"]

@@ -41,9 +41,15 @@ def _is_xpath(query: str) -> bool:
     return query.startswith(("/", "("))
 
 
-def check_listing_selector(response: TextResponse, query: str | None) -> list[str]:
-    """Print whether the profile's ``listing`` selector matched; the verdict's phrase when it did not."""
+def check_listing_selector(response: TextResponse, query: str | None, rows: int) -> list[str]:
+    """Print whether the profile's ``listing`` selector matched; the verdict's phrase when it did not.
+
+    ``rows``: what the platform read with it. Rows found settle it: a Hanweb page's links sit in its
+    ``<datastore>`` records, which the selector is applied to and the page as a whole does not show."""
     if not query:
+        return []
+    if rows:
+        show("selector", f"listing {query!r}: {rows} rows read with it")
         return []
     nodes = response.xpath(query) if _is_xpath(query) else response.css(query)
     # As platforms.base._anchors: a node counts when it is a link or holds one.

@@ -73,7 +73,7 @@ def _check_listing(
     show("total records", page.total_records)
     show("next page", " ".join(f"{r.method} {r.url}" for r in page.next_requests[:1]))
     follow = page.next_requests[0] if page.next_requests else None
-    failed = check_listing_selector(response, site.selectors.listing)
+    failed = check_listing_selector(response, site.selectors.listing, len(page.rows))
     problems.extend(failed)
     if not page.rows:
         problems.append(
