@@ -38,6 +38,7 @@ ARTICLE = "/tingzhengce/2020-07-20/11540.html"
 
 class _Server(ThreadingHTTPServer):
     robots: bytes | None = None  # None: 404 like most government sites; b"": hang up without an answer
+    walled = False  # True: every page but the column answers a 瑞数-style 412 challenge
     paths: list[str]
 
     @property
@@ -56,6 +57,9 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.close_connection = True  # the client sees the connection closed, no status line
                 return
             self._answer(200, "text/plain", self.server.robots)
+        elif self.server.walled and self.path not in (COLUMN, "/robots.txt"):
+            body = b"<html><script>$_ts=window['$_ts'];</script><script src='/x.js'></script></html>"
+            self._answer(412, "text/html", body)
         elif self.path == "/moved/":
             self.send_response(301)
             self.send_header("Location", f"http://localhost:{port}{COLUMN}")
@@ -323,3 +327,14 @@ def test_a_listing_selector_is_judged_by_the_rows_the_platform_read_with_it(
     assert check_listing_selector(response, "li a", rows=1) == []
     assert "listing 'li a': 1 rows read with it" in capsys.readouterr().out
     assert check_listing_selector(response, "li a", rows=0) == ["selector listing 'li a' matched no link"]
+
+
+def test_a_challenge_in_front_of_the_articles_is_a_challenge_not_a_broken_profile(
+    server: _Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.walled = True
+    code = _check("localnews", "--sites-dir", str(_profile(tmp_path, server.base, "")))
+    out = capsys.readouterr().out
+    assert code == 4, out
+    assert "challenge      rs-412" in out
+    assert "verdict  needs attention: challenge (rs-412)" in out

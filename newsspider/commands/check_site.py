@@ -94,6 +94,11 @@ def _check_article(probe: Probe, url: str, column: Column, problems: list[str]) 
     if response is None:
         return EXIT_FAILURES
     show("status", response.status)
+    kind = challenge_kind(response)
+    if kind is not None:  # as on the listing: a wall in front of the articles is no broken profile
+        show("challenge", f"{kind}: the site needs a browser; not retried")
+        problems.append(f"challenge ({kind})")
+        return EXIT_CHALLENGE
     if response.status >= 400:
         problems.append(f"the article answered {response.status}")
         return EXIT_FAILURES
