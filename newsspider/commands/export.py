@@ -18,14 +18,13 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from newsspider.arrow_records import arrow_schema, to_arrow_records
 from newsspider.dataset import (
     BadLine,
-    arrow_schema,
     iter_records,
     latest_positions,
     no_records_message,
     record_files,
-    to_arrow_records,
 )
 from newsspider.exitcodes import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 
@@ -62,7 +61,7 @@ class Writer(Protocol):
 
 
 class ParquetOut:
-    """Nested fields as Arrow structs and lists, typed by :func:`newsspider.dataset.arrow_schema`."""
+    """Nested fields as Arrow structs and lists, typed by :func:`newsspider.arrow_records.arrow_schema`."""
 
     def __init__(self, path: Path) -> None:
         self.schema = arrow_schema()
