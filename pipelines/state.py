@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STORAGE_ERRORS",
+    "DeadLink",
     "RemovedEvent",
     "SeenEntry",
     "SharedState",
@@ -104,6 +105,15 @@ class RemovedEvent:
     at: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class DeadLink:
+    """A URL never stored that answered 404/410: when it last did, and how many runs in a row it did."""
+
+    status: int
+    at: str
+    misses: int
+
+
 class StateStore(Protocol):
     """What pipelines and the incremental middleware need from the state, whatever the backend."""
 
@@ -140,11 +150,24 @@ class StateStore(Protocol):
     def removed(self) -> list[RemovedEvent]:
         """Every stored takedown event, oldest first."""
 
+    def removed_at(self, url: str) -> str | None:
+        """When the latest takedown of the article stored as ``url`` was recorded, or None."""
+
     def mark_gone(self, url: str, status: int, at: str) -> None:
-        """An article never stored answered 404/410 at ``at`` (a dead link on a listing)."""
+        """An article never stored answered 404/410 at ``at`` (a dead link on a listing); each call counts
+        one more miss."""
 
     def gone_at(self, url: str) -> str | None:
         """When this never-stored URL last answered 404/410, or None."""
+
+    def dead_link(self, url: str) -> DeadLink | None:
+        """What :meth:`mark_gone` recorded for this URL, or None."""
+
+    def mark_refused(self, url: str, reason: str, at: str) -> None:
+        """An article request was refused on purpose (``robots.txt``, the request guard's ``refused``)."""
+
+    def refused(self, url: str) -> str | None:
+        """Why this URL was last refused on purpose, or None."""
 
     def get_watermark(self, site: str, column: str) -> str | None:
         """The newest listing date seen in this column, or None."""

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 
-from pipelines.state import RemovedEvent, SeenEntry
+from pipelines.state import DeadLink, RemovedEvent, SeenEntry
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -61,6 +61,9 @@ class RedisStateStore:
         self._removed = f"{prefix}:removed"
         self._journal = f"{prefix}:journal"
         self._gone = f"{prefix}:gone"
+        self._removed_at = f"{prefix}:removed_at"
+        self._refused = f"{prefix}:refused"
+        self._removed_indexed = False
         self._columns = f"{prefix}:columns"
 
     @classmethod
@@ -119,18 +122,58 @@ class RedisStateStore:
         self._r.hset(self._aliases, alias, url)
 
     def record_removed(self, event: RemovedEvent) -> None:
-        self._r.rpush(self._removed, json.dumps(event.__dict__, ensure_ascii=False))
+        self._index_removed()
+        pipe = self._r.pipeline(transaction=True)
+        pipe.rpush(self._removed, json.dumps(event.__dict__, ensure_ascii=False))
+        pipe.hset(self._removed_at, event.url, event.at)
+        pipe.execute()
 
     def removed(self) -> list[RemovedEvent]:
         raw: list[Any] = self._r.lrange(self._removed, 0, -1)
         return [RemovedEvent(**json.loads(item)) for item in raw]
 
+    def removed_at(self, url: str) -> str | None:
+        self._index_removed()
+        return _text(self._r.hget(self._removed_at, url))
+
+    def _index_removed(self) -> None:
+        """Build the URL → latest takedown index once from the event list (a store written before the
+        index existed); the ``_SEP`` field says it is built."""
+        if self._removed_indexed:
+            return
+        if not self._r.hexists(self._removed_at, _SEP):
+            events = self.removed()
+            pipe = self._r.pipeline(transaction=True)
+            if events:  # oldest first: each URL keeps its latest takedown
+                pipe.hset(self._removed_at, mapping={e.url: e.at for e in events})
+            pipe.hset(self._removed_at, _SEP, "1")
+            pipe.execute()
+        self._removed_indexed = True
+
     def mark_gone(self, url: str, status: int, at: str) -> None:
-        self._r.hset(self._gone, url, f"{status}{_SEP}{at}")
+        # Read then write: two workers marking one dead link at once count one miss, which only shortens
+        # the next wait.
+        before = self.dead_link(url)
+        misses = before.misses + 1 if before else 1
+        self._r.hset(self._gone, url, f"{status}{_SEP}{at}{_SEP}{misses}")
 
     def gone_at(self, url: str) -> str | None:
+        found = self.dead_link(url)
+        return found.at if found else None
+
+    def dead_link(self, url: str) -> DeadLink | None:
         raw = _text(self._r.hget(self._gone, url))
-        return raw.split(_SEP)[1] if raw else None
+        if not raw:
+            return None
+        status, at, *misses = raw.split(_SEP)  # no miss count: written before it was kept
+        return DeadLink(status=int(status), at=at, misses=int(misses[0]) if misses else 1)
+
+    def mark_refused(self, url: str, reason: str, at: str) -> None:
+        self._r.hset(self._refused, url, f"{reason}{_SEP}{at}")
+
+    def refused(self, url: str) -> str | None:
+        raw = _text(self._r.hget(self._refused, url))
+        return raw.split(_SEP)[0] if raw else None
 
     def get_watermark(self, site: str, column: str) -> str | None:
         return _text(self._r.hget(self._watermarks, f"{site}{_SEP}{column}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from pipelines.state import RemovedEvent, SeenEntry, StateError
+from pipelines.state import DeadLink, RemovedEvent, SeenEntry, StateError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -32,13 +32,25 @@ CREATE TABLE IF NOT EXISTS removed (
     id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, col TEXT, status INTEGER NOT NULL,
     reason TEXT NOT NULL, at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS gone (url TEXT PRIMARY KEY, status INTEGER NOT NULL, at TEXT NOT NULL)
-    WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS removed_by_url ON removed (url, at);
+CREATE TABLE IF NOT EXISTS gone (
+    url TEXT PRIMARY KEY, status INTEGER NOT NULL, at TEXT NOT NULL, misses INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refused (url TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS columns (
     site TEXT NOT NULL, col TEXT NOT NULL, complete INTEGER NOT NULL, PRIMARY KEY (site, col)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal (path TEXT PRIMARY KEY, "offset" INTEGER NOT NULL) WITHOUT ROWID;
 """
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a state file made by an older version up to the schema: additive changes only, so an older
+    version can still read it."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(gone)")}
+    if "misses" not in columns:
+        db.execute("ALTER TABLE gone ADD COLUMN misses INTEGER NOT NULL DEFAULT 1")
+
 
 _SELECT = "SELECT url, content_hash, title_hash, version, published_at, last_seen, site FROM seen"
 
@@ -74,6 +86,7 @@ class SqliteStateStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            _migrate(self._db)
             self._db.execute("SELECT count(*) FROM seen LIMIT 1").fetchone()
         except sqlite3.DatabaseError as exc:
             self._db.close()
@@ -140,8 +153,27 @@ class SqliteStateStore:
             RemovedEvent(url=u, site=s, column=c, status=st, reason=r, at=a) for u, s, c, st, r, a in rows
         ]
 
+    def removed_at(self, url: str) -> str | None:
+        row = self._db.execute("SELECT max(at) FROM removed WHERE url = ?", (url,)).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
+
     def mark_gone(self, url: str, status: int, at: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO gone VALUES (?, ?, ?)", (url, status, at))
+        self._db.execute(
+            "INSERT INTO gone (url, status, at, misses) VALUES (?, ?, ?, 1) ON CONFLICT (url) DO UPDATE "
+            "SET status = excluded.status, at = excluded.at, misses = gone.misses + 1",
+            (url, status, at),
+        )
+
+    def dead_link(self, url: str) -> DeadLink | None:
+        row = self._db.execute("SELECT status, at, misses FROM gone WHERE url = ?", (url,)).fetchone()
+        return DeadLink(status=int(row[0]), at=str(row[1]), misses=int(row[2])) if row else None
+
+    def mark_refused(self, url: str, reason: str, at: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO refused VALUES (?, ?, ?)", (url, reason, at))
+
+    def refused(self, url: str) -> str | None:
+        row = self._db.execute("SELECT reason FROM refused WHERE url = ?", (url,)).fetchone()
+        return str(row[0]) if row else None
 
     def gone_at(self, url: str) -> str | None:
         row = self._db.execute("SELECT at FROM gone WHERE url = ?", (url,)).fetchone()

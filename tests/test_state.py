@@ -6,6 +6,7 @@ Without a redis-server binary the Redis cases skip with a message, except when N
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -16,8 +17,9 @@ import uuid
 from typing import TYPE_CHECKING
 
 import pytest
+import redis
 
-from pipelines.state import RemovedEvent, SeenEntry, open_state
+from pipelines.state import DeadLink, RemovedEvent, SeenEntry, open_state
 from pipelines.state_redis import RedisStateStore
 from pipelines.state_sqlite import SqliteStateStore
 
@@ -212,3 +214,79 @@ def test_pagination_completeness_per_column(opener: Callable[[], StateStore]) ->
     again = opener()
     assert again.pagination_complete("shanxi-gov", "山西要闻") is True
     assert again.pagination_complete("shanxi-gov", "政务活动") is False
+
+
+def test_latest_takedown_per_url(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    assert store.removed_at(URL) is None
+    for at in ("2020-03-01T00:00:00+00:00", "2020-05-01T00:00:00+00:00"):
+        store.record_removed(
+            RemovedEvent(url=URL, site="shanxi-gov", column=None, status=404, reason="http 404", at=at)
+        )
+    store.close()
+    again = opener()
+    assert again.removed_at(URL) == "2020-05-01T00:00:00+00:00"
+    assert again.removed_at(URL + "?id=2") is None
+
+
+def test_each_404_of_a_dead_link_counts_one_miss(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    assert store.dead_link(URL) is None
+    store.mark_gone(URL, 404, "2020-03-01T00:00:00+00:00")
+    store.mark_gone(URL, 410, "2020-03-02T00:00:00+00:00")
+    store.close()
+    again = opener()
+    assert again.dead_link(URL) == DeadLink(status=410, at="2020-03-02T00:00:00+00:00", misses=2)
+    assert again.gone_at(URL) == "2020-03-02T00:00:00+00:00"
+
+
+def test_links_refused_on_purpose_are_remembered(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    assert store.refused(URL) is None
+    store.mark_refused(URL, "robots.txt", "2020-03-01T00:00:00+00:00")
+    store.close()
+    assert opener().refused(URL) == "robots.txt"
+
+
+def test_a_state_file_of_the_previous_schema_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE removed (id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, col TEXT,
+            status INTEGER NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
+        CREATE TABLE gone (url TEXT PRIMARY KEY, status INTEGER NOT NULL, at TEXT NOT NULL) WITHOUT ROWID;
+        INSERT INTO gone VALUES ('http://a.gov.cn/1.html', 404, '2020-03-01T00:00:00+00:00');
+        INSERT INTO removed (url, site, col, status, reason, at)
+            VALUES ('http://a.gov.cn/2.html', 'a', NULL, 404, 'http 404', '2020-03-01T00:00:00+00:00');
+        """
+    )
+    old.commit()
+    old.close()
+    store = open_state("", tmp_path)
+    assert store.dead_link("http://a.gov.cn/1.html") == DeadLink(
+        status=404, at="2020-03-01T00:00:00+00:00", misses=1
+    )
+    store.mark_gone("http://a.gov.cn/1.html", 404, "2020-03-02T00:00:00+00:00")
+    assert store.dead_link("http://a.gov.cn/1.html") == DeadLink(
+        status=404, at="2020-03-02T00:00:00+00:00", misses=2
+    )
+    assert store.removed_at("http://a.gov.cn/2.html") == "2020-03-01T00:00:00+00:00"
+    store.close()
+    # Reopening an upgraded file changes nothing.
+    assert open_state("", tmp_path).dead_link("http://a.gov.cn/1.html") is not None
+
+
+def test_redis_data_of_the_previous_version_is_read(redis_url: str) -> None:
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(redis_url)
+    # As the previous version wrote them: a dead link without a miss count, takedowns only in the list.
+    client.hset(f"{prefix}:gone", URL, "404\x1f2020-03-01T00:00:00+00:00")
+    event = {"url": URL, "site": "shanxi-gov", "column": None, "status": 404, "reason": "http 404",
+             "at": "2020-03-01T00:00:00+00:00"}  # fmt: skip
+    client.rpush(f"{prefix}:removed", json.dumps(event))
+    store = RedisStateStore(client, prefix=prefix)
+    assert store.dead_link(URL) == DeadLink(status=404, at="2020-03-01T00:00:00+00:00", misses=1)
+    store.record_removed(RemovedEvent(**{**event, "url": URL + "?id=2"}))  # a new takedown first
+    assert store.removed_at(URL) == "2020-03-01T00:00:00+00:00"
+    assert store.removed_at(URL + "?id=2") == "2020-03-01T00:00:00+00:00"
