@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -12,10 +13,12 @@ from scrapy import signals as scrapy_signals
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
+from twisted.internet.error import TimeoutError
+from twisted.python.failure import Failure
 
 from newsspider import signals
 from newsspider.items import NewsArticle
-from newsspider.middlewares.incremental import IncrementalMiddleware, is_index_url
+from newsspider.middlewares.incremental import GONE_META, IncrementalMiddleware, gone_again, is_index_url
 from pipelines.state import SeenEntry, shared_state
 from tests.records import read_records
 
@@ -400,3 +403,176 @@ def test_listing_pages_posted_to_one_url_are_told_apart_by_body(crawler: Crawler
     run(mw, response_for(page(46)), [])  # page 91 never answers (a timeout)
     close(crawler)
     assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is False
+
+
+# -- rows that are never new: refused on purpose, dead links, takedowns on record ----------------------------
+
+
+def refused_by_robots(crawler: Crawler, request: Request) -> None:
+    """What the spider's errback signals for a request robots.txt forbade."""
+    crawler.signals.send_catch_log(signal=signals.article_skipped, url=request.url, site="shanxi-gov",
+                                   column="山西要闻", reason="robots.txt")  # fmt: skip
+
+
+def test_a_row_refused_on_purpose_last_run_does_not_keep_pagination_going(crawler: Crawler) -> None:
+    seen(crawler, 1, 2)
+    refused = Request(BASE.replace("/yw/sxyw/", "/private/") + "202003/t20200312_99403.html",
+                      meta={**article_request(3).meta})  # fmt: skip
+    first = IncrementalMiddleware(crawler, now=NOW)
+    run(first, response_for(listing_request(1)), [article_request(1), refused, listing_request(2)])
+    run(first, response_for(listing_request(2)), [article_request(2)])
+    refused_by_robots(crawler, refused)
+    crawler.signals.send_catch_log(signal=signals.article_skipped, url=article_request(2).url,
+                                   site="shanxi-gov", column="山西要闻", reason="challenge")  # fmt: skip
+    close(crawler)
+    out = run(
+        IncrementalMiddleware(crawler, now=NOW + timedelta(days=1)),
+        response_for(listing_request(1)),
+        [article_request(1), refused, article_request(2), listing_request(2)],
+    )
+    # Still asked (robots.txt may allow it now), but not new: page 2 is not fetched.
+    assert [r.url for r in out] == [refused.url]
+    assert crawler.stats.get_value("newsspider/incremental/pagination_stopped") == 1
+    # A challenge passes: it says nothing about the link.
+    assert shared_state(crawler).refused(article_request(2).url) is None
+
+
+def test_a_dead_link_past_its_wait_is_retried_but_is_not_new(tmp_path: Path) -> None:
+    crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path)})
+    seen(crawler, 1)
+    shared_state(crawler).mark_gone(article_request(9).url, 404, NOW.isoformat(timespec="seconds"))
+    mw = IncrementalMiddleware(crawler, now=NOW + timedelta(hours=25))
+    out = run(
+        mw, response_for(listing_request(1)), [article_request(1), article_request(9), listing_request(2)]
+    )
+    assert [r.url for r in out] == [article_request(9).url]  # retried; page 2 not asked for
+    assert out[0].meta[GONE_META] == "2020-03-01T04:00:00+00:00"
+
+
+def answer_404(crawler: Crawler, request: Request, at: datetime) -> None:
+    """A 404 reaching the middleware after the spider's errback (the errback output's pass)."""
+    response = response_for(request, status=404)
+    assert run(IncrementalMiddleware(crawler, now=at), response, []) == []
+
+
+def test_a_dead_link_is_retried_ever_less_often(crawler: Crawler) -> None:
+    shared_state(crawler).set_pagination_complete("shanxi-gov", "山西要闻", True)
+
+    def retried(hours: float) -> bool:
+        mw = IncrementalMiddleware(crawler, now=NOW + timedelta(hours=hours))
+        return bool(run(mw, response_for(listing_request(1)), [article_request(9)]))
+
+    answer_404(crawler, article_request(9), NOW)
+    assert (retried(23), retried(25)) == (False, True)
+    answer_404(crawler, article_request(9), NOW + timedelta(hours=25))  # dead again: wait 48 h now
+    assert (retried(25 + 47), retried(25 + 49)) == (False, True)
+    answer_404(crawler, article_request(9), NOW + timedelta(hours=25 + 49))  # then 96 h
+    assert (retried(74 + 95), retried(74 + 97)) == (False, True)
+    dead = shared_state(crawler).dead_link(article_request(9).url)
+    assert dead is not None
+    assert dead.misses == 3
+    for _ in range(10):
+        shared_state(crawler).mark_gone(article_request(9).url, 404, NOW.isoformat())
+    assert (retried(30 * 24 - 1), retried(30 * 24 + 1)) == (False, True)  # never more than 30 days
+
+
+def failed_with(request: Request, status: int) -> Failure:
+    failure = Failure(HttpError(response_for(request, status=status)))
+    failure.request = request  # type: ignore[attr-defined]
+    return failure
+
+
+def test_only_a_known_dead_link_answering_404_again_is_gone_again(crawler: Crawler) -> None:
+    shared_state(crawler).mark_gone(article_request(9).url, 410, NOW.isoformat())
+    (retry,) = run(
+        IncrementalMiddleware(crawler, now=NOW + timedelta(days=2)),
+        response_for(listing_request(1)),
+        [article_request(9)],
+    )
+    assert gone_again(failed_with(retry, 404))
+    assert gone_again(failed_with(retry, 410))
+    assert not gone_again(failed_with(retry, 500))  # a server error is a failure as ever
+    assert not gone_again(failed_with(article_request(9), 404))  # the first 404 of a link fails
+    timeout = Failure(TimeoutError("took longer than 30.0 seconds"))
+    timeout.request = retry  # type: ignore[attr-defined]
+    assert not gone_again(timeout)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs ProvincialSpider.article_error to skip a failure gone_again() accepts (see brief H report)",
+)
+def test_the_spider_counts_a_dead_link_dead_again_as_skipped_not_failed(tmp_path: Path) -> None:
+    from newsspider.spiders.provincial import ProvincialSpider
+
+    crawler = get_crawler(ProvincialSpider, settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path)})
+    spider = ProvincialSpider.from_crawler(crawler, site="shanxi-gov")
+    crawler.spider = spider
+    failed, skipped = collect(crawler, signals.article_failed), collect(crawler, signals.article_skipped)
+    column = spider.profiles["shanxi-gov"].columns[0].name
+    request = article_request(9)
+    request.meta.update({"ns_column": column, GONE_META: NOW.isoformat()})
+    spider.article_error(failed_with(request, 404))
+    assert failed == []
+    assert [s["reason"] for s in skipped] == ["gone"]
+
+
+def test_a_takedown_on_record_is_neither_fetched_nor_recorded_again(tmp_path: Path) -> None:
+    crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_REFRESH_DAYS": 30})
+    seen(crawler, 1, 2)
+    skipped = collect(crawler, signals.article_skipped)
+    response = response_for(article_request(1), status=404)
+    IncrementalMiddleware(crawler, now=NOW).process_spider_exception(response, HttpError(response))
+    for day in range(1, 7):  # a daily --refresh-days run for a week
+        later = IncrementalMiddleware(crawler, now=NOW + timedelta(days=day))
+        out = run(later, response_for(listing_request(1)), [article_request(1), article_request(2)])
+        assert [r.url for r in out] == [article_request(2).url]
+    assert [s["reason"] for s in skipped] == ["removed"] * 6
+    # A request for it that still gets through (queued before the takedown was recorded) adds no event.
+    again = IncrementalMiddleware(crawler, now=NOW + timedelta(days=7))
+    assert again.process_spider_exception(response, HttpError(response)) == []
+    assert len(read_records(tmp_path, "events")) == 1
+    assert len(shared_state(crawler).removed()) == 1
+
+
+def test_an_article_stored_again_after_its_takedown_can_be_taken_down_anew(tmp_path: Path) -> None:
+    crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_REFRESH_DAYS": 30})
+    seen(crawler, 1)
+    response = response_for(article_request(1), status=404)
+    IncrementalMiddleware(crawler, now=NOW).process_spider_exception(response, HttpError(response))
+    back = shared_state(crawler).get(article_request(1).url)
+    assert back is not None
+    # The article came back and was stored again two days after the takedown.
+    shared_state(crawler).commit([replace(back, version=2, last_seen="2020-03-03T04:00:00+00:00")], {})
+    out = run(
+        IncrementalMiddleware(crawler, now=NOW + timedelta(days=3)),
+        response_for(listing_request(1)),
+        [article_request(1)],
+    )
+    assert len(out) == 1  # refreshed again
+    removed = collect(crawler, signals.article_removed)
+    IncrementalMiddleware(crawler, now=NOW + timedelta(days=3)).process_spider_exception(
+        response, HttpError(response)
+    )
+    assert len(removed) == 1
+    assert [e["at"] for e in read_records(tmp_path, "events")] == [
+        "2020-03-01T04:00:00+00:00",
+        "2020-03-04T04:00:00+00:00",
+    ]
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_a_second_run_reads_only_the_first_listing_page(replica: Replica, tmp_path: Path) -> None:
+    # 山西要闻's first page holds a row robots.txt forbids and a dead link: neither is new on run 2.
+    from tests.test_e2e_crawl import newsspider_crawl
+
+    replica.reset()
+    first = newsspider_crawl(replica, tmp_path, "--site=replica-trs")
+    assert first.returncode == 1, first.stderr[-3000:]  # the dead link fails once
+    mark = replica.mark()
+    second = newsspider_crawl(replica, tmp_path, "--site=replica-trs")
+    assert second.returncode == 0, second.stderr[-3000:]
+    listings = [e.path for e in replica.log(mark) if e.kind == "listing"]
+    assert [p for p in listings if p.startswith("/yw/sxyw/")] == ["/yw/sxyw/index.html"]
+    assert [e.path for e in replica.log(mark) if e.kind == "article"] == []

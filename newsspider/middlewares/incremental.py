@@ -1,5 +1,5 @@
 """Incremental crawling: skip articles already stored, stop paginating at the first page with nothing new,
-and record takedowns of articles re-fetched with ``NEWSSPIDER_REFRESH_DAYS``.
+and record takedowns of articles re-fetched with ``NEWSSPIDER_REFRESH_DAYS`` (each takedown once).
 
 A spider middleware (not a downloader one) because it must see a listing's whole output: which article
 requests it yielded, whether any was new, and the next-page request to drop when none was. It reads the
@@ -24,19 +24,21 @@ from scrapy import signals as scrapy_signals
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
+from newsspider.middlewares.column_progress import ColumnProgress
 from newsspider.urls import canonical_url
 from pipelines.state import RemovedEvent, SharedState, StateError
 from pipelines.store import write_event
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+    from collections.abc import AsyncIterator, Iterable, Iterator
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.python.failure import Failure
 
-    from pipelines.state import SeenEntry, StateStore
+    from pipelines.state import DeadLink, SeenEntry
 
-__all__ = ["IncrementalMiddleware", "is_index_url"]
+__all__ = ["GONE_META", "IncrementalMiddleware", "gone_again", "is_index_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,27 @@ _BEIJING = timezone(timedelta(hours=8))
 _GONE = frozenset({404, 410})
 _INDEX_PAGE = re.compile(r"(index|default|main|list)(_\d+)?\.(s?html?|jsp|php|aspx?)", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_GONE_MAX_WAIT = timedelta(days=30)
+# Skip reasons of a request refused on purpose that the next run would refuse again (the spider's
+# failures.ignore_reason); not a challenge or a shutdown, which pass.
+_REFUSED_ON_PURPOSE = frozenset({"robots.txt", "refused", "too-large", "redirect-loop"})
+
+GONE_META = "ns_gone"
+"""Request meta on the retry of a dead link (a URL never stored that answered 404/410): when it last did."""
+
+
+def gone_again(failure: Failure) -> bool:
+    """Whether a failed article request is a dead link answering 404/410 once more: the spider counts it
+    skipped ``gone``, not failed (it failed the first time; a run a month must not exit 1 for it)."""
+    error = failure.value
+    request = getattr(failure, "request", None)
+    return bool(
+        isinstance(error, HttpError)
+        and error.response is not None
+        and error.response.status in _GONE
+        and request is not None
+        and request.meta.get(GONE_META)
+    )
 
 
 def is_index_url(url: str) -> bool:
@@ -62,6 +85,14 @@ def _published(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=_BEIJING)
+
+
+def _utc(value: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class _ListingFilter:
@@ -139,13 +170,12 @@ class _ListingFilter:
         url = canonical_url(request.url)
         entry = self.mw.state.resolve(url)
         if entry is None:
-            if self.mw.recently_gone(url):
-                self.mw.skip(request, "gone")
-                return False
-            self.wanted += 1
-            self.mw.progress.sent(self.column_key, url)
-            return True
+            return self._want_unstored(request, url)
         if self.mw.within_refresh(entry):
+            if self.mw.taken_down(entry):
+                # Its takedown is on record and nothing was stored since: a re-fetch would record it again.
+                self.mw.skip(request, "removed")
+                return False
             self.wanted += 1
             self.mw.inc("newsspider/incremental/refetched")
             self.mw.progress.sent(self.column_key, url)
@@ -153,50 +183,20 @@ class _ListingFilter:
         self.mw.skip(request, "seen")
         return False
 
-
-class _ColumnProgress:
-    """Whether each column was crawled to its end, so stopping at a page with nothing new is safe.
-
-    Stopping early is right only if every older page and article was fetched before. A run killed half-way
-    through a column, or an article that timed out on page 3, breaks that. So a column is marked
-    incomplete when its crawl starts, and complete only when the run finishes with every listing page and
-    article request it sent answered (a response, or skipped on purpose: robots.txt, a challenge). A run
-    that finds the column incomplete paginates to the end instead, which also retries what failed.
-    """
-
-    def __init__(self, state: Callable[[], StateStore]) -> None:
-        self._state = state
-        self._was_complete: dict[tuple[str, str], bool] = {}
-        self._pending: dict[tuple[str, str], set[str]] = {}
-
-    def start(self, key: tuple[str, str]) -> None:
-        if key in self._was_complete:
-            return
-        state = self._state()
-        self._was_complete[key] = state.pagination_complete(*key)
-        state.set_pagination_complete(*key, False)
-        self._pending[key] = set()
-
-    def was_complete(self, key: tuple[str, str]) -> bool:
-        return self._was_complete.get(key, False)
-
-    def sent(self, key: tuple[str, str], url: str) -> None:
-        if key in self._pending:
-            self._pending[key].add(url)
-
-    def answered(self, url: str) -> None:
-        # Any column: the dupefilter lets one request through for an article two columns link to.
-        for pending in self._pending.values():
-            pending.discard(url)
-
-    def finish_run(self) -> None:
-        for key, pending in self._pending.items():
-            if pending:
-                logger.info(
-                    "%s %s: %d requests unanswered, next run paginates to the end", *key, len(pending)
-                )
-            else:
-                self._state().set_pagination_complete(*key, True)
+    def _want_unstored(self, request: Request, url: str) -> bool:
+        dead = self.mw.state.dead_link(url)
+        if dead is not None and self.mw.recently_gone(dead):
+            self.mw.skip(request, "gone")
+            return False
+        # A dead link past its wait, or a link refused on purpose last time (robots.txt, the request
+        # guard), is still sent, since the page may be there or allowed now, but is not new: else one such
+        # row on a listing page would make every run paginate the whole column.
+        if dead is not None:
+            request.meta[GONE_META] = dead.at
+        elif self.mw.state.refused(url) is None:
+            self.wanted += 1
+        self.mw.progress.sent(self.column_key, url)
+        return True
 
 
 def _meta(response: Response) -> dict[str, Any]:
@@ -244,7 +244,7 @@ class IncrementalMiddleware:
         self.shard = settings.get("NEWSSPIDER_SHARD", "") or ""
         self._now = now
         self._removed: set[str] = set()
-        self.progress = _ColumnProgress(lambda: self.state)
+        self.progress = ColumnProgress(lambda: self.state)
         crawler.signals.connect(self._skipped_on_purpose, signal=signals.article_skipped)
         crawler.signals.connect(self.spider_closed, signal=scrapy_signals.spider_closed)
 
@@ -294,6 +294,8 @@ class IncrementalMiddleware:
     def _skipped_on_purpose(self, url: str, reason: str = "", **_: Any) -> None:
         # robots.txt, a challenge wall, the request guard: retrying next run would not change it.
         self.progress.answered(canonical_url(url))
+        if reason in _REFUSED_ON_PURPOSE:
+            self.state.mark_refused(canonical_url(url), reason, self._clock().isoformat(timespec="seconds"))
 
     # -- helpers shared with _ListingFilter ---------------------------------------------------------
 
@@ -303,15 +305,26 @@ class IncrementalMiddleware:
         published = _published(entry.published_at)
         return published is not None and self._clock() - published <= timedelta(days=self.refresh_days)
 
-    def recently_gone(self, url: str) -> bool:
-        """Whether this never-stored URL answered 404/410 within ``NEWSSPIDER_RETRY_GONE_HOURS``.
+    def recently_gone(self, dead: DeadLink) -> bool:
+        """Whether this dead link (never stored, answered 404/410) is still within its wait:
+        ``NEWSSPIDER_RETRY_GONE_HOURS`` after the first 404, doubling with each 404 after that, up to 30 days.
 
-        Retried after that: some CMSs list an article before its static page is generated.
+        Retried at all because some CMSs list an article before its static page is generated; less and less
+        often because most dead links stay dead.
         """
-        at = self.state.gone_at(url)
-        if at is None or self.retry_gone <= timedelta(0):
+        if self.retry_gone <= timedelta(0):
             return False
-        return self._clock() - datetime.fromisoformat(at) < self.retry_gone
+        doubled = self.retry_gone * (1 << min(max(dead.misses - 1, 0), 16))
+        wait = min(doubled, max(_GONE_MAX_WAIT, self.retry_gone))
+        return self._clock() - datetime.fromisoformat(dead.at) < wait
+
+    def taken_down(self, entry: SeenEntry) -> bool:
+        """Whether a takedown of this stored article is on record and it was not stored again since."""
+        at = self.state.removed_at(entry.url)
+        if at is None:
+            return False
+        stored = _utc(entry.last_seen)
+        return stored is None or (_utc(at) or stored) >= stored
 
     def _clock(self) -> datetime:
         return self._now or datetime.now(UTC)
@@ -339,6 +352,10 @@ class IncrementalMiddleware:
         if entry.url in self._removed:
             return True
         self._removed.add(entry.url)
+        if self.taken_down(entry):
+            # Recorded by an earlier run (a request queued before it, a refresh of an alias): once is enough.
+            self.inc("newsspider/incremental/removed_again")
+            return True
         event = RemovedEvent(
             url=entry.url,
             site=meta.get("ns_site") or entry.site,
