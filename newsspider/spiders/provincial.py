@@ -28,6 +28,7 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
+from newsspider.middlewares.incremental import gone_again
 from newsspider.parsers import ListingContext, parse_response
 from newsspider.parsers.dates import calendar_date, date_from_url
 from newsspider.platforms import detect_platform, get_platform
@@ -349,6 +350,9 @@ class ProvincialSpider(Spider):
         if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
             # Not sent on purpose (robots.txt, a challenge wall, the request guard): skipped, not failed.
             self._skipped(url, profile, column, ignore_reason(failure))
+        elif gone_again(failure):
+            # A dead link answering 404/410 again on its retry failed before: skipped, not failed again.
+            self._skipped(url, profile, column, "gone")
         else:
             self._failed(url, profile, column, failure_reason(failure))
 
