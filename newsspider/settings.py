@@ -87,7 +87,8 @@ NEWSSPIDER_REFRESH_DAYS = 0
 # Records are fsync'ed in batches (every N records or T ms); seen-marks follow each durable batch.
 NEWSSPIDER_FSYNC_EVERY = 32
 NEWSSPIDER_FSYNC_MS = 1000
-# A link that answered 404/410 before it was ever stored is not fetched again for this many hours.
+# A link that answered 404/410 before it was ever stored is not fetched again for this many hours, twice as
+# long after each further 404/410, up to 30 days (middlewares/incremental.py).
 NEWSSPIDER_RETRY_GONE_HOURS = 24
 # Stop paginating a column at the first listing page that brings nothing new (only once the column has been
 # crawled to its end by a finished, uncapped run).
