@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from typing import TYPE_CHECKING
 
 from pipelines.state import DeadLink, RemovedEvent, SeenEntry, StateError
@@ -68,6 +69,15 @@ def _entry(row: tuple[str, str, str, int, str | None, str, str | None]) -> SeenE
     )
 
 
+def _writable(folder: Path) -> bool:
+    # Trying is the only sure test: os.access says yes to root on an immutable (chattr +i) folder.
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
 class SqliteStateStore:
     """:class:`pipelines.state.StateStore` on SQLite.
 
@@ -92,6 +102,11 @@ class SqliteStateStore:
             self._db.close()
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise StateError(f"{path}: the state database is locked by another process ({exc})") from exc
+            if isinstance(exc, sqlite3.OperationalError) and not _writable(path.parent):
+                # Not the database's fault: SQLite must create its -wal and -shm files beside it.
+                raise StateError(
+                    f"{path}: cannot open the state database: the folder {path.parent} is not writable ({exc})"
+                ) from exc
             raise StateError(
                 f"{path}: not a usable state database ({exc}). Move it away (the next run rebuilds the "
                 "state from the data folder) or restore it from a backup."

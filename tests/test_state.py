@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 
-from pipelines.state import DeadLink, RemovedEvent, SeenEntry, open_state
+from pipelines.state import DeadLink, RemovedEvent, SeenEntry, StateError, open_state
 from pipelines.state_redis import RedisStateStore
 from pipelines.state_sqlite import SqliteStateStore
 
@@ -290,3 +290,39 @@ def test_redis_data_of_the_previous_version_is_read(redis_url: str) -> None:
     store.record_removed(RemovedEvent(**{**event, "url": URL + "?id=2"}))  # a new takedown first
     assert store.removed_at(URL) == "2020-03-01T00:00:00+00:00"
     assert store.removed_at(URL + "?id=2") == "2020-03-01T00:00:00+00:00"
+
+
+def test_a_folder_sqlite_cannot_write_in_is_named_not_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A read-only or immutable data folder: SQLite cannot create its -wal file beside a healthy database.
+    # "Not a usable state database, move it away" was the wrong advice.
+    from pipelines import state_sqlite
+
+    SqliteStateStore(tmp_path / "state.sqlite").close()
+    real_connect = sqlite3.connect
+
+    class _NoWal(sqlite3.Connection):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            if sql.startswith("PRAGMA journal_mode"):
+                raise sqlite3.OperationalError("unable to open database file")
+            return super().execute(sql, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(
+        state_sqlite.sqlite3, "connect", lambda *a, **k: real_connect(*a, factory=_NoWal, **k)
+    )
+    monkeypatch.setattr(state_sqlite, "_writable", lambda folder: False)
+    with pytest.raises(StateError, match=r"the folder .* is not writable"):
+        SqliteStateStore(tmp_path / "state.sqlite")
+    monkeypatch.setattr(state_sqlite, "_writable", lambda folder: True)
+    with pytest.raises(StateError, match="not a usable state database"):
+        SqliteStateStore(tmp_path / "state.sqlite")
+
+
+def test_writable_folder_test(tmp_path: Path) -> None:
+    from pipelines.state_sqlite import _writable
+
+    assert _writable(tmp_path)
+    (tmp_path / "a-file").write_text("x")
+    assert not _writable(tmp_path / "a-file")
+    assert not _writable(tmp_path / "missing")
