@@ -102,6 +102,12 @@ class SqliteStateStore:
             self._db.close()
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise StateError(f"{path}: the state database is locked by another process ({exc})") from exc
+            if isinstance(exc, sqlite3.OperationalError) and (
+                "disk is full" in str(exc) or "disk I/O error" in str(exc)
+            ):
+                raise StateError(
+                    f"{path}: cannot write the state database ({exc}): is the disk full?"
+                ) from exc
             if isinstance(exc, sqlite3.OperationalError) and not _writable(path.parent):
                 # Not the database's fault: SQLite must create its -wal and -shm files beside it.
                 raise StateError(

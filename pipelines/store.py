@@ -11,7 +11,6 @@ offset (written, not yet marked), so they are neither lost nor fetched and writt
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -21,11 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from itemadapter import ItemAdapter, is_item
+from itemadapter import ItemAdapter
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsspider.safepath import UnsafePathError
-from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl, title_hash
+from pipelines.record_json import ENTRY_FIELDS, dump_line, entry_of
+from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -33,17 +34,13 @@ if TYPE_CHECKING:
     from pipelines.state import RemovedEvent, StateStore
 
 __all__ = [
-    "ENTRY_FIELDS",
     "REBUILD_MARK",
     "RESERVED_SITES",
     "SITE_KEY",
     "JsonLinesStorePipeline",
     "append_durable",
-    "as_record",
     "check_shard",
     "check_site",
-    "dump_line",
-    "entry_of",
     "events_path",
     "rebuild",
     "record_path",
@@ -55,54 +52,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 16
-
-
-def _dataclass_object(value: Any) -> bool:
-    """A dataclass instance whose fields are its ``vars()``, in declaration order (no ``__slots__``)."""
-    return dataclasses.is_dataclass(value) and not isinstance(value, type) and hasattr(value, "__dict__")
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float):
-        return value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if _dataclass_object(value):
-        return {k: _plain(v) for k, v in vars(value).items()}
-    return ItemAdapter(value).asdict() if is_item(value) else value
-
-
-def as_record(item: Any) -> dict[str, Any]:
-    """The item as a plain dict, nested dataclasses included, fields in declaration order.
-
-    ``ItemAdapter(item).asdict()`` gives the same result for our dataclass items but took about a third of
-    the pipelines' CPU time (benchmarks/pipeline.py); other item types still go through it.
-    """
-    if isinstance(item, dict) or (dataclasses.is_dataclass(item) and hasattr(item, "__dict__")):
-        record: dict[str, Any] = _plain(item)
-        return record
-    return ItemAdapter(item).asdict()
-
-
-def _json_default(value: Any) -> Any:
-    """Items and dataclasses nested anywhere, as :func:`as_record` converts them."""
-    if _dataclass_object(value):
-        return vars(value)
-    if is_item(value):
-        return ItemAdapter(value).asdict()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def dump_line(obj: Any) -> bytes:
-    """One JSON object (a dict, an item, a dataclass) as one UTF-8 line, Chinese unescaped.
-
-    An item is written as :func:`as_record` would give it; the encoder calls back only for the item and its
-    nested dataclasses, instead of Python walking every paragraph first.
-    """
-    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_json_default)
-    return (line + "\n").encode("utf-8")
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -203,32 +152,6 @@ def events_path(data_dir: Path, site: str, at: str, shard: str = "") -> Path:
     return data_dir / check_site(site) / "events" / f"{_utc_date(at)}{_suffix(shard)}"
 
 
-# What the state entry and the file of a record are made of.
-ENTRY_FIELDS = (
-    "url",
-    "canonical_url",
-    "content_hash",
-    "title",
-    "version",
-    "published_at",
-    "fetched_at",
-    "site",
-)
-
-
-def entry_of(record: dict[str, Any]) -> SeenEntry:
-    """The state entry of a written record."""
-    return SeenEntry(
-        url=record.get("canonical_url") or record["url"],
-        content_hash=record.get("content_hash") or "",
-        title_hash=title_hash(record.get("title") or ""),
-        version=int(record.get("version") or 1),
-        published_at=record.get("published_at"),
-        last_seen=record.get("fetched_at") or "",
-        site=record.get("site"),
-    )
-
-
 def _shard_of(rel: str) -> str:
     parts = Path(rel).name.split(".")
     return parts[1] if len(parts) == 3 else ""
@@ -314,13 +237,23 @@ class JsonLinesStorePipeline:
     state = SharedState()
 
     def open_spider(self) -> None:
-        recover(self.state, self.data_dir, self.shard)
-        # The marker makes a rebuild cut short by a kill start over, instead of leaving a half-filled
-        # store that would no longer look empty.
-        if REBUILD_MARK in self.state.journal_pending() or self.state.count() == 0:
-            self.state.journal_begin(REBUILD_MARK, 0)
-            rebuild(self.state, self.data_dir)
-            self.state.journal_clear(REBUILD_MARK)
+        try:
+            recover(self.state, self.data_dir, self.shard)
+            # The marker makes a rebuild cut short by a kill start over, instead of leaving a half-filled
+            # store that would no longer look empty.
+            if REBUILD_MARK in self.state.journal_pending() or self.state.count() == 0:
+                self.state.journal_begin(REBUILD_MARK, 0)
+                rebuild(self.state, self.data_dir)
+                self.state.journal_clear(REBUILD_MARK)
+        except STORAGE_ERRORS as exc:
+            # A full disk before the first record: said in one line, the crawl stopped once it is open
+            # (an error raised here would end the run in engine tracebacks). Nothing is written meanwhile.
+            self._broken = f"{type(exc).__name__}: {exc}"
+
+            def stop(failure: BaseException = exc, **_: Any) -> None:
+                stop_crawl(self.crawler, failure)
+
+            self.crawler.signals.connect(stop, signal=signals.spider_opened, weak=False)
 
     def process_item(self, item: Any) -> Any:
         if self._broken is not None:

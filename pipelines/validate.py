@@ -16,7 +16,8 @@ from scrapy.exceptions import DropItem
 
 from newsspider.extensions.report import check_run_id, run_id_of
 from newsspider.schema import SCHEMA_PATH
-from pipelines.store import RESERVED_SITES, SITE_KEY, append_durable, as_record, dump_line
+from pipelines.record_json import as_record, dump_line
+from pipelines.store import RESERVED_SITES, SITE_KEY, append_durable
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -17,8 +17,9 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
+from pipelines.record_json import ENTRY_FIELDS, as_record, entry_of
 from pipelines.state import STORAGE_ERRORS, RemovedEvent, SeenEntry, SharedState, stop_crawl, title_hash
-from pipelines.store import ENTRY_FIELDS, as_record, check_site, entry_of, write_event
+from pipelines.store import check_site, write_event
 from pipelines.validate import Quarantined, quarantine
 
 if TYPE_CHECKING:

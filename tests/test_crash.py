@@ -263,7 +263,8 @@ def test_a_corrupt_state_database_is_named_in_a_plain_error(tmp_path: Path) -> N
 
 
 def test_a_rebuild_cut_short_by_a_kill_starts_over(tmp_path: Path) -> None:
-    from pipelines.store import REBUILD_MARK, entry_of
+    from pipelines.record_json import entry_of
+    from pipelines.store import REBUILD_MARK
 
     run_pipelines(str(tmp_path), 6, fsync_every=1)
     for path in tmp_path.glob("state.sqlite*"):

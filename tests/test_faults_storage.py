@@ -107,7 +107,9 @@ def _disk_full(server: FaultServer, tmp: Path, can_mount: bool) -> dict[str, Any
         partial = _complete_urls(out)
         rerun = crawl(sites, out)
         return {"faulty": faulty, "partial": partial, "rerun": rerun, "out": out, "how": "RLIMIT_FSIZE 64k"}
-    assert _mount("-t", "tmpfs", "-o", "size=160k", "tmpfs", str(out))
+    # The state store takes about 120k before the first record (its WAL and shared-memory files); 200k
+    # leaves room for about 26 of the 60 records, so the disk fills part-way through the crawl.
+    assert _mount("-t", "tmpfs", "-o", "size=200k", "tmpfs", str(out))
     try:
         faulty = crawl(sites, out)
         partial = _complete_urls(out)
@@ -140,6 +142,20 @@ def test_after_disk_full_a_rerun_has_every_article_once(
 ) -> None:
     assert disk_full["rerun"].returncode == EXIT_OK, _said(disk_full["rerun"])[-3000:]
     _assert_everything_once(server, disk_full["out"])
+
+
+def test_a_disk_full_before_the_first_record_is_said_plainly(server: FaultServer, tmp_path: Path) -> None:
+    # The state store cannot even open its journal: the store pipeline fails while the spider opens, where
+    # an error ends the run in engine tracebacks. 16k is less than the state store's first write.
+    sites, out = tmp_path / "sites", tmp_path / "out"
+    server.profile(sites)
+    done = crawl(sites, out, preexec=_fsize_limit(16 * 1024))
+    said = _said(done)
+    assert done.returncode != EXIT_OK, said[-3000:]
+    assert "is the disk full?" in said or "File too large" in said or "No space left" in said, said[-3000:]
+    assert "Move it away" not in said  # the database is fine: the disk is not
+    assert "Traceback" not in said, said[-3000:]
+    assert "Unhandled error" not in said, said[-3000:]
 
 
 # -- read-only output folder ------------------------------------------------------------------------------------

@@ -265,7 +265,7 @@ def test_a_record_is_written_whole_even_from_a_plain_dict(tmp_path: Path) -> Non
 
 
 def test_fast_record_conversion_matches_itemadapter() -> None:
-    from pipelines.store import as_record
+    from pipelines.record_json import as_record
 
     item = NormalizePipeline().process_item(make_article())
     assert as_record(item) == ItemAdapter(item).asdict()
@@ -274,7 +274,7 @@ def test_fast_record_conversion_matches_itemadapter() -> None:
 
 def test_the_written_line_is_the_record_validation_checked() -> None:
     # The store lets the JSON encoder convert the item; validation checks as_record(item). Both must agree.
-    from pipelines.store import as_record, dump_line
+    from pipelines.record_json import as_record, dump_line
     from tests.test_dataset import rich_article
 
     for item in (NormalizePipeline().process_item(make_article()), rich_article()):
