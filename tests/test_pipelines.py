@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
@@ -319,3 +320,29 @@ def test_a_run_id_that_is_not_a_file_name_is_refused(tmp_path: Path, run_id: str
 
     with pytest.raises(ValueError, match="not usable as a file name"):
         quarantine_path(tmp_path, run_id)
+
+
+def test_a_storage_error_while_the_store_opens_stops_the_crawl_without_raising(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Raised from open_spider, Scrapy ends the run in "Unhandled error in Deferred" tracebacks.
+    import sqlite3
+
+    from scrapy import signals
+
+    from pipelines import store
+
+    crawler = crawler_for(tmp_path)
+    assert crawler.stats is not None
+    crawler.stats.open_spider()
+    pipe = build_from_crawler(JsonLinesStorePipeline, crawler)
+
+    def full(*_: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "recover", full)
+    pipe.open_spider()  # does not raise
+    with pytest.raises(DropItem, match="not written: the output failed earlier"):
+        pipe.process_item(make_article())
+    crawler.signals.send_catch_log(signal=signals.spider_opened, spider=None)
+    assert "disk is full" in str(crawler.stats.get_value("newsspider/storage_error"))
