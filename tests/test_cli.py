@@ -31,6 +31,18 @@ def test_a_known_command_imports_only_its_own_module() -> None:
     assert out.strip().splitlines()[-1] == "['newsspider.commands.schema']"
 
 
+def test_the_crawl_process_loads_no_dataset_library() -> None:
+    # pyarrow and pandas (the dataset tools) are 30-40 MB the crawl would carry for its whole run.
+    out = _run(
+        "import sys\n"
+        "import newsspider.commands.crawl, newsspider.spiders.provincial, newsspider.middlewares.incremental\n"
+        "import newsspider.middlewares.sendgate, newsspider.extensions.report, newsspider.extensions.progress\n"
+        "import pipelines.normalize, pipelines.validate, pipelines.version, pipelines.store\n"
+        "print(sorted(m for m in ('pyarrow', 'pandas', 'duckdb') if m in sys.modules))\n"
+    )
+    assert out.strip().splitlines()[-1] == "[]"
+
+
 @pytest.mark.parametrize("argv", [[], ["--help"]])
 def test_the_overview_still_lists_every_command(argv: list[str]) -> None:
     done = _cli(*argv)
