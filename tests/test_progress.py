@@ -124,6 +124,28 @@ def test_counts_rate_and_eta_per_site(monkeypatch: pytest.MonkeyPatch) -> None:
     assert henan.endswith("ETA ? | challenge: www.henan.gov.cn rs-412")
 
 
+def test_a_site_whose_listings_brought_nothing_new_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The second run of a cron job: listings read, every row seen before and skipped.
+    ext = make_extension(monkeypatch, io.StringIO())
+    send = ext.crawler.signals.send_catch_log
+    listing = Request(
+        "http://www.shanxi.gov.cn/yw/index.html", meta={"ns_kind": "listing", "ns_site": "shanxi-gov"}
+    )
+    send(scrapy_signals.request_scheduled, request=listing, spider=ext.crawler.spider)
+    send(signals.listing_fetched, url=listing.url, site="shanxi-gov", column="要闻", rows=20, new=20,
+         oldest=None)  # fmt: skip
+    for n in range(19):
+        url = f"http://www.shanxi.gov.cn/yw/202002/t20200218_{n}.html"
+        send(signals.article_skipped, url=url, site="shanxi-gov", column="要闻", reason="seen")
+    ext.clock.now += 60  # type: ignore[attr-defined]
+    (line,) = ext.lines()
+    assert line.endswith("| ETA ?")  # one row left and nothing done yet: no rate to tell by
+    send(signals.article_skipped, url=listing.url + "?last", site="shanxi-gov", column="要闻", reason="seen")
+    (line,) = ext.lines()
+    assert line.startswith("shanxi-gov: listed 1 pages | fetched 0/20 |")
+    assert line.endswith("| nothing left to fetch")
+
+
 def test_without_a_terminal_progress_goes_to_the_log(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -71,12 +71,17 @@ class SiteProgress:
             return 0.0
         return self.done * 60.0 / (now - self.first_seen)
 
+    @property
+    def left(self) -> int:
+        """Listed articles neither done nor skipped (seen before, off-site, refused) yet."""
+        return max(self.queued - self.skipped - self.done, 0)
+
     def eta(self, now: float) -> float | None:
         """Seconds left, when the listings have said how many articles there are and a rate is known."""
         rate = self.rate(now)
         if self.queued == 0 or rate == 0.0:
             return None
-        return max(self.queued - self.done, 0) * 60.0 / rate
+        return self.left * 60.0 / rate
 
     def line(self, site: str, now: float) -> str:
         eta = self.eta(now)
@@ -85,7 +90,11 @@ class SiteProgress:
             f"fetched {self.fetched}" + (f"/{self.queued}" if self.queued else ""),
             f"new {self.new} updated {self.updated} dropped {self.dropped} failed {self.failed}",
             f"{self.rate(now):.1f}/min",
-            "ETA " + (_duration(eta) if eta is not None else "?"),
+            # Listings read and every row seen before or skipped: an incremental run with nothing new to
+            # fetch so far, not an unknown ETA (a later listing page may still bring some).
+            "nothing left to fetch"
+            if self.listed and not self.left
+            else "ETA " + (_duration(eta) if eta is not None else "?"),
         ]
         if self.challenges:
             parts.append("challenge: " + ", ".join(sorted(self.challenges)))
