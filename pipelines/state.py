@@ -169,6 +169,9 @@ class StateStore(Protocol):
     def refused(self, url: str) -> str | None:
         """Why this URL was last refused on purpose, or None."""
 
+    def clear_refused(self, url: str) -> None:
+        """Forget a refusal: the URL was fetched after all (robots.txt or the profile changed)."""
+
     def get_watermark(self, site: str, column: str) -> str | None:
         """The newest listing date seen in this column, or None."""
 

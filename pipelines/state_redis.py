@@ -175,6 +175,9 @@ class RedisStateStore:
         raw = _text(self._r.hget(self._refused, url))
         return raw.split(_SEP)[0] if raw else None
 
+    def clear_refused(self, url: str) -> None:
+        self._r.hdel(self._refused, url)
+
     def get_watermark(self, site: str, column: str) -> str | None:
         return _text(self._r.hget(self._watermarks, f"{site}{_SEP}{column}"))
 

@@ -196,6 +196,9 @@ class SqliteStateStore:
         row = self._db.execute("SELECT reason FROM refused WHERE url = ?", (url,)).fetchone()
         return str(row[0]) if row else None
 
+    def clear_refused(self, url: str) -> None:
+        self._db.execute("DELETE FROM refused WHERE url = ?", (url,))
+
     def gone_at(self, url: str) -> str | None:
         row = self._db.execute("SELECT at FROM gone WHERE url = ?", (url,)).fetchone()
         return str(row[0]) if row else None

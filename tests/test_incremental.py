@@ -18,7 +18,8 @@ from twisted.python.failure import Failure
 
 from newsspider import signals
 from newsspider.items import NewsArticle
-from newsspider.middlewares.incremental import GONE_META, IncrementalMiddleware, gone_again, is_index_url
+from newsspider.middlewares.incremental import GONE_META, IncrementalMiddleware, gone_again
+from newsspider.middlewares.responses import is_index_url
 from pipelines.state import SeenEntry, shared_state
 from tests.records import read_records
 
@@ -443,6 +444,40 @@ def test_a_row_refused_on_purpose_last_run_does_not_keep_pagination_going(crawle
     assert shared_state(crawler).refused(article_request(2).url) is None
 
 
+def test_a_link_refused_before_and_fetched_now_has_the_next_run_read_its_column_to_the_end(
+    tmp_path: Path,
+) -> None:
+    # Run 1: robots.txt forbids every article of the column; all its pages are read. Then the site (or
+    # the profile) lets them through: run 2 stops at page 1 (nothing new there), so page 2's article has
+    # never been fetched. Run 3 must read on to page 2.
+    def crawl_run(day: int) -> tuple[Crawler, IncrementalMiddleware]:
+        crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path)})
+        return crawler, IncrementalMiddleware(crawler, now=NOW + timedelta(days=day))
+
+    a, b = article_request(5), article_request(6)
+    crawler, first = crawl_run(0)
+    run(first, response_for(listing_request(1)), [a, listing_request(2)])
+    run(first, response_for(listing_request(2)), [b])
+    refused_by_robots(crawler, a)
+    refused_by_robots(crawler, b)
+    close(crawler)
+
+    crawler, second = crawl_run(1)
+    out = run(second, response_for(listing_request(1)), [a, listing_request(2)])
+    assert [r.url for r in out] == [a.url]  # asked again, not new: no page 2 this run
+    run(second, response_for(out[0]), [])  # a answers now
+    close(crawler)
+    assert shared_state(crawler).refused(a.url) is None
+    assert shared_state(crawler).pagination_complete("shanxi-gov", "山西要闻") is False
+
+    crawler, third = crawl_run(2)
+    stored = SeenEntry(url=a.url, content_hash="5" * 64, title_hash="0" * 16, version=1,
+                       published_at=None, last_seen="2020-03-02T04:00:00+00:00", site="shanxi-gov")  # fmt: skip
+    shared_state(crawler).commit([stored], {})  # a was stored by run 2
+    out = run(third, response_for(listing_request(1)), [a, listing_request(2)])
+    assert [r.url for r in out] == [listing_request(2).url]  # the column is read to its end again
+
+
 def test_a_dead_link_past_its_wait_is_retried_but_is_not_new(tmp_path: Path) -> None:
     crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path)})
     seen(crawler, 1)
@@ -519,22 +554,38 @@ def test_the_spider_counts_a_dead_link_dead_again_as_skipped_not_failed(tmp_path
     assert [s["reason"] for s in skipped] == ["gone"]
 
 
-def test_a_takedown_on_record_is_neither_fetched_nor_recorded_again(tmp_path: Path) -> None:
+def test_a_takedown_is_recorded_once_though_the_article_is_still_refreshed(tmp_path: Path) -> None:
     crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_REFRESH_DAYS": 30})
     seen(crawler, 1, 2)
-    skipped = collect(crawler, signals.article_skipped)
     response = response_for(article_request(1), status=404)
     IncrementalMiddleware(crawler, now=NOW).process_spider_exception(response, HttpError(response))
-    for day in range(1, 7):  # a daily --refresh-days run for a week
+    for day in range(1, 7):  # a daily --refresh-days run for a week: still asked (it may come back)...
         later = IncrementalMiddleware(crawler, now=NOW + timedelta(days=day))
         out = run(later, response_for(listing_request(1)), [article_request(1), article_request(2)])
-        assert [r.url for r in out] == [article_request(2).url]
-    assert [s["reason"] for s in skipped] == ["removed"] * 6
-    # A request for it that still gets through (queued before the takedown was recorded) adds no event.
-    again = IncrementalMiddleware(crawler, now=NOW + timedelta(days=7))
-    assert again.process_spider_exception(response, HttpError(response)) == []
+        assert [r.url for r in out] == [article_request(1).url, article_request(2).url]
+        # ...and still gone: no second event.
+        assert later.process_spider_exception(response, HttpError(response)) == []
     assert len(read_records(tmp_path, "events")) == 1
     assert len(shared_state(crawler).removed()) == 1
+
+
+def test_an_article_back_after_a_takedown_is_seen_and_a_later_takedown_counts_anew(
+    tmp_path: Path,
+) -> None:
+    # A site answering 404 for a day during a redesign: the next refresh finds the article again.
+    crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_REFRESH_DAYS": 30})
+    seen(crawler, 1)
+    gone = response_for(article_request(1), status=404)
+    IncrementalMiddleware(crawler, now=NOW).process_spider_exception(gone, HttpError(gone))
+    back_day = IncrementalMiddleware(crawler, now=NOW + timedelta(days=1))
+    assert len(run(back_day, response_for(listing_request(1)), [article_request(1)])) == 1  # asked again
+    # The page answers 200 again, unchanged: the version pipeline touches its last-seen time.
+    shared_state(crawler).touch(article_request(1).url, (NOW + timedelta(days=1)).isoformat())
+    removed = collect(crawler, signals.article_removed)
+    later = IncrementalMiddleware(crawler, now=NOW + timedelta(days=2))
+    later.process_spider_exception(gone, HttpError(gone))
+    assert len(removed) == 1
+    assert len(read_records(tmp_path, "events")) == 2
 
 
 def test_an_article_stored_again_after_its_takedown_can_be_taken_down_anew(tmp_path: Path) -> None:

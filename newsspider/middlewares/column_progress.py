@@ -30,6 +30,12 @@ class ColumnProgress:
         self._state = state
         self._was_complete: dict[tuple[str, str], bool] = {}
         self._pending: dict[tuple[str, str], set[str]] = {}
+        self._reopened: set[tuple[str, str]] = set()
+
+    def reopen(self, key: tuple[str, str]) -> None:
+        """Leave ``key`` incomplete at the end of this run: a row refused in earlier runs was fetched now, so
+        the pages after the one this run stopped at were never read with it allowed."""
+        self._reopened.add(key)
 
     def start(self, key: tuple[str, str]) -> None:
         if key in self._was_complete:
@@ -53,7 +59,11 @@ class ColumnProgress:
 
     def finish_run(self) -> None:
         for key, pending in self._pending.items():
-            if pending:
+            if key in self._reopened:
+                logger.info(
+                    "%s %s: links refused before were fetched now, next run paginates to the end", *key
+                )
+            elif pending:
                 logger.info(
                     "%s %s: %d requests unanswered, next run paginates to the end", *key, len(pending)
                 )

@@ -9,14 +9,12 @@ request meta documented in docs/architecture.md (``ns_kind``, ``ns_site``, ``ns_
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter, is_item
 from scrapy import Request
@@ -25,6 +23,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
 from newsspider.middlewares.column_progress import ColumnProgress
+from newsspider.middlewares.responses import (
+    alias_source,
+    is_index_url,
+    meta_of,
+    original_url,
+    request_key,
+    response_key,
+)
 from newsspider.urls import canonical_url
 from pipelines.state import RemovedEvent, SharedState, StateError
 from pipelines.store import write_event
@@ -38,13 +44,12 @@ if TYPE_CHECKING:
 
     from pipelines.state import DeadLink, SeenEntry
 
-__all__ = ["GONE_META", "IncrementalMiddleware", "gone_again", "is_index_url"]
+__all__ = ["GONE_META", "REFUSED_META", "IncrementalMiddleware", "gone_again"]
 
 logger = logging.getLogger(__name__)
 
 _BEIJING = timezone(timedelta(hours=8))
 _GONE = frozenset({404, 410})
-_INDEX_PAGE = re.compile(r"(index|default|main|list)(_\d+)?\.(s?html?|jsp|php|aspx?)", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _GONE_MAX_WAIT = timedelta(days=30)
 # Skip reasons of a request refused on purpose that the next run would refuse again (the spider's
@@ -53,6 +58,8 @@ _REFUSED_ON_PURPOSE = frozenset({"robots.txt", "refused", "too-large", "redirect
 
 GONE_META = "ns_gone"
 """Request meta on the retry of a dead link (a URL never stored that answered 404/410): when it last did."""
+REFUSED_META = "ns_refused_before"
+"""Request meta on an article request whose URL was refused on purpose by an earlier run."""
 
 
 def gone_again(failure: Failure) -> bool:
@@ -67,14 +74,6 @@ def gone_again(failure: Failure) -> bool:
         and request is not None
         and request.meta.get(GONE_META)
     )
-
-
-def is_index_url(url: str) -> bool:
-    """Whether ``url`` looks like a site or column index rather than an article: a folder (``/``,
-    ``/xwzx/``) or an index file (``index.html``, ``default.htm``). Takedowns on these CMSs redirect a
-    deleted article there instead of answering 404."""
-    path = urlsplit(url).path or "/"
-    return path.endswith("/") or bool(_INDEX_PAGE.fullmatch(PurePosixPath(path).name))
 
 
 def _published(value: str | None) -> datetime | None:
@@ -100,19 +99,21 @@ class _ListingFilter:
 
     def __init__(self, mw: IncrementalMiddleware, response: Response) -> None:
         self.mw = mw
-        self.meta = _meta(response)
+        self.meta = meta_of(response)
         self.is_listing = self.meta.get("ns_kind") == "listing"
         self.articles = 0
         self.wanted = 0
         self.newest: str | None = None
         self.held: list[Request] = []
         self.drop_items = mw.check_removed(response)
-        self.alias = _alias_source(response)
+        if self.meta.get(REFUSED_META):
+            mw.fetched_after_refusal(response)
+        self.alias = alias_source(response)
         self.column_key = (str(self.meta.get("ns_site")), str(self.meta.get("ns_column")))
         if self.is_listing:
             mw.progress.start(self.column_key)
         if self.meta.get("ns_kind"):
-            mw.progress.answered(_response_key(response))
+            mw.progress.answered(response_key(response))
 
     def feed(self, obj: Any) -> Iterator[Any]:
         if isinstance(obj, Request):
@@ -149,7 +150,7 @@ class _ListingFilter:
             self.mw.inc("newsspider/incremental/pagination_stopped")
             self.held = []
         for request in self.held:
-            self.mw.progress.sent(self.column_key, _request_key(request))
+            self.mw.progress.sent(self.column_key, request_key(request))
         yield from self.held
 
     def _same_column(self, request: Request) -> bool:
@@ -172,10 +173,8 @@ class _ListingFilter:
         if entry is None:
             return self._want_unstored(request, url)
         if self.mw.within_refresh(entry):
-            if self.mw.taken_down(entry):
-                # Its takedown is on record and nothing was stored since: a re-fetch would record it again.
-                self.mw.skip(request, "removed")
-                return False
+            # A takedown on record does not stop the refresh: sites answer 404 for a day in a redesign, and
+            # only a fetch can see the article back (check_removed records each takedown once).
             self.wanted += 1
             self.mw.inc("newsspider/incremental/refetched")
             self.mw.progress.sent(self.column_key, url)
@@ -195,39 +194,10 @@ class _ListingFilter:
             request.meta[GONE_META] = dead.at
         elif self.mw.state.refused(url) is None:
             self.wanted += 1
+        else:
+            request.meta[REFUSED_META] = True
         self.mw.progress.sent(self.column_key, url)
         return True
-
-
-def _meta(response: Response) -> dict[str, Any]:
-    try:
-        return dict(response.meta)
-    except AttributeError:  # a response not tied to a request
-        return {}
-
-
-def _alias_source(response: Response) -> str | None:
-    redirects = _meta(response).get("redirect_urls")
-    return canonical_url(redirects[0]) if redirects else None
-
-
-def _request_key(request: Request) -> str:
-    # Listing APIs page by POST body on one URL (Hanweb's dataproxy.jsp): the body tells pages apart.
-    url = canonical_url(request.url)
-    return f"{url} {hashlib.sha1(request.body, usedforsecurity=False).hexdigest()}" if request.body else url
-
-
-def _response_key(response: Response) -> str:
-    redirects = _meta(response).get("redirect_urls")
-    if redirects:
-        return canonical_url(redirects[0])
-    request = getattr(response, "request", None)
-    return _request_key(request) if request is not None else canonical_url(response.url)
-
-
-def _original_url(response: Response) -> str:
-    redirects = _meta(response).get("redirect_urls")
-    return str(redirects[0]) if redirects else response.url
 
 
 class IncrementalMiddleware:
@@ -273,8 +243,10 @@ class IncrementalMiddleware:
     def process_spider_exception(self, response: Response, exception: Exception) -> Iterable[Any] | None:
         # Without an errback on the request, a 404/410 reaches us as HttpError: a takedown is handled
         # (and the error swallowed) only for an article we stored before.
-        if _meta(response).get("ns_kind"):
-            self.progress.answered(_response_key(response))
+        if meta_of(response).get("ns_kind"):
+            self.progress.answered(response_key(response))
+        if meta_of(response).get(REFUSED_META):
+            self.fetched_after_refusal(response)
         if isinstance(exception, HttpError) and self.check_removed(response):
             return []
         return None
@@ -290,6 +262,14 @@ class IncrementalMiddleware:
             except (OSError, StateError, sqlite3.Error) as exc:
                 # Not marking the column complete only means the next run paginates it to the end.
                 logger.error("cannot record the finished columns in the state store: %s", exc)
+
+    def fetched_after_refusal(self, response: Response) -> None:
+        """A link refused by an earlier run answered now (robots.txt opened up, the profile was fixed): forget
+        the refusal, and have the next run paginate its column to the end, since the pages after the one
+        this run stopped at were never read with it allowed."""
+        meta = meta_of(response)
+        self.state.clear_refused(canonical_url(original_url(response)))
+        self.progress.reopen((str(meta.get("ns_site")), str(meta.get("ns_column"))))
 
     def _skipped_on_purpose(self, url: str, reason: str = "", **_: Any) -> None:
         # robots.txt, a challenge wall, the request guard: retrying next run would not change it.
@@ -331,7 +311,7 @@ class IncrementalMiddleware:
 
     def check_removed(self, response: Response) -> bool:
         """Whether this article response is a takedown of a stored article (recorded once if so)."""
-        meta = _meta(response)
+        meta = meta_of(response)
         if meta.get("ns_kind") != "article":
             return False
         if response.status in _GONE:
@@ -342,7 +322,7 @@ class IncrementalMiddleware:
             reason = f"redirected to {response.url}"
         else:
             return False
-        original = canonical_url(_original_url(response))
+        original = canonical_url(original_url(response))
         entry = self.state.resolve(original)
         if entry is None:
             if response.status in _GONE:
