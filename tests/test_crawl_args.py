@@ -160,3 +160,20 @@ def test_a_known_state_with_an_empty_data_folder_is_warned_about(
     assert len(crawls) == 1  # a warning, not a refusal
     assert main([*argv, "--out", str(tmp_path / "new-folder"), "--state", ""]) == EXIT_OK
     assert "already knows" not in capsys.readouterr().err  # the folder's own state: nothing to warn about
+
+
+def test_a_redis_password_never_reaches_the_terminal_and_a_bad_redis_url_is_one_line(
+    tmp_path: Path, crawls: list[tuple[list[str], dict[str, Any]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = str(tmp_path / "out")
+    line = _refused(
+        capsys, "--site", "zqsxnews", "--out", out, "--redis", f"redis://:s3cretpw@127.0.0.1:{port}/0"
+    )
+    assert "s3cretpw" not in line
+    assert f"redis://:***@127.0.0.1:{port}/0" in line
+    line = _refused(capsys, "--site", "zqsxnews", "--out", out, "--state", "redis://127.0.0.1:notaport/0")
+    assert "not a usable address" in line
+    assert crawls == []

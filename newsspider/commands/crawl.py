@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from redis.exceptions import RedisError
 from scrapy.crawler import CrawlerProcess
@@ -247,21 +247,33 @@ def _holds_records(data_dir: Path) -> bool:
     return any(path.parent.name not in RESERVED_SITES for path in data_dir.glob("*/*.jsonl"))
 
 
-def _reach_state(spec: str, data_dir: Path) -> None:
+def _shown(spec: str) -> str:
+    """A state store address fit for a log or a cron mail: a Redis URL's password replaced by ***."""
+    parts = urlsplit(spec)
+    if parts.password is None:
+        return spec
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+def _reach_state(spec: str, data_dir: Path, *, shared: bool = False) -> None:
     """Open the state store and read from it once before Scrapy does, so a corrupt, locked or unreachable
     store is one plain line and exit 2, not tracebacks from the engine's start (a Redis URL connects only
     on its first command). With ``--redis`` the state is in the queue's Redis: this reaches that too."""
-    store = open_state(spec, data_dir)
+    try:
+        store = open_state(spec, data_dir)
+    except ValueError as exc:  # a malformed Redis URL (redis://host:notaport/0)
+        raise StateError(f"the state store {_shown(spec)} is not a usable address: {exc}") from exc
     try:
         known = store.count()
     except RedisError as exc:
-        raise StateError(f"the state store {spec} cannot be reached: {exc}") from exc
+        raise StateError(f"the state store {_shown(spec)} cannot be reached: {exc}") from exc
     finally:
         store.close()
-    if known and spec and not _holds_records(data_dir):
+    # A distributed worker's folder holds only its own shard: other workers' articles are elsewhere.
+    if known and spec and not shared and not _holds_records(data_dir):
         # Not refused: a folder emptied on purpose (records moved to an archive) is a valid choice.
         print(
-            f"newsspider crawl: warning: the state store {spec} already knows {known} articles but {data_dir} "
+            f"newsspider crawl: warning: the state store {_shown(spec)} already knows {known} articles but {data_dir} "
             "holds no records: those articles are not fetched again into it (a new data folder wants its own "
             "state: another ?prefix= or file)",
             file=sys.stderr,
@@ -296,7 +308,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         with output_lock(lock_dir, run_id):
-            _reach_state(str(overrides.get("NEWSSPIDER_STATE", "")), data_dir)
+            _reach_state(str(overrides.get("NEWSSPIDER_STATE", "")), data_dir, shared=bool(args.redis))
             outcome = run_crawl(
                 keys, start_url=args.url, since=since, max_pages=args.max_pages, data_dir=data_dir,
                 run_id=run_id, settings_overrides=overrides, quiet=args.quiet,
