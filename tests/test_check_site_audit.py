@@ -338,3 +338,14 @@ def test_a_challenge_in_front_of_the_articles_is_a_challenge_not_a_broken_profil
     assert code == 4, out
     assert "challenge      rs-412" in out
     assert "verdict  needs attention: challenge (rs-412)" in out
+
+
+def test_a_listing_selector_is_not_judged_on_a_json_listing_api(capsys: pytest.CaptureFixture[str]) -> None:
+    # UCAP's /common/search answers JSON: the platform reads its rows from the JSON, not from links.
+    response = HtmlResponse(
+        "https://www.hainan.gov.cn/common/search/f826c8ecd9586b34902ea56d538d1c06?page=1",
+        body=b'{"data": {"total": 0, "results": []}}',
+        encoding="utf-8",
+    )
+    assert check_listing_selector(response, "ul.list a", rows=0) == []
+    assert "listing 'ul.list a': not used (the listing is a JSON API)" in capsys.readouterr().out

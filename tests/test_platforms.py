@@ -132,6 +132,16 @@ def test_hanweb_column_page_rows_come_from_the_datastore_island() -> None:
     assert page.total_records == 100
 
 
+@pytest.mark.parametrize(("query", "rows"), [("li a", 15), ("div.no-such-list a", 0)])
+def test_a_listing_selector_applies_to_the_datastore_records(query: str, rows: int) -> None:
+    # As on any page: the profile's selector names the links, here inside the island's CDATA records.
+    url = "https://www.zj.gov.cn/col/col76705/index.html"
+    site = SiteProfile(key="t", name="测试站", platform="hanweb", selectors=Selectors(listing=query))
+    page = get_platform("hanweb").parse_listing(_html("hanweb/col76705_index.html", url), site,
+                                                Column(name="c", url=url))  # fmt: skip
+    assert len(page.rows) == rows
+
+
 def test_hanweb_next_group_is_a_form_post_with_ids_scraped_from_the_page() -> None:
     url = "https://www.zj.gov.cn/col/col76705/index.html"
     page = get_platform("hanweb").parse_listing(

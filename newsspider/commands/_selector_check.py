@@ -45,8 +45,12 @@ def check_listing_selector(response: TextResponse, query: str | None, rows: int)
     """Print whether the profile's ``listing`` selector matched; the verdict's phrase when it did not.
 
     ``rows``: what the platform read with it. Rows found settle it: a Hanweb page's links sit in its
-    ``<datastore>`` records, which the selector is applied to and the page as a whole does not show."""
+    ``<datastore>`` records, which the platform applies the selector to and the page as a whole does not
+    show."""
     if not query:
+        return []
+    if response.text.lstrip()[:1] in ("{", "["):  # a JSON listing API (UCAP): its rows are not HTML links
+        show("selector", f"listing {query!r}: not used (the listing is a JSON API)")
         return []
     if rows:
         show("selector", f"listing {query!r}: {rows} rows read with it")

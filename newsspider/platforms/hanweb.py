@@ -86,7 +86,9 @@ class HanwebPlatform:
         island = _island(response)
         if island is not None:
             fragment = "".join(island.xpath("//record/text()").getall())
-            rows = rows_from_links(Selector(text=fragment or "<p></p>"), response.url, _is_http)
+            records = Selector(text=fragment or "<p></p>")
+            # A profile's listing selector applies to the records' HTML, as it does to a page's.
+            rows = rows_from_links(records, response.url, _is_http, links_query=site.selectors.listing)
         else:
             rows = rows_from_links(
                 response, response.url, self.is_article_url, links_query=site.selectors.listing
