@@ -34,9 +34,8 @@ CREATE TABLE IF NOT EXISTS removed (
     reason TEXT NOT NULL, at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS removed_by_url ON removed (url, at);
-CREATE TABLE IF NOT EXISTS gone (
-    url TEXT PRIMARY KEY, status INTEGER NOT NULL, at TEXT NOT NULL, misses INTEGER NOT NULL DEFAULT 1
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS gone (url TEXT PRIMARY KEY, status INTEGER NOT NULL, at TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS gone_misses (url TEXT PRIMARY KEY, misses INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS refused (url TEXT PRIMARY KEY, reason TEXT NOT NULL, at TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS columns (
     site TEXT NOT NULL, col TEXT NOT NULL, complete INTEGER NOT NULL, PRIMARY KEY (site, col)
@@ -46,11 +45,13 @@ CREATE TABLE IF NOT EXISTS journal (path TEXT PRIMARY KEY, "offset" INTEGER NOT 
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a state file made by an older version up to the schema: additive changes only, so an older
-    version can still read it."""
+    """Bring a state file up to the schema with new tables only, never new columns in old ones: an older
+    version writes ``INSERT … VALUES`` without column names, which a wider table refuses, so a rollback
+    would break. A file from an interim version that kept the miss count in ``gone`` itself moves it out."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(gone)")}
-    if "misses" not in columns:
-        db.execute("ALTER TABLE gone ADD COLUMN misses INTEGER NOT NULL DEFAULT 1")
+    if "misses" in columns:
+        db.execute("INSERT OR IGNORE INTO gone_misses SELECT url, misses FROM gone")
+        db.execute("ALTER TABLE gone DROP COLUMN misses")
 
 
 _SELECT = "SELECT url, content_hash, title_hash, version, published_at, last_seen, site FROM seen"
@@ -179,14 +180,21 @@ class SqliteStateStore:
         return str(row[0]) if row and row[0] is not None else None
 
     def mark_gone(self, url: str, status: int, at: str) -> None:
-        self._db.execute(
-            "INSERT INTO gone (url, status, at, misses) VALUES (?, ?, ?, 1) ON CONFLICT (url) DO UPDATE "
-            "SET status = excluded.status, at = excluded.at, misses = gone.misses + 1",
-            (url, status, at),
-        )
+        with self._transaction():
+            # A dead link recorded without a count (by an older version) has missed once already.
+            self._db.execute(
+                "INSERT INTO gone_misses SELECT ?, 1 + EXISTS (SELECT 1 FROM gone WHERE url = ?) WHERE true "
+                "ON CONFLICT (url) DO UPDATE SET misses = misses + 1",
+                (url, url),
+            )
+            self._db.execute("INSERT OR REPLACE INTO gone VALUES (?, ?, ?)", (url, status, at))
 
     def dead_link(self, url: str) -> DeadLink | None:
-        row = self._db.execute("SELECT status, at, misses FROM gone WHERE url = ?", (url,)).fetchone()
+        row = self._db.execute(
+            "SELECT g.status, g.at, coalesce(m.misses, 1) FROM gone g LEFT JOIN gone_misses m ON m.url = g.url "
+            "WHERE g.url = ?",
+            (url,),
+        ).fetchone()
         return DeadLink(status=int(row[0]), at=str(row[1]), misses=int(row[2])) if row else None
 
     def mark_refused(self, url: str, reason: str, at: str) -> None:

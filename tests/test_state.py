@@ -326,3 +326,41 @@ def test_writable_folder_test(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("x")
     assert not _writable(tmp_path / "a-file")
     assert not _writable(tmp_path / "missing")
+
+
+def test_the_previous_version_can_still_write_a_state_file_this_one_made(tmp_path: Path) -> None:
+    # A rollback: the older version's statements name no columns, so tables may only be added, not widened.
+    store = open_state("", tmp_path)
+    store.mark_gone("http://a.gov.cn/1.html", 404, "2020-03-01T00:00:00+00:00")
+    store.mark_refused("http://a.gov.cn/2.html", "robots.txt", "2020-03-01T00:00:00+00:00")
+    store.close()
+    old = sqlite3.connect(tmp_path / "state.sqlite")
+    old.execute("INSERT OR REPLACE INTO gone VALUES (?, ?, ?)", ("http://a.gov.cn/3.html", 410, "2020-03-02"))
+    old.execute("INSERT INTO removed (url, site, col, status, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+                ("http://a.gov.cn/4.html", "a", None, 404, "http 404", "2020-03-02"))  # fmt: skip
+    old.commit()
+    old.close()
+    again = open_state("", tmp_path)
+    assert again.dead_link("http://a.gov.cn/3.html") == DeadLink(status=410, at="2020-03-02", misses=1)
+    again.close()
+
+
+def test_an_interim_state_file_with_the_miss_count_in_gone_is_narrowed(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    interim = sqlite3.connect(path)
+    interim.executescript(
+        """
+        CREATE TABLE gone (url TEXT PRIMARY KEY, status INTEGER NOT NULL, at TEXT NOT NULL,
+            misses INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;
+        INSERT INTO gone VALUES ('http://a.gov.cn/1.html', 404, '2020-03-01T00:00:00+00:00', 3);
+        """
+    )
+    interim.commit()
+    interim.close()
+    store = open_state("", tmp_path)
+    assert store.dead_link("http://a.gov.cn/1.html") == DeadLink(
+        status=404, at="2020-03-01T00:00:00+00:00", misses=3
+    )
+    store.close()
+    columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(gone)")]
+    assert columns == ["url", "status", "at"]
