@@ -40,6 +40,7 @@ __all__ = [
     "latest_positions",
     "load",
     "load_duckdb",
+    "missing_sites",
     "no_records_message",
     "record_files",
     "with_timestamps",
@@ -108,6 +109,12 @@ def record_files(
             if p.is_file() and (fetched_since is None or p.name[:10] >= fetched_since)
         )
     return files
+
+
+def missing_sites(files: Iterable[Path], sites: Sites) -> list[str]:
+    """The asked-for sites (``--site``) that none of ``files`` belongs to: a typo among good keys."""
+    wanted = _site_set(sites)
+    return sorted(wanted - {path.parent.name for path in files}) if wanted else []
 
 
 def no_records_message(data_dir: Path | str, sites: Sites = None) -> str:

@@ -114,3 +114,18 @@ def test_a_misspelt_site_names_the_sites_there(tmp_path: Path, capsys: pytest.Ca
             "(sites there: henan-gov, shanxi-gov, sxrb)"
         )
     ]
+
+
+@pytest.mark.parametrize("command", ["validate", "export"])
+def test_a_misspelt_site_beside_a_good_one_is_refused_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    # Checking or exporting shanxi-gov alone, while the user asked for sxrb too, would pass for both.
+    data = tmp_path / "data"
+    build_dataset(data)
+    extra = ["--out", str(tmp_path / "x.jsonl")] if command == "export" else []
+    assert main([command, str(data), "--site", "shanxi-gov", "--site", "srxb", *extra]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"newsspider {command}: no record files for site srxb under {data} (sites there: henan-gov, shanxi-gov, sxrb)"
+    ]
+    assert not (tmp_path / "x.jsonl").exists()

@@ -23,6 +23,7 @@ from newsspider.dataset import (
     BadLine,
     iter_records,
     latest_positions,
+    missing_sites,
     no_records_message,
     record_files,
 )
@@ -192,9 +193,12 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"newsspider export: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    if not files:
+    missing = missing_sites(files, args.sites)
+    if not files or missing:
         # An empty output file for a wrong folder would pass for an export of nothing new.
-        print(f"newsspider export: {no_records_message(args.data_dir, args.sites)}", file=sys.stderr)
+        print(
+            f"newsspider export: {no_records_message(args.data_dir, missing or args.sites)}", file=sys.stderr
+        )
         return EXIT_CONFIG
     progress = Progress(len(files))
     keep = latest_positions(_positions(files, progress), versions=args.versions)

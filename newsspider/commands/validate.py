@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from newsspider.dataset import BadLine, iter_records, no_records_message, record_files
+from newsspider.dataset import BadLine, iter_records, missing_sites, no_records_message, record_files
 from newsspider.exitcodes import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
 from newsspider.schema import SCHEMA_PATH, record_schema
 
@@ -100,9 +100,13 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, json.JSONDecodeError) as exc:
         print(f"newsspider validate: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    if not files:
+    missing = missing_sites(files, args.sites)
+    if not files or missing:
         # "0 lines: all valid" for a wrong folder would let a cron job publish nothing as checked.
-        print(f"newsspider validate: {no_records_message(args.data_dir, args.sites)}", file=sys.stderr)
+        print(
+            f"newsspider validate: {no_records_message(args.data_dir, missing or args.sites)}",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     lines = bad_count = 0
     # jsonschema checks about 2,000 records a second on one core: spread the files over processes.
