@@ -189,7 +189,10 @@ def test_a_listing_that_fails_is_retried_counted_and_does_not_stop_the_other_col
     conn: dict[str, Any],
 ) -> None:
     server: FaultServer = conn["server"]
-    assert ATTEMPTS <= len([h for h in server.log() if h.path == BROKEN_LISTING]) <= 2 * ATTEMPTS
+    # Retried: at least one retry reached the server. Not always all of them: a retry can be written into a
+    # keep-alive connection the server is resetting, and fail before the server reads it (seen twice on
+    # 2026-11-28, 2 of 3 attempts logged); Scrapy still counts it as an attempt.
+    assert 2 <= len([h for h in server.log() if h.path == BROKEN_LISTING]) <= 2 * ATTEMPTS
     assert conn["report"]["stats"]["newsspider/listing_failed/faulty"] == 1
     assert conn["report"]["sites"]["faulty"]["columns"]["要闻"]["new"] == len(server.good)
 
