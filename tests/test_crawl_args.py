@@ -176,4 +176,6 @@ def test_a_redis_password_never_reaches_the_terminal_and_a_bad_redis_url_is_one_
     assert f"redis://:***@127.0.0.1:{port}/0" in line
     line = _refused(capsys, "--site", "zqsxnews", "--out", out, "--state", "redis://127.0.0.1:notaport/0")
     assert "not a usable address" in line
+    line = _refused(capsys, "--site", "zqsxnews", "--out", out, "--state", "redis://:s3cretpw@[::1/0")
+    assert "s3cretpw" not in line
     assert crawls == []

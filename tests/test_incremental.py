@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 
 from newsspider import signals
 from newsspider.items import NewsArticle
-from newsspider.middlewares.incremental import GONE_META, IncrementalMiddleware, gone_again
+from newsspider.middlewares.incremental import GONE_META, TAKEN_DOWN_META, IncrementalMiddleware, gone_again
 from newsspider.middlewares.responses import is_index_url
 from pipelines.state import SeenEntry, shared_state
 from tests.records import read_records
@@ -554,6 +554,24 @@ def test_the_spider_counts_a_dead_link_dead_again_as_skipped_not_failed(tmp_path
     assert [s["reason"] for s in skipped] == ["gone"]
 
 
+@pytest.mark.parametrize(("meta", "reason"), [(GONE_META, "gone"), (TAKEN_DOWN_META, "removed")])
+def test_the_spider_counts_a_known_404_again_as_skipped_not_failed(
+    tmp_path: Path, meta: str, reason: str
+) -> None:
+    # A taken-down article's refresh answering 404 again failed every --refresh-days run (exit 1 daily).
+    from newsspider.spiders.provincial import ProvincialSpider
+
+    crawler = get_crawler(ProvincialSpider, settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path)})
+    spider = ProvincialSpider.from_crawler(crawler, site="shanxi-gov")
+    crawler.spider = spider
+    failed, skipped = collect(crawler, signals.article_failed), collect(crawler, signals.article_skipped)
+    request = article_request(9)
+    request.meta.update({"ns_column": spider.profiles["shanxi-gov"].columns[0].name, meta: True})
+    spider.article_error(failed_with(request, 404))
+    assert failed == []
+    assert [s["reason"] for s in skipped] == [reason]
+
+
 def test_a_takedown_is_recorded_once_though_the_article_is_still_refreshed(tmp_path: Path) -> None:
     crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_REFRESH_DAYS": 30})
     seen(crawler, 1, 2)
@@ -563,6 +581,7 @@ def test_a_takedown_is_recorded_once_though_the_article_is_still_refreshed(tmp_p
         later = IncrementalMiddleware(crawler, now=NOW + timedelta(days=day))
         out = run(later, response_for(listing_request(1)), [article_request(1), article_request(2)])
         assert [r.url for r in out] == [article_request(1).url, article_request(2).url]
+        assert [bool(r.meta.get(TAKEN_DOWN_META)) for r in out] == [True, False]
         # ...and still gone: no second event.
         assert later.process_spider_exception(response, HttpError(response)) == []
     assert len(read_records(tmp_path, "events")) == 1

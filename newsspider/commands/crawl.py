@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from redis.exceptions import RedisError
 from scrapy.crawler import CrawlerProcess
@@ -247,12 +248,13 @@ def _holds_records(data_dir: Path) -> bool:
     return any(path.parent.name not in RESERVED_SITES for path in data_dir.glob("*/*.jsonl"))
 
 
+_PASSWORD = re.compile(r"(://[^/@]*?:)[^/@]*@")
+
+
 def _shown(spec: str) -> str:
-    """A state store address fit for a log or a cron mail: a Redis URL's password replaced by ***."""
-    parts = urlsplit(spec)
-    if parts.password is None:
-        return spec
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+    """A state store address fit for a log or a cron mail: a Redis URL's password replaced by ***. By
+    pattern, not by urlsplit, which raises on the malformed URLs this is also asked to show."""
+    return _PASSWORD.sub(r"\1***@", spec)
 
 
 def _reach_state(spec: str, data_dir: Path, *, shared: bool = False) -> None:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from pipelines.state import DeadLink, SeenEntry
 
-__all__ = ["GONE_META", "REFUSED_META", "IncrementalMiddleware", "gone_again"]
+__all__ = ["GONE_META", "REFUSED_META", "TAKEN_DOWN_META", "IncrementalMiddleware", "gone_again"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,20 +60,21 @@ GONE_META = "ns_gone"
 """Request meta on the retry of a dead link (a URL never stored that answered 404/410): when it last did."""
 REFUSED_META = "ns_refused_before"
 """Request meta on an article request whose URL was refused on purpose by an earlier run."""
+TAKEN_DOWN_META = "ns_taken_down"
+"""Request meta on the refresh of a stored article whose takedown is on record."""
 
 
-def gone_again(failure: Failure) -> bool:
-    """Whether a failed article request is a dead link answering 404/410 once more: the spider counts it
-    skipped ``gone``, not failed (it failed the first time; a run a month must not exit 1 for it)."""
+def gone_again(failure: Failure) -> str | None:
+    """The skip reason of a failed article request that answers 404/410 once more where that is known
+    already: ``gone`` for a dead link's retry, ``removed`` for a taken-down article's refresh; else None.
+    The spider counts these skipped, not failed: they were reported the first time, and a daily run must
+    not exit 1 for them."""
     error = failure.value
     request = getattr(failure, "request", None)
-    return bool(
-        isinstance(error, HttpError)
-        and error.response is not None
-        and error.response.status in _GONE
-        and request is not None
-        and request.meta.get(GONE_META)
-    )
+    if not (isinstance(error, HttpError) and error.response is not None and error.response.status in _GONE):
+        return None
+    meta = request.meta if request is not None else {}
+    return "gone" if meta.get(GONE_META) else "removed" if meta.get(TAKEN_DOWN_META) else None
 
 
 def _published(value: str | None) -> datetime | None:
@@ -175,6 +176,8 @@ class _ListingFilter:
         if self.mw.within_refresh(entry):
             # A takedown on record does not stop the refresh: sites answer 404 for a day in a redesign, and
             # only a fetch can see the article back (check_removed records each takedown once).
+            if self.mw.taken_down(entry):
+                request.meta[TAKEN_DOWN_META] = True
             self.wanted += 1
             self.mw.inc("newsspider/incremental/refetched")
             self.mw.progress.sent(self.column_key, url)

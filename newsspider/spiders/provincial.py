@@ -350,9 +350,9 @@ class ProvincialSpider(Spider):
         if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
             # Not sent on purpose (robots.txt, a challenge wall, the request guard): skipped, not failed.
             self._skipped(url, profile, column, ignore_reason(failure))
-        elif gone_again(failure):
-            # A dead link answering 404/410 again on its retry failed before: skipped, not failed again.
-            self._skipped(url, profile, column, "gone")
+        elif again := gone_again(failure):
+            # A dead link's retry or a taken-down article's refresh, 404/410 again: reported before.
+            self._skipped(url, profile, column, again)
         else:
             self._failed(url, profile, column, failure_reason(failure))
 
