@@ -17,6 +17,7 @@ import hashlib
 import logging
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
@@ -42,6 +43,7 @@ __all__ = [
     "shared_state",
     "state_spec",
     "stop_crawl",
+    "taken_down",
     "title_hash",
 ]
 
@@ -189,6 +191,24 @@ class StateStore(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+
+
+def taken_down(state: StateStore, entry: SeenEntry) -> bool:
+    """Whether a takedown of this stored article is on record (a 404, a redirect to an index, a page emptied
+    behind an HTTP 200) and it was not seen again since."""
+    at = state.removed_at(entry.url)
+    if at is None:
+        return False
+    seen = _utc(entry.last_seen)
+    return seen is None or (_utc(at) or seen) >= seen
+
+
+def _utc(value: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 # Bounded memo: the version pipeline and the store both need the hash of the record passing through.

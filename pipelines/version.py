@@ -8,7 +8,6 @@ for a 404 takedown. When the text comes back, it is compared with the kept versi
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,8 +17,16 @@ from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
 from pipelines.record_json import ENTRY_FIELDS, as_record, entry_of
-from pipelines.state import STORAGE_ERRORS, RemovedEvent, SeenEntry, SharedState, stop_crawl, title_hash
-from pipelines.store import check_site, write_event
+from pipelines.state import (
+    STORAGE_ERRORS,
+    RemovedEvent,
+    SeenEntry,
+    SharedState,
+    stop_crawl,
+    taken_down,
+    title_hash,
+)
+from pipelines.store import write_event
 from pipelines.validate import Quarantined, quarantine
 
 if TYPE_CHECKING:
@@ -128,16 +135,17 @@ class VersionPipeline:
 
         Storing the empty page as a new version would replace the article in every latest-version view
         (``dataset.load``) with a "提示信息" page. The site most likely took the article down behind an
-        HTTP 200: a ``removed`` event with reason "emptied" says so, once per emptying, and the empty page
-        goes to quarantine. Neither the seen entry nor the state's takedown list is touched, so every
-        --refresh-days run fetches the article again: if its text is back, it is compared with the kept
-        version as usual (unchanged, or a new version); if still empty, it is quarantined again at INFO.
+        HTTP 200: a ``removed`` event with reason "emptied" says so, once per emptying (recorded in the state's
+        takedown list, as a 404 is), and the empty page goes to quarantine. The seen entry is not touched, and
+        a takedown on record does not stop --refresh-days runs from fetching the article again: if its text is
+        back, it is compared with the kept version as usual (unchanged, or a new version); if still empty, it
+        is quarantined again at INFO.
         """
         adapter = ItemAdapter(item)
         site = adapter.get("site") or previous.site or "unknown"
-        # The fetch time, as the kept version's last_seen is: the two are compared by _emptied_before.
+        # The fetch time, as the kept version's last_seen is: the two are compared by taken_down.
         at = adapter.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds")
-        repeat = self._emptied_before(site, previous)
+        repeat = taken_down(self.state, previous)
         if not repeat:
             event = RemovedEvent(
                 url=previous.url,
@@ -147,6 +155,7 @@ class VersionPipeline:
                 reason=EMPTIED,
                 at=at,
             )
+            self.state.record_removed(event)
             write_event(self.data_dir, event, self.shard)
             self._inc("newsspider/emptied")
         still = "still " if repeat else ""
@@ -158,32 +167,6 @@ class VersionPipeline:
             self.crawler, self.data_dir, as_record(item), EMPTIED, detail, "INFO" if repeat else None
         )
 
-    def _emptied_before(self, site: str, previous: SeenEntry) -> bool:
-        """Whether an "emptied" event for this article was written since its kept version was last seen.
-
-        Read from the site's event files, not the state's takedown list: the incremental middleware stops
-        re-fetching an article whose takedown is on record there, and an emptied page must be re-fetched to
-        notice its text coming back. Emptied pages are rare, and only files dated from the last sighting on
-        are read.
-        """
-        folder = self.data_dir / check_site(site) / "events"
-        seen = _moment(previous.last_seen)
-        for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else ():
-            if seen is not None and path.name[:10] < seen.date().isoformat():
-                continue
-            with path.open(encoding="utf-8") as lines:
-                for line in lines:
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue  # a torn last line (a kill mid-write) holds no complete event
-                    if event.get("url") != previous.url or event.get("reason") != EMPTIED:
-                        continue
-                    at = _moment(str(event.get("at") or ""))
-                    if seen is None or at is None or at >= seen:
-                        return True
-        return False
-
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(key)
@@ -192,11 +175,3 @@ class VersionPipeline:
 def _has_body(adapter: ItemAdapter, record: dict[str, Any]) -> bool:
     # The parser's no_body warning, or an empty text: a page whose body could not be found at all.
     return record.get("content_hash") != _EMPTY_HASH and "no_body" not in (adapter.get("warnings") or ())
-
-
-def _moment(value: str) -> datetime | None:
-    """An ISO 8601 UTC time (the store writes them), or None when absent or unreadable."""
-    try:
-        return datetime.fromisoformat(value).astimezone(UTC)
-    except ValueError:
-        return None

@@ -32,7 +32,7 @@ from newsspider.middlewares.responses import (
     response_key,
 )
 from newsspider.urls import canonical_url
-from pipelines.state import RemovedEvent, SharedState, StateError
+from pipelines.state import RemovedEvent, SharedState, StateError, taken_down
 from pipelines.store import write_event
 
 if TYPE_CHECKING:
@@ -85,14 +85,6 @@ def _published(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=_BEIJING)
-
-
-def _utc(value: str) -> datetime | None:
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 class _ListingFilter:
@@ -176,7 +168,7 @@ class _ListingFilter:
         if self.mw.within_refresh(entry):
             # A takedown on record does not stop the refresh: sites answer 404 for a day in a redesign, and
             # only a fetch can see the article back (check_removed records each takedown once).
-            if self.mw.taken_down(entry):
+            if taken_down(self.mw.state, entry):
                 request.meta[TAKEN_DOWN_META] = True
             self.wanted += 1
             self.mw.inc("newsspider/incremental/refetched")
@@ -301,14 +293,6 @@ class IncrementalMiddleware:
         wait = min(doubled, max(_GONE_MAX_WAIT, self.retry_gone))
         return self._clock() - datetime.fromisoformat(dead.at) < wait
 
-    def taken_down(self, entry: SeenEntry) -> bool:
-        """Whether a takedown of this stored article is on record and it was not stored again since."""
-        at = self.state.removed_at(entry.url)
-        if at is None:
-            return False
-        stored = _utc(entry.last_seen)
-        return stored is None or (_utc(at) or stored) >= stored
-
     def _clock(self) -> datetime:
         return self._now or datetime.now(UTC)
 
@@ -335,7 +319,7 @@ class IncrementalMiddleware:
         if entry.url in self._removed:
             return True
         self._removed.add(entry.url)
-        if self.taken_down(entry):
+        if taken_down(self.state, entry):
             # Recorded by an earlier run (a request queued before it, a refresh of an alias): once is enough.
             self.inc("newsspider/incremental/removed_again")
             return True
