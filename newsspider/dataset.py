@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
-from newsspider.arrow_records import arrow_schema, from_arrow_records
 from newsspider.items import NewsArticle
 from newsspider.schema import record_schema
 
@@ -221,6 +218,8 @@ def load(
 def _parquet_records(path: Path, sites: Sites) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq  # imported here: only Parquet input needs it
 
+    from newsspider.arrow_records import from_arrow_records
+
     records = from_arrow_records(pq.read_table(path).to_pylist())
     wanted = _site_set(sites)
     if wanted is not None:
@@ -266,7 +265,11 @@ def _parse_times(text: pd.Series, column: str) -> pd.Series:
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    import pandas as pd  # imported here: slow to import, and most commands never need it
+    # Imported here: slow to import, and most users of this module (the crawl's record_files) never need them.
+    import pandas as pd
+    import pyarrow as pa
+
+    from newsspider.arrow_records import arrow_schema
 
     extra = sorted({k for r in records for k in r} - set(_FIELD_ORDER))
     # Column by column with object dtype first: pandas' own inference over dicts holding lists of dicts

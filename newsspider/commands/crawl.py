@@ -26,6 +26,7 @@ from scrapy.settings import default_settings
 from scrapy.utils.project import get_project_settings
 
 from newsspider import settings as project_settings
+from newsspider.dataset import record_files
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
 from newsspider.extensions.report import format_summary
 from newsspider.logsetup import configure_run_logging, match_scrapy_level, remove_run_logging
@@ -34,7 +35,6 @@ from newsspider.sites import ProfileError, list_keys
 from newsspider.sites.loader import ProfileErrors, load_many
 from newsspider.spiders.provincial import ProvincialSpider, parse_since
 from pipelines.state import StateError, open_state
-from pipelines.store import RESERVED_SITES
 
 if TYPE_CHECKING:
     import argparse
@@ -242,12 +242,6 @@ def summary_text(outcome: CrawlOutcome) -> str:
     return text
 
 
-def _holds_records(data_dir: Path) -> bool:
-    # Not newsspider.dataset.record_files: importing the dataset tools loads pyarrow, 30 MB more in the
-    # crawl process for the whole run.
-    return any(path.parent.name not in RESERVED_SITES for path in data_dir.glob("*/*.jsonl"))
-
-
 _PASSWORD = re.compile(r"(://[^/@]*?:)[^/@]*@")
 
 
@@ -272,7 +266,7 @@ def _reach_state(spec: str, data_dir: Path, *, shared: bool = False) -> None:
     finally:
         store.close()
     # A distributed worker's folder holds only its own shard: other workers' articles are elsewhere.
-    if known and spec and not shared and not _holds_records(data_dir):
+    if known and spec and not shared and not (data_dir.is_dir() and record_files(data_dir)):
         # Not refused: a folder emptied on purpose (records moved to an archive) is a valid choice.
         print(
             f"newsspider crawl: warning: the state store {_shown(spec)} already knows {known} articles but {data_dir} "
