@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 from newsspider.commands._site_probe import show
 from newsspider.parsers.encoding import decode_html
 from newsspider.parsers.families import compile_selector, select
+from newsspider.platforms.base import link_of, query_nodes
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -37,10 +38,6 @@ _ARTICLE_FIELDS = (
 _SHOWN_TEXT = 40
 
 
-def _is_xpath(query: str) -> bool:
-    return query.startswith(("/", "("))
-
-
 def check_listing_selector(response: TextResponse, query: str | None, rows: int) -> list[str]:
     """Print whether the profile's ``listing`` selector matched; the verdict's phrase when it did not.
 
@@ -55,14 +52,8 @@ def check_listing_selector(response: TextResponse, query: str | None, rows: int)
     if rows:
         show("selector", f"listing {query!r}: {rows} rows read with it")
         return []
-    nodes = response.xpath(query) if _is_xpath(query) else response.css(query)
-    # As platforms.base._anchors: a node counts when it is a link or holds one.
-    with_link = sum(
-        1
-        for node in nodes
-        if isinstance(node.root, etree._Element)
-        and (node.root.tag == "a" or node.root.find(".//a[@href]") is not None)
-    )
+    nodes = query_nodes(response, query)
+    with_link = sum(1 for node in nodes if link_of(node) is not None)
     if not with_link:
         found = f"matched {len(nodes)}, none a link or holding one" if nodes else "matched nothing"
         show("selector", f"listing {query!r}: {found}")

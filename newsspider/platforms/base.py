@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
-from parsel import Selector
+from parsel import Selector, SelectorList
 from scrapy import Request
 
 from newsspider.urls import host_of
@@ -34,9 +34,11 @@ __all__ = [
     "Platform",
     "current_page",
     "last_linked_page",
+    "link_of",
     "listing_request",
     "next_link",
     "option",
+    "query_nodes",
     "rows_from_links",
     "same_site",
 ]
@@ -135,20 +137,25 @@ def _row_date(anchor: HtmlElement) -> str | None:
     return None
 
 
+def query_nodes(selector: Selector | TextResponse, query: str) -> SelectorList[Selector]:
+    """What a profile's listing query picks: XPath when it starts with ``/`` or ``(``, else CSS."""
+    return selector.xpath(query) if query.startswith(("/", "(")) else selector.css(query)
+
+
+def link_of(node: Selector) -> HtmlElement | None:
+    """The link a listing query's node stands for: the node itself when it is one, else the first link in
+    it (a row); None for text or an attribute (``li::text``), which names no link."""
+    root = node.root
+    if not isinstance(root, etree._Element):
+        return None
+    link = root if root.tag == "a" else root.find(".//a[@href]")
+    return cast("HtmlElement", link) if link is not None else None
+
+
 def _anchors(selector: Selector | TextResponse, query: str | None) -> list[HtmlElement]:
     if not query:
         return [node.root for node in selector.xpath("//a[@href]")]
-    found = selector.xpath(query) if query.startswith(("/", "(")) else selector.css(query)
-    anchors: list[HtmlElement] = []
-    for node in found:
-        root = node.root
-        if not isinstance(root, etree._Element):
-            continue  # a profile query that picks text or attributes (``li::text``) names no link
-        # The query picked links, or rows whose first link is the article.
-        link = root if root.tag == "a" else root.find(".//a[@href]")
-        if link is not None:
-            anchors.append(cast("HtmlElement", link))
-    return anchors
+    return [link for node in query_nodes(selector, query) if (link := link_of(node)) is not None]
 
 
 def rows_from_links(
