@@ -6,7 +6,6 @@ The crawl itself is replaced by a recorder, so a refusal that slips through show
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from newsspider.cli import main
 from newsspider.commands import crawl
 from newsspider.exitcodes import EXIT_CONFIG, EXIT_OK
+from tests.net import free_port
 
 GOOD = """
 name = "测试站"
@@ -131,9 +131,7 @@ def test_an_unreachable_redis_is_one_line_before_the_crawl(
     capsys: pytest.CaptureFixture[str],
     option: str,
 ) -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        url = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"  # a port nothing listens on
     line = _refused(capsys, "--site", "zqsxnews", "--out", str(tmp_path / "out"), option, url)
     assert "cannot be reached" in line
     assert url in line
@@ -165,9 +163,7 @@ def test_a_known_state_with_an_empty_data_folder_is_warned_about(
 def test_a_redis_password_never_reaches_the_terminal_and_a_bad_redis_url_is_one_line(
     tmp_path: Path, crawls: list[tuple[list[str], dict[str, Any]]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     out = str(tmp_path / "out")
     line = _refused(
         capsys, "--site", "zqsxnews", "--out", out, "--redis", f"redis://:s3cretpw@127.0.0.1:{port}/0"

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from newsspider.distributed_config import crawl_namespace, default_crawl_id, red
 from newsspider.distributed_queue import LeasedQueue
 from newsspider.exitcodes import EXIT_LOCKED
 from newsspider.replica import Replica
+from tests.net import free_port
 from tests.records import read_records
 
 if TYPE_CHECKING:
@@ -63,12 +63,6 @@ FAST = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _redis_binary() -> str:
     binary = shutil.which("redis-server")
     if binary is None:
@@ -84,7 +78,7 @@ def _redis_binary() -> str:
 @contextlib.contextmanager
 def redis_server(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A private redis-server on 127.0.0.1: ``(redis://127.0.0.1:PORT, process)``."""
-    port = _free_port()
+    port = free_port()
     argv = [_redis_binary(), "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
             "--dir", str(workdir)]  # fmt: skip
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -30,6 +30,7 @@ import pytest
 
 from newsspider.exitcodes import EXIT_OK
 from tests.faultserver import FaultServer, crawl, finish, start_crawl
+from tests.net import free_port
 from tests.records import read_records
 
 if TYPE_CHECKING:
@@ -300,12 +301,6 @@ def test_a_state_database_locked_by_another_process_is_waited_for(
 # -- Redis goes away mid-run ------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class RedisDidNotStartError(RuntimeError):
     pass
 
@@ -332,7 +327,7 @@ def _redis(binary: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
 def _redis_gone(binary: str, tmp: Path) -> dict[str, Any]:
     sites, out, workdir = tmp / "sites", tmp / "out", tmp / "redis"
     workdir.mkdir()
-    port = _free_port()
+    port = free_port()
     state = ("--state", f"redis://127.0.0.1:{port}/0")
     redis = _redis(binary, port, workdir)
     try:

@@ -22,6 +22,7 @@ import redis
 from pipelines.state import DeadLink, RemovedEvent, SeenEntry, StateError, open_state
 from pipelines.state_redis import RedisStateStore
 from pipelines.state_sqlite import SqliteStateStore
+from tests.net import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -44,12 +45,6 @@ def entry(url: str = URL, chash: str = "a" * 64, version: int = 1, **more: str |
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = shutil.which("redis-server")
@@ -59,7 +54,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(message + " but NEWSSPIDER_REQUIRE_REDIS=1")
         pytest.skip(message)
     workdir = tmp_path_factory.mktemp("redis")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [
             binary,
