@@ -35,6 +35,8 @@ from newsspider.urls import host_of
 if TYPE_CHECKING:
     import argparse
 
+    from scrapy.http import TextResponse
+
 HELP = "fetch one listing page and one article of a profile live and report the fields found"
 
 
@@ -58,10 +60,7 @@ def _check_listing(
     if response is None:
         return EXIT_FAILURES, None, None
     show("status", response.status)
-    kind = challenge_kind(response)
-    if kind is not None:
-        show("challenge", f"{kind}: the site needs a browser; not retried")
-        problems.append(f"challenge ({kind})")
+    if _challenged(response, problems):
         return EXIT_CHALLENGE, None, None
     page = get_platform(site.platform).parse_listing(response, site, column)
     show("rows", len(page.rows))
@@ -85,6 +84,16 @@ def _check_listing(
     return EXIT_OK if not failed else EXIT_FAILURES, page.rows[0].url, follow
 
 
+def _challenged(response: TextResponse, problems: list[str]) -> bool:
+    """Whether ``response`` is an anti-bot challenge page (said, and added to the verdict's problems)."""
+    kind = challenge_kind(response)
+    if kind is None:
+        return False
+    show("challenge", f"{kind}: the site needs a browser; not retried")
+    problems.append(f"challenge ({kind})")
+    return True
+
+
 def _check_article(probe: Probe, url: str, column: Column, problems: list[str]) -> int:
     site = probe.site
     print(f"article  GET {url}")
@@ -94,10 +103,7 @@ def _check_article(probe: Probe, url: str, column: Column, problems: list[str]) 
     if response is None:
         return EXIT_FAILURES
     show("status", response.status)
-    kind = challenge_kind(response)
-    if kind is not None:  # as on the listing: a wall in front of the articles is no broken profile
-        show("challenge", f"{kind}: the site needs a browser; not retried")
-        problems.append(f"challenge ({kind})")
+    if _challenged(response, problems):  # a wall in front of the articles is no broken profile either
         return EXIT_CHALLENGE
     if response.status >= 400:
         problems.append(f"the article answered {response.status}")
