@@ -84,6 +84,21 @@ def test_setting_allows_the_replica_host() -> None:
     assert middleware.process_request(Request("http://127.0.0.1:8000/index.html")) is None
 
 
+def test_a_url_over_the_length_limit_is_refused_and_counted() -> None:
+    """Scrapy's UrlLengthMiddleware is off in our settings; the guard keeps its limit and reports it."""
+    middleware, _spider = _middleware(URLLENGTH_LIMIT=60)
+    base = "https://www.shanxi.gov.cn/yw/"
+    assert middleware.process_request(Request(base + "a" * (60 - len(base)))) is None
+    with pytest.raises(IgnoreRequest, match=r"^refused \(url-too-long\): https://www\.shanxi"):
+        middleware.process_request(Request(base + "a" * (61 - len(base))))
+    assert middleware.stats.get_value("newsspider/refused/url-too-long") == 1
+
+
+def test_url_length_limit_zero_means_no_limit() -> None:
+    middleware, _spider = _middleware(URLLENGTH_LIMIT=0)
+    assert middleware.process_request(Request("https://www.shanxi.gov.cn/" + "a" * 5000)) is None
+
+
 def _redirect_guard() -> RedirectGuardMiddleware:
     crawler = get_crawler(_Spider)
     crawler.spider = crawler._create_spider()

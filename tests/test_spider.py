@@ -324,8 +324,12 @@ def listing_failure(h: Harness, error: Any, page: int = 1, redirected_from: str 
             "refused (offsite): redirect to http://other.example.cn/zt/challenge/robots.txt",
             "redirected to other.example.cn, outside allowed_domains",
         ),
+        (
+            "refused (url-too-long): http://127.0.0.1/yw/" + "a" * 180,
+            "refused: 127.0.0.1: the URL is longer than URLLENGTH_LIMIT",
+        ),
     ],
-    ids=["robots", "moved-offsite", "private", "scheme", "loop", "words-in-url"],
+    ids=["robots", "moved-offsite", "private", "scheme", "loop", "words-in-url", "url-too-long"],
 )
 def test_a_refused_first_listing_page_is_a_failed_listing(
     replica: Replica, caplog: pytest.LogCaptureFixture, message: str, reason: str

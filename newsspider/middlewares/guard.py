@@ -4,7 +4,8 @@ Scrapy's own OffsiteMiddleware filters hosts outside ``allowed_domains``, but it
 ``dont_filter=True`` through (and redirects inherit that flag), and it does not look at the address a host
 name is written as. A crawler run unattended against pages it does not control must also refuse redirects to
 ``file:``/``ftp:``/``data:`` URLs and to loopback, private and link-local addresses (SSRF through a redirect),
-unless a setting allows a host explicitly (the tests' replica on 127.0.0.1 is the one such case).
+unless a setting allows a host explicitly (the tests' replica on 127.0.0.1 is the one such case). URLs longer
+than ``URLLENGTH_LIMIT`` (a link that grows on every page of a broken site) are refused here too.
 Each refusal is counted in the stats (``newsspider/refused/<reason>``) and logged once per host.
 """
 
@@ -77,19 +78,31 @@ def _follows_redirects(request: Request, response: Response) -> bool:
 class RequestGuardMiddleware:
     """Refuses requests (new ones, and the ones redirects create) that :func:`refusal_reason` rejects."""
 
-    def __init__(self, crawler: Crawler, stats: StatsCollector, allowed_private: frozenset[str]) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        stats: StatsCollector,
+        allowed_private: frozenset[str],
+        max_url_length: int = 0,
+    ) -> None:
         self.crawler = crawler
         self.stats = stats
         self.allowed_private = allowed_private
+        self.max_url_length = max_url_length
         self._logged: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        hosts = crawler.settings.getlist("NEWSSPIDER_ALLOW_PRIVATE_HOSTS")
+        settings = crawler.settings
+        hosts = settings.getlist("NEWSSPIDER_ALLOW_PRIVATE_HOSTS")
         assert crawler.stats is not None
-        return cls(crawler, crawler.stats, frozenset(h.lower() for h in hosts))
+        # Scrapy's UrlLengthMiddleware is off (settings.py): its limit is kept here, with 0 still meaning none.
+        max_length = settings.getint("URLLENGTH_LIMIT", 2083)
+        return cls(crawler, crawler.stats, frozenset(h.lower() for h in hosts), max_length)
 
     def reason_for(self, url: str) -> str | None:
+        if 0 < self.max_url_length < len(url):
+            return "url-too-long"
         parsed = urlsplit(url)
         try:
             host = (parsed.hostname or "").lower()

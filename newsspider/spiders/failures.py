@@ -55,6 +55,7 @@ _REFUSED_TEXT = {
     "scheme": "{to}, not an http(s) URL",
     "no-host": "{to}, a URL without a host",
     "redirect-loop": "{to} again: a redirect loop",
+    "url-too-long": "{to}: the URL is longer than URLLENGTH_LIMIT",
 }
 
 
