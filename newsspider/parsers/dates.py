@@ -89,6 +89,7 @@ _NUM_MD = re.compile(r"(?<![\d\-/.:])(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME + r"
 # relative (needs now)
 _AGO = re.compile(r"(?:(?<!\d)(?P<n>\d{1,6})|半)\s*(?P<unit>秒|秒钟|分钟|分|小时|个小时|天|日|周|星期)\s*前")
 _JUST_NOW = re.compile(r"刚刚|刚才")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # \d would take full-width digits
 _DAY_WORD = re.compile(r"(?P<w>今天|昨天|前天)(?:" + _TIME + ")?")
 
 _LABEL = re.compile(
@@ -305,6 +306,9 @@ def calendar_date(raw: str | None) -> date | None:
     """The Beijing calendar day a date string shows (a listing row's 2020年2月18日, [2019-06-12],
     2019/6/5 10:30), or None: a month alone (2020年2月) has no day, and year-less or relative forms need a
     clock, which this has not."""
+    if raw and _ISO_DAY.fullmatch(raw):  # most rows; find_date cost a tenth of a listing page's parse
+        built = _build(int(raw[:4]), int(raw[5:7]), int(raw[8:]), None)
+        return built[1] if built else None
     found = find_date(raw) if raw else None
     if found is None or len(found.value) < len("2020-02-18"):
         return None
