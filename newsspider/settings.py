@@ -38,6 +38,9 @@ LOG_LEVEL = "INFO"
 # A dropped or failed record is named by its URL in the log, not by its whole text.
 LOG_FORMATTER = "newsspider.logsetup.RecordLogFormatter"
 
+# Scrapy's in-memory stats without a Python hook on every attribute read (newsspider/statscollector.py).
+STATS_CLASS = "newsspider.statscollector.MemoryStats"
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
