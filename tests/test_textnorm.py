@@ -7,11 +7,13 @@ must give exactly what the rules say, or content hashes would change between ver
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsspider.textnorm import clean_whitespace, normalize_for_hash
+from newsspider.textnorm import KNOWN_NFKC_RANGES, clean_whitespace, nfkc, normalize_for_hash
 from pipelines.normalize import normalize_string, normalize_text
 
 # The rule: every Unicode space (what str.isspace() accepts, ideographic and no-break spaces included)
@@ -43,8 +45,6 @@ def test_clean_whitespace_follows_the_rule(text: str) -> None:
 
 @given(tricky)
 def test_the_hash_form_has_no_whitespace_and_ignores_width(text: str) -> None:
-    import unicodedata
-
     expected = _SPACES.sub("", _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text)))
     assert normalize_for_hash(text) == expected
 
@@ -59,3 +59,46 @@ def test_the_pipeline_keeps_normal_strings_and_mends_the_rest(text: str) -> None
 def test_a_normal_string_comes_back_as_the_same_object() -> None:
     text = "山西省人民政府 2020年2月18日"
     assert normalize_string(text) is text
+
+
+# ---- the fast NFKC: unicodedata's answer, on every text ------------------------------------------------------
+
+_KNOWN = [chr(c) for a, b in KNOWN_NFKC_RANGES for c in range(a, b + 1)]
+
+
+def test_every_known_character_normalizes_as_unicodedata_says() -> None:
+    wrong = [c for c in _KNOWN if nfkc(c) != unicodedata.normalize("NFKC", c)]
+    assert not wrong
+
+
+def test_no_known_character_can_combine_with_its_neighbour() -> None:
+    """What makes NFKC character by character on these characters: neither they nor what they decompose
+    to is a combining mark (which would be reordered) or the second half of any canonical composition
+    (which would merge with the character before), in the whole Unicode database of this Python."""
+    seconds = set()
+    for code in range(sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    seconds.update(chr(c) for c in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)))  # Hangul V and T jamo
+    risky = [
+        c
+        for c in _KNOWN
+        for part in unicodedata.normalize("NFKD", c)
+        if unicodedata.combining(part) or part in seconds
+    ]
+    assert not risky
+
+
+chinese_text = st.text(
+    alphabet=st.sampled_from(
+        [*"山西省政府会议强调一要二要，。、“”‘’《》（）：；！？…—·１２ＡＢａ　\n 12ab.", "\xa0"]
+    ),
+    max_size=40,
+)
+
+
+@given(chinese_text, st.sampled_from(["", "é", "e\u0301", "\u1100\u1161", "①", "℃", "\u0308", "가"]))
+def test_nfkc_is_unicodedatas_on_mixed_text(text: str, other: str) -> None:
+    for mixed in (text, other + text, text + other, text[: len(text) // 2] + other + text[len(text) // 2 :]):
+        assert nfkc(mixed) == unicodedata.normalize("NFKC", mixed)

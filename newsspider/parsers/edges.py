@@ -9,8 +9,9 @@ has no separate info element.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from newsspider.textnorm import compare_form
 
 __all__ = ["Edges", "trim_edges"]
 
@@ -75,11 +76,6 @@ class Edges:
     """A leading headline-like line that was cut (the page's own title repeated in the container)."""
 
 
-def _norm(text: str) -> str:
-    # split()/join drops exactly what re.sub(r"\s+", "") would (str.isspace is \s), a regex call cheaper.
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
-
-
 def _is_meta(line: str) -> bool:
     if len(line) > _MAX_META_LEN or _SENTENCE_END.search(line):
         return False
@@ -87,7 +83,7 @@ def _is_meta(line: str) -> bool:
 
 
 def _same_as_title(line: str, title: str) -> bool:
-    a, b = _norm(line), _norm(title)
+    a, b = compare_form(line), compare_form(title)
     if not (a and b) or len(a) < 4 or _SENTENCE_END.search(line):
         return False
     # "标题 (图)" or "标题- -" around the title is still the title; a sentence containing it is not.

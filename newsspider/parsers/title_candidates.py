@@ -6,11 +6,10 @@ heading or bold line before that container.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import TYPE_CHECKING
 
 from newsspider.parsers.families import class_id
-from newsspider.textnorm import clean_whitespace
+from newsspider.textnorm import clean_whitespace, compare_form
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -50,9 +49,7 @@ _FORM_WEIGHT = 3
 _SENTENCE_END = re.compile(r"[。！？!?]")
 
 
-def norm(text: str) -> str:
-    # split()/join drops exactly what re.sub(r"\s+", "") would (str.isspace is \s), a regex call cheaper.
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+norm = compare_form
 
 
 def element_text(element: HtmlElement) -> str:
