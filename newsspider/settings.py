@@ -106,6 +106,9 @@ NEWSSPIDER_RETRY_GONE_HOURS = 24
 NEWSSPIDER_STOP_ON_SEEN = True
 # Parse articles in N worker processes (0: in the crawl process). Helps only where cores are free.
 NEWSSPIDER_PARSE_PROCESSES = 0
+# With parse processes: how much lower their CPU priority is (Unix niceness steps; 0: the crawl process's).
+# The crawl process must not wait for a core; the workers can (newsspider/spiders/parsepool.py).
+NEWSSPIDER_PARSE_NICE = 10
 # With parse processes: seconds one page may take before its worker is killed and the page fails.
 NEWSSPIDER_PARSE_TIMEOUT = 120
 # The crawl process's garbage collector: start-up objects frozen, young objects collected every 10,000

@@ -8,7 +8,10 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
 
 from newsspider.parsers import ListingContext
 from newsspider.parsers.article import parse_fetched
@@ -59,6 +62,10 @@ def unreadable_on_bad(*args: Any) -> Any:
 
 def fail_always(*args: Any) -> NewsArticle:
     raise ValueError("a parser bug")
+
+
+def niceness(*args: Any) -> int:
+    return os.nice(0)
 
 
 def response(url: str) -> HtmlResponse:
@@ -156,3 +163,20 @@ def test_a_page_handed_to_a_worker_that_just_died_goes_to_a_live_one() -> None:
 
     record = asyncio.run(run())
     assert record.title == "省政府召开常务会议"
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="niceness is POSIX")
+def test_workers_run_at_a_lower_priority_than_the_crawl_process() -> None:
+    """So the crawl process, which every page goes through, is the one that does not wait for a core."""
+    (lower,) = parse_all(
+        ParsePool(1, nice=5, work=f"{__name__}:niceness"), ["http://www.shanxi.gov.cn/a/1.html"]
+    )
+    assert lower == min(os.nice(0) + 5, 19)
+    (same,) = parse_all(ParsePool(1, work=f"{__name__}:niceness"), ["http://www.shanxi.gov.cn/a/2.html"])
+    assert same == os.nice(0)
+
+
+def test_the_pool_takes_its_niceness_and_timeout_from_the_settings() -> None:
+    assert ParsePool.from_settings(2, get_project_settings()).nice == 10
+    pool = ParsePool.from_settings(2, Settings({"NEWSSPIDER_PARSE_NICE": 0, "NEWSSPIDER_PARSE_TIMEOUT": 5}))
+    assert (pool.processes, pool.nice, pool.timeout) == (2, 0, 5.0)

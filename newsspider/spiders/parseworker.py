@@ -1,4 +1,4 @@
-"""The parse worker process: ``python -m newsspider.spiders.parseworker MODULE:FUNCTION``.
+"""The parse worker process: ``python -m newsspider.spiders.parseworker MODULE:FUNCTION [NICE]``.
 
 Reads jobs from stdin and writes answers to stdout, each a frame of a 4-byte big-endian length and a pickle:
 a job is ``(job_id, args)``, an answer ``(job_id, ok, result)`` where ``result`` is the function's return
@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl-C on a terminal reaches the whole process group: the crawl process shuts down in order and then
     # closes our stdin, which is when we stop. Dying at once would only turn the pages in flight into errors.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    work = resolve((argv or sys.argv[1:])[0])
+    ref, *nice = argv or sys.argv[1:]
+    if nice and hasattr(os, "nice"):  # POSIX only
+        os.nice(int(nice[0]))
+    work = resolve(ref)
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print in a parser must not corrupt the frames
     jobs = sys.stdin.buffer

@@ -314,8 +314,9 @@ class ProvincialSpider(Spider):
         profile, column, listing = found
         assert isinstance(response, TextResponse)  # _article_input refused anything else
         if self._pool is None:
-            timeout = self.crawler.settings.getfloat("NEWSSPIDER_PARSE_TIMEOUT", 120)
-            self._pool = ParsePool(self.parse_processes, timeout=timeout, on_death=self._parse_worker_died)
+            self._pool = ParsePool.from_settings(
+                self.parse_processes, self.crawler.settings, self._parse_worker_died
+            )
         try:
             record = await self._pool.parse(response, profile, datetime.now(UTC), listing)
         except Exception as exc:  # noqa: BLE001  (a parser bug or a dead worker costs this article)
