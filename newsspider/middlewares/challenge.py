@@ -9,11 +9,12 @@ Recognised (``reference/sites.md`` §3.5):
 
 A plain HTTP client cannot pass any of them (the cookie is computed by obfuscated JavaScript), so asking
 again only hammers the site. Each one is counted in the stats (``newsspider/challenge/<host>``), reported with
-the ``challenge_detected`` signal, and turned into ``IgnoreRequest``; every later request to that host is
-dropped before download (``newsspider/challenge_dropped/<host>``): here, and again at the moment of sending
-by :mod:`newsspider.middlewares.sendgate` for the requests already waiting in the host's download queue. The middleware sits at 560, above
-RetryMiddleware (550), so it sees a challenge answer before Retry could re-schedule it, and IgnoreRequest is
-not an exception Retry retries.
+the ``challenge_detected`` signal, and turned into
+:class:`~newsspider.middlewares.refusals.ChallengeRefused` (an ``IgnoreRequest``); every later request to that
+host is dropped before download (``newsspider/challenge_dropped/<host>``): here, and again at the moment of
+sending by :mod:`newsspider.middlewares.sendgate` for the requests already waiting in the host's download
+queue. The middleware sits at 560, above RetryMiddleware (550), so it sees a challenge answer before Retry
+could re-schedule it, and IgnoreRequest is not an exception Retry retries.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 
 from newsspider import signals
+from newsspider.middlewares.refusals import ChallengeRefused
 
 if TYPE_CHECKING:
     from typing import Self
@@ -102,7 +103,7 @@ class ChallengeMiddleware:
                 return key
         return None
 
-    def refusal(self, request: Request) -> IgnoreRequest | None:
+    def refusal(self, request: Request) -> ChallengeRefused | None:
         """The error that drops ``request`` (counted) when its host answered with a challenge, else None.
 
         Also asked by :class:`~newsspider.middlewares.sendgate.SendGate` at the moment of sending, for the
@@ -113,7 +114,7 @@ class ChallengeMiddleware:
         if kind is None:
             return None
         self._inc(f"newsspider/challenge_dropped/{host}")
-        return IgnoreRequest(f"challenge ({kind}) on {host}: not asking again")
+        return ChallengeRefused(kind, host)
 
     def process_request(self, request: Request) -> None:
         refused = self.refusal(request)
@@ -138,4 +139,4 @@ class ChallengeMiddleware:
             signal=signals.challenge_detected, url=request.url, host=host, kind=kind,
             site=request.meta.get("ns_site") or self._site_of(host),
         )  # fmt: skip
-        raise IgnoreRequest(f"challenge ({kind}) on {host}")
+        raise ChallengeRefused(kind, host, sent=True)

@@ -16,7 +16,7 @@ import logging
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from newsspider.middlewares.refusals import Refused
 
 if TYPE_CHECKING:
     from typing import Self
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
+
+    from newsspider.middlewares.refusals import RefusalReason
 
 __all__ = ["RedirectGuardMiddleware", "RequestGuardMiddleware", "refusal_reason"]
 
@@ -50,7 +52,7 @@ def _within(host: str, domains: list[str]) -> bool:
 
 def refusal_reason(
     url_scheme: str, host: str, *, allowed_domains: list[str], allowed_private: frozenset[str]
-) -> str | None:
+) -> RefusalReason | None:
     """Why a request to (scheme, host) must not be sent, or None when it may.
 
     ``allowed_domains`` empty means any public host; ``allowed_private`` lists hosts that may be private.
@@ -100,7 +102,7 @@ class RequestGuardMiddleware:
         max_length = settings.getint("URLLENGTH_LIMIT", 2083)
         return cls(crawler, crawler.stats, frozenset(h.lower() for h in hosts), max_length)
 
-    def reason_for(self, url: str) -> str | None:
+    def reason_for(self, url: str) -> RefusalReason | None:
         if 0 < self.max_url_length < len(url):
             return "url-too-long"
         parsed = urlsplit(url)
@@ -113,7 +115,7 @@ class RequestGuardMiddleware:
             parsed.scheme.lower(), host, allowed_domains=domains, allowed_private=self.allowed_private
         )
 
-    def refuse(self, reason: str, url: str, *, via: str | None = None) -> IgnoreRequest:
+    def refuse(self, reason: RefusalReason, url: str, *, via: str | None = None) -> Refused:
         self.stats.inc_value(f"newsspider/refused/{reason}")
         host = urlsplit(url).netloc
         if (reason, host) not in self._logged:
@@ -121,8 +123,7 @@ class RequestGuardMiddleware:
             logger.warning(
                 "Refused request (%s) to %s%s", reason, url[:200], f" (redirected from {via})" if via else ""
             )
-        target = f"redirect to {url[:200]}" if via else url[:200]
-        return IgnoreRequest(f"refused ({reason}): {target}")
+        return Refused(reason, url, via)
 
     def process_request(self, request: Request) -> None:
         reason = self.reason_for(request.url)
@@ -136,7 +137,8 @@ class RedirectGuardMiddleware(RequestGuardMiddleware):
 
     Without it the refused target is dropped later by Scrapy's OffsiteMiddleware at scheduling time, with no
     errback: the page that redirected would vanish from the run report. Here the original request fails
-    with ``IgnoreRequest("refused (…): redirect to …")``, which its errback reports.
+    with :class:`~newsspider.middlewares.refusals.Refused` (``refused (…): redirect to …``), which its errback
+    reports.
     """
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -145,7 +147,7 @@ class RedirectGuardMiddleware(RequestGuardMiddleware):
             return response
         target = urljoin(request.url, location.decode("latin-1").strip())
         visited = [*request.meta.get("redirect_urls", []), request.url]
-        reason = "redirect-loop" if target in visited else self.reason_for(target)
+        reason: RefusalReason | None = "redirect-loop" if target in visited else self.reason_for(target)
         if reason is not None:
             raise self.refuse(reason, target, via=request.url)
         return response

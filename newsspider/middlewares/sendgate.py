@@ -38,6 +38,7 @@ from twisted.internet.task import LoopingCall
 
 from newsspider import signals as ns_signals
 from newsspider.middlewares.challenge import ChallengeMiddleware
+from newsspider.middlewares.refusals import SHUTDOWN_MESSAGE, NotSent
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,8 +54,6 @@ __all__ = ["SHUTDOWN_MESSAGE", "SendGate"]
 
 logger = logging.getLogger(__name__)
 
-SHUTDOWN_MESSAGE = "shutdown: not sent"
-"""The ``IgnoreRequest`` text of a request dropped by a shutdown (the spider's skip reason is read from it)."""
 WATCH_SECONDS = 0.2
 """How often the gate looks whether a shutdown began (an attribute read; see :meth:`SendGate._watch`)."""
 _CRAWLER_ATTR = "_newsspider_send_gate"
@@ -120,15 +119,16 @@ class SendGate(BaseDownloadHandler):
         middleware = self._challenge_middleware()
         return middleware.refusal(request) if middleware is not None else None
 
-    def _shutdown_refusal(self, request: Request) -> IgnoreRequest:
+    def _shutdown_refusal(self, request: Request) -> NotSent:
         if not self._dropped:
             logger.info("Shutting down: requests not sent yet are dropped (the next run fetches them)")
         self._dropped += 1
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newsspider/shutdown_dropped")
         # For a scheduler that hands requests out (the distributed one): this one was never handled.
-        request.meta["ns_not_sent"] = "shutdown"
-        return IgnoreRequest(SHUTDOWN_MESSAGE)
+        refused = NotSent()
+        request.meta["ns_not_sent"] = refused.reason
+        return refused
 
     # -- the download handler API ------------------------------------------------------------------------
 
