@@ -56,6 +56,11 @@ def test_the_pipeline_keeps_normal_strings_and_mends_the_rest(text: str) -> None
     assert normalize_text(text) == "\n".join(line for line in lines if line)
 
 
+def test_no_space_character_lies_beyond_the_ideographic_space() -> None:
+    """The normalize pipeline lists the space characters below U+3001 only."""
+    assert max(code for code in range(sys.maxunicode + 1) if chr(code).isspace()) == 0x3000
+
+
 def test_a_normal_string_comes_back_as_the_same_object() -> None:
     text = "山西省人民政府 2020年2月18日"
     assert normalize_string(text) is text
