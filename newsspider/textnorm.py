@@ -59,6 +59,8 @@ _NFKC_CHANGES = re.compile("[" + "".join(map(re.escape, _NFKC_OF)) + "]")
 
 def nfkc(text: str) -> str:
     """``unicodedata.normalize("NFKC", text)``, faster on the characters of Chinese news text."""
+    if unicodedata.is_normalized("NFKC", text):  # its quick check: ASCII, plain 汉字 (a title) in no time
+        return text
     if _OUTSIDE_KNOWN.search(text):
         return unicodedata.normalize("NFKC", text)
     return _NFKC_CHANGES.sub(lambda match: _NFKC_OF[match.group()], text)
