@@ -106,7 +106,7 @@ NEWSSPIDER_RETRY_GONE_HOURS = 24
 NEWSSPIDER_STOP_ON_SEEN = True
 # Parse articles in N worker processes (0: in the crawl process). Helps only where cores are free.
 NEWSSPIDER_PARSE_PROCESSES = 0
-# With parse processes: how much lower their CPU priority is (Unix niceness steps; 0: the crawl process's).
+# With parse processes: how much lower their CPU priority is (Unix niceness steps, 0 to 19; 0: the crawl's).
 # The crawl process must not wait for a core; the workers can (newsspider/spiders/parsepool.py).
 NEWSSPIDER_PARSE_NICE = 10
 # With parse processes: seconds one page may take before its worker is killed and the page fails.

@@ -6,6 +6,7 @@ import asyncio
 import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -180,3 +181,28 @@ def test_the_pool_takes_its_niceness_and_timeout_from_the_settings() -> None:
     assert ParsePool.from_settings(2, get_project_settings()).nice == 10
     pool = ParsePool.from_settings(2, Settings({"NEWSSPIDER_PARSE_NICE": 0, "NEWSSPIDER_PARSE_TIMEOUT": 5}))
     assert (pool.processes, pool.nice, pool.timeout) == (2, 0, 5.0)
+
+
+def test_a_niceness_out_of_range_is_clamped_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    assert ParsePool.from_settings(1, Settings({"NEWSSPIDER_PARSE_NICE": -5})).nice == 0
+    assert ParsePool.from_settings(1, Settings({"NEWSSPIDER_PARSE_NICE": 40})).nice == 19
+    assert [r.getMessage() for r in caplog.records] == [
+        "NEWSSPIDER_PARSE_NICE is 0 to 19, got -5: using 0",
+        "NEWSSPIDER_PARSE_NICE is 0 to 19, got 40: using 19",
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="niceness is POSIX")
+def test_a_worker_that_may_not_lower_its_priority_still_parses(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A sandbox that forbids setpriority must not cost every page: the worker parses at the crawl's priority."""
+    # The worker gets this process's sys.path; Python imports sitecustomize from it at start-up.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import os\n\ndef _refuse(increment):\n    raise PermissionError(1, 'Operation not permitted')\n\n"
+        "os.nice = _refuse\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (record,) = parse_all(ParsePool(1, nice=5), ["http://www.shanxi.gov.cn/a/3.html"])
+    assert not isinstance(record, BaseException), record
+    assert record.title == "省政府召开常务会议"

@@ -57,8 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     # closes our stdin, which is when we stop. Dying at once would only turn the pages in flight into errors.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ref, *nice = argv or sys.argv[1:]
-    if nice and hasattr(os, "nice"):  # POSIX only
-        os.nice(int(nice[0]))
+    if nice and int(nice[0]) and hasattr(os, "nice"):  # POSIX only
+        try:
+            os.nice(int(nice[0]))
+        except OSError as exc:  # a sandbox without setpriority: parse at the crawl's priority, still parse
+            print(f"parse worker: cannot lower its priority ({exc}); parsing at the crawl's", file=sys.stderr)
     work = resolve(ref)
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print in a parser must not corrupt the frames
