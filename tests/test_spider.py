@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 
 from newsspider import signals
 from newsspider.items import NewsArticle
-from newsspider.middlewares.sendgate import SHUTDOWN_MESSAGE
+from newsspider.middlewares.refusals import ChallengeRefused, NotSent, Refused
 from newsspider.parsers import ListingContext
 from newsspider.platforms.base import ListingRow, same_site
 from newsspider.replica.catalog import SITES
@@ -267,11 +267,11 @@ def test_a_parser_crash_is_an_article_failure_not_a_dead_crawl(
         (lambda r: DNSLookupError("www.example.gov.cn"), "article_failed", "DNSLookupError: "),
         (lambda r: IgnoreRequest("Forbidden by robots.txt"), "article_skipped", "robots.txt"),
         (
-            lambda r: IgnoreRequest("challenge (rs-412) on 127.0.0.7: not asking again"),
+            lambda r: ChallengeRefused("rs-412", "127.0.0.7"),
             "article_skipped",
             "challenge",
         ),
-        (lambda r: IgnoreRequest(SHUTDOWN_MESSAGE), "article_skipped", "shutdown"),
+        (lambda r: NotSent(), "article_skipped", "shutdown"),
     ],
     ids=["http-404", "timeout", "dns", "robots", "challenge", "shutdown"],
 )
@@ -303,39 +303,42 @@ def listing_failure(h: Harness, error: Any, page: int = 1, redirected_from: str 
     return request
 
 
+FROM = "http://127.0.0.1/yw/sxyw/index.html"  # the page that redirected
+
+
 @pytest.mark.parametrize(
-    ("message", "reason"),
+    ("error", "reason"),
     [
-        ("Forbidden by robots.txt", "robots.txt forbids it"),
+        (IgnoreRequest("Forbidden by robots.txt"), "robots.txt forbids it"),
         (
-            "refused (offsite): redirect to http://other.example.cn/yw/index.html",
+            Refused("offsite", "http://other.example.cn/yw/index.html", via=FROM),
             "redirected to other.example.cn, outside allowed_domains (site moved? fix the profile)",
         ),
-        ("refused (private-address): http://10.1.2.3/yw/index.html", "refused: 10.1.2.3, a private address"),
+        (Refused("private-address", "http://10.1.2.3/yw/index.html"), "refused: 10.1.2.3, a private address"),
         (
-            "refused (scheme): redirect to ftp://files.example.cn/a.txt",
+            Refused("scheme", "ftp://files.example.cn/a.txt", via=FROM),
             "redirected to files.example.cn, not an http(s) URL",
         ),
         (
-            "refused (redirect-loop): redirect to http://127.0.0.1/yw/",
+            Refused("redirect-loop", "http://127.0.0.1/yw/", via=FROM),
             "redirected to 127.0.0.1 again: a redirect loop",
         ),
         (  # a word of the URL is not the reason
-            "refused (offsite): redirect to http://other.example.cn/zt/challenge/robots.txt",
+            Refused("offsite", "http://other.example.cn/zt/challenge/robots.txt", via=FROM),
             "redirected to other.example.cn, outside allowed_domains",
         ),
         (
-            "refused (url-too-long): http://127.0.0.1/yw/" + "a" * 180,
+            Refused("url-too-long", "http://127.0.0.1/yw/" + "a" * 180),
             "refused: 127.0.0.1: the URL is longer than URLLENGTH_LIMIT",
         ),
     ],
     ids=["robots", "moved-offsite", "private", "scheme", "loop", "words-in-url", "url-too-long"],
 )
 def test_a_refused_first_listing_page_is_a_failed_listing(
-    replica: Replica, caplog: pytest.LogCaptureFixture, message: str, reason: str
+    replica: Replica, caplog: pytest.LogCaptureFixture, error: IgnoreRequest, reason: str
 ) -> None:
     h = Harness(replica, site="replica-trs")
-    request = listing_failure(h, IgnoreRequest(message))
+    request = listing_failure(h, error)
     (failed,) = h.sent["listing_failed"]
     assert failed["reason"].startswith(reason)
     assert (failed["url"], failed["site"], failed["column"]) == (request.url, "replica-trs", "山西要闻")
@@ -355,15 +358,13 @@ def test_a_refused_later_listing_page_says_the_column_was_not_crawled_to_its_end
 def test_a_redirected_listing_is_reported_under_the_url_the_profile_names(replica: Replica) -> None:
     h = Harness(replica, site="replica-trs")
     first = replica.base("replica-trs") + "/old/index.html"
-    listing_failure(
-        h, IgnoreRequest("refused (offsite): redirect to http://new.example.cn/"), redirected_from=first
-    )
+    listing_failure(h, Refused("offsite", "http://new.example.cn/", via=first), redirected_from=first)
     assert h.sent["listing_failed"][0]["url"] == first
 
 
 def test_a_challenged_listing_keeps_its_own_path(replica: Replica) -> None:
     h = Harness(replica, site="replica-trs")
-    listing_failure(h, IgnoreRequest("challenge (rs-412) on 127.0.0.1"))
+    listing_failure(h, ChallengeRefused("rs-412", "127.0.0.1", sent=True))
     assert h.sent["listing_failed"] == []
     assert h.crawler.stats is not None
     assert h.crawler.stats.get_value("newsspider/listing_failed") is None
@@ -373,7 +374,7 @@ def test_a_challenged_listing_keeps_its_own_path(replica: Replica) -> None:
 def test_a_listing_left_unsent_by_a_shutdown_is_not_a_failed_listing(replica: Replica) -> None:
     # The stopped run already exits 1 and paginates the column to its end next time.
     h = Harness(replica, site="replica-trs")
-    listing_failure(h, IgnoreRequest(SHUTDOWN_MESSAGE), page=2)
+    listing_failure(h, NotSent(), page=2)
     assert h.sent["listing_failed"] == []
     assert h.crawler.stats is not None
     assert h.crawler.stats.get_value("newsspider/listing_ignored/shutdown") == 1

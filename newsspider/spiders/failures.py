@@ -7,13 +7,11 @@ allowed_domains (site moved? fix the profile)``).
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from newsspider.middlewares.refusals import SHUTDOWN_MESSAGE, ChallengeRefused, NotSent, Refused
+from newsspider.middlewares.refusals import ChallengeRefused, NotSent, Refused
 from newsspider.urls import host_of
 
 if TYPE_CHECKING:
@@ -42,37 +40,10 @@ def _scrapy_reason(error: object) -> str:
     return "ignored"
 
 
-# Our middlewares raise only the typed refusals. A plain IgnoreRequest in one of their message formats is
-# still understood, because tests/test_spider.py (not ours to edit) builds its refusals that way; once it
-# builds the typed ones, this and _untyped go.
-_OURS_UNTYPED = re.compile(
-    r"refused \((?P<why>[\w-]+)\): (?P<redirect>redirect to )?(?P<url>\S*)"
-    r"|challenge \((?P<kind>[\w-]+)\) on (?P<host>[^\s:]*)"
-)
-
-
-def _untyped(error: IgnoreRequest) -> BaseException:
-    text = str(error)
-    if text == SHUTDOWN_MESSAGE:
-        return NotSent()
-    ours = _OURS_UNTYPED.match(text)
-    if ours is not None and ours["kind"] is not None:
-        return ChallengeRefused(ours["kind"], ours["host"])
-    if ours is not None and ours["why"] in _REFUSED_TEXT:
-        why = cast("RefusalReason", ours["why"])
-        return Refused(why, ours["url"], via="" if ours["redirect"] else None)  # "": from an unknown URL
-    return error
-
-
-def _refusal(failure: Failure) -> BaseException | None:
-    error = failure.value
-    return _untyped(error) if type(error) is IgnoreRequest else error
-
-
 def ignore_reason(failure: Failure) -> str:
     """Why a request was dropped: ``robots.txt``, ``challenge``, ``refused``, ``redirect-loop``,
     ``too-large`` (DOWNLOAD_MAXSIZE, also while decompressing), ``shutdown`` or ``ignored``."""
-    error = _refusal(failure)
+    error = failure.value
     if isinstance(error, Refused):
         return "redirect-loop" if error.reason == "redirect-loop" else "refused"
     if isinstance(error, ChallengeRefused):
@@ -96,7 +67,7 @@ _REFUSED_TEXT: dict[RefusalReason, str] = {
 def refusal_text(failure: Failure) -> str:
     """Why a request was not sent, in plain words: ``robots.txt forbids it``, ``redirected to
     other.example.cn, outside allowed_domains (site moved? fix the profile)``, …"""
-    error = _refusal(failure)
+    error = failure.value
     if isinstance(error, Refused):
         target = host_of(error.url) or error.url[:200]
         to = f"redirected to {target}" if error.via is not None else f"refused: {target}"
