@@ -49,9 +49,11 @@ SPIDER_MIDDLEWARES = {
     "newsspider.middlewares.incremental.IncrementalMiddleware": 550,
     # Each spider middleware wraps every callback's output in one more async generator, which every request
     # and record passes through: these three cost 5% of the crawl process's CPU (benchmarks/crawl.py) for
-    # nothing we use. No depth limit (pagination is bounded by --max-pages and the stop at nothing new); the
-    # URL length limit (URLLENGTH_LIMIT) is checked by RequestGuardMiddleware, where a refusal is reported
-    # like the others; and our spider builds every request's meta itself, never copying response.meta.
+    # nothing we use. Depth: our requests are listing pages and their articles, so pagination is what needs a
+    # bound (--max-pages, --since, the stop at a page with nothing new); DEPTH_LIMIT and DEPTH_PRIORITY set
+    # anyway are warned about (middlewares/incremental.py). The URL length limit (URLLENGTH_LIMIT) is checked by
+    # RequestGuardMiddleware, where a refusal is reported like the others, redirect targets included. Our
+    # spider builds every request's meta itself, never copying response.meta.
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,

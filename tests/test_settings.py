@@ -47,3 +47,52 @@ def test_a_dropped_record_is_logged_by_its_url_not_its_text() -> None:
         assert "\n" not in line  # one log line, with its timestamp
         assert "全文" not in line
     assert formatter.dropped(record, DropItem("x"), None, spider)["level"] == logging.WARNING
+
+
+def _crawler_with_project_settings(**overrides: Any) -> Any:
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    class _Site(Spider):
+        name = "site"
+        allowed_domains = ["shanxi.gov.cn"]
+
+    from newsspider import settings as project
+
+    ours = {name: value for name, value in vars(project).items() if name.isupper()}
+    del ours["TWISTED_REACTOR"]  # get_crawler's test reactor settings instead
+    crawler = get_crawler(_Site, settings_dict={**ours, **overrides})
+    crawler.spider = crawler._create_spider()
+    return crawler
+
+
+def test_a_url_over_scrapys_length_limit_is_still_refused_and_reported() -> None:
+    """Scrapy's UrlLengthMiddleware (which dropped such links at INFO) is off; the request guard keeps its
+    2083-character limit and reports the refusal as the spider's other refusals are."""
+    from scrapy import Request
+    from scrapy.core.spidermw import SpiderMiddlewareManager
+    from scrapy.utils.misc import build_from_crawler
+
+    from newsspider.middlewares.guard import RequestGuardMiddleware
+    from newsspider.middlewares.refusals import Refused
+
+    crawler = _crawler_with_project_settings()
+    enabled = {type(mw).__name__ for mw in SpiderMiddlewareManager.from_crawler(crawler).middlewares}
+    assert not enabled & {"DepthMiddleware", "UrlLengthMiddleware", "MetaCopyDetectionMiddleware"}
+    guard = build_from_crawler(RequestGuardMiddleware, crawler)
+    base = "https://www.shanxi.gov.cn/yw/?q="
+    assert guard.process_request(Request(base + "a" * (2083 - len(base)))) is None
+    with pytest.raises(Refused) as refused:
+        guard.process_request(Request(base + "a" * (2084 - len(base))))
+    assert refused.value.reason == "url-too-long"
+
+
+def test_a_depth_setting_that_would_do_nothing_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    from newsspider.middlewares.incremental import IncrementalMiddleware
+
+    IncrementalMiddleware(_crawler_with_project_settings())
+    assert not caplog.records
+    IncrementalMiddleware(_crawler_with_project_settings(DEPTH_LIMIT=3))
+    (warning,) = caplog.records
+    assert warning.levelname == "WARNING"
+    assert warning.getMessage().startswith("DEPTH_LIMIT has no effect")

@@ -210,6 +210,10 @@ class IncrementalMiddleware:
         self._now = now
         self._removed: set[str] = set()
         self.progress = ColumnProgress(lambda: self.state)
+        for name in ("DEPTH_LIMIT", "DEPTH_PRIORITY"):
+            if settings.getint(name, 0):  # Scrapy's DepthMiddleware, which reads them, is off (settings.py)
+                logger.warning("%s has no effect: newsspider bounds pagination with --max-pages, --since "
+                               "and the stop at a page with nothing new", name)  # fmt: skip
         crawler.signals.connect(self._skipped_on_purpose, signal=signals.article_skipped)
         crawler.signals.connect(self.spider_closed, signal=scrapy_signals.spider_closed)
 
