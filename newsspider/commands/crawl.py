@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -276,6 +277,71 @@ def _reach_state(spec: str, data_dir: Path, *, shared: bool = False) -> None:
         )
 
 
+_JOB_NOTE = "newsspider-job.json"
+_SCRAPY_JOB_FILES = ("requests.seen", "requests.queue", "spider.state")
+
+
+def _open_job(job_dir: Path, identity: dict[str, Any], run_id: str) -> bool:
+    """Claim the ``JOBDIR`` folder for this run; True when it holds a paused crawl to resume. ValueError
+    (one plain line) when this run must not resume it: Scrapy resumes any queue it finds, so another
+    site's requests would end in tracebacks, and a queue a killed run left half-written loses requests."""
+    note = job_dir / _JOB_NOTE
+    if note.is_file():
+        try:
+            job = json.loads(note.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(
+                f"JOBDIR {job_dir}: {note.name} is unreadable ({exc}): remove the folder"
+            ) from None
+        if job.get("status") != "paused":
+            raise ValueError(
+                f"JOBDIR {job_dir} was left by run {job.get('run_id')}, which is still running or ended without "
+                "closing it (killed, or a second Ctrl-C during its stop): its queue may have lost requests; "
+                "remove the folder and crawl again (articles already stored are not fetched again)"
+            )
+        if {key: job.get(key) for key in identity} != identity:
+            url = [f"--url {job['url']}"] if job.get("url") else []
+            other = " ".join(
+                [*(f"--site {key}" for key in job.get("sites") or []), *url, f"--out {job.get('out')}"]
+            )
+            raise ValueError(
+                f"JOBDIR {job_dir} holds a paused crawl of another job ({other}): resume it with that "
+                "command, or give this crawl another JOBDIR folder"
+            )
+    elif any((job_dir / name).exists() for name in _SCRAPY_JOB_FILES):
+        raise ValueError(
+            f"JOBDIR {job_dir} holds a job that newsspider crawl did not start (scrapy crawl?): resume it "
+            "with the command that made it, or give this crawl another JOBDIR folder"
+        )
+    resuming = note.is_file()
+    job_dir.mkdir(parents=True, exist_ok=True)
+    note.write_text(json.dumps({**identity, "status": "running", "run_id": run_id}), encoding="utf-8")
+    return resuming
+
+
+def _close_job(job_dir: Path, outcome: CrawlOutcome, *, resumed: bool, state: str) -> None:
+    """A finished job leaves nothing to resume: its folder is emptied, or the next run with the same
+    ``JOBDIR`` (a cron job's) would find every listing page in the old dupefilter and fetch nothing. A
+    stopped one is marked paused; a run killed before Scrapy closed the queue stays 'running' (refused)."""
+    reason, note = outcome.stats.get("finish_reason"), job_dir / _JOB_NOTE
+    if reason == "finished":
+        for path in (job_dir / name for name in (*_SCRAPY_JOB_FILES, _JOB_NOTE)):
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    elif reason is not None:
+        note.write_text(json.dumps({**json.loads(note.read_text("utf-8")), "status": "paused"}), "utf-8")
+        print(f"newsspider crawl: paused: the same command resumes it from JOBDIR {job_dir}", file=sys.stderr)
+    if reason == "finished" and resumed:
+        # Articles that failed before the pause were in no request of the resumed run, which may have
+        # marked their columns complete: the next run reads them to the end once, and retries those.
+        store = open_state(state, outcome.data_dir)
+        try:
+            for site, data in (outcome.report or {}).get("sites", {}).items():
+                for column in data.get("columns", {}):
+                    store.set_pagination_complete(site, column, False)
+        finally:
+            store.close()
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         _check_arguments(args)
@@ -288,8 +354,9 @@ def run(args: argparse.Namespace) -> int:
         if args.redis:
             from newsspider.distributed_config import default_crawl_id, default_shard, redis_settings
 
-            if args.state:
-                raise ValueError("--redis keeps the state in the same Redis: drop --state")
+            if args.state or overrides.get("JOBDIR"):
+                given = "--state" if args.state else "-s JOBDIR"
+                raise ValueError(f"--redis keeps the state and the queue in the same Redis: drop {given}")
             shard = args.shard or default_shard()
             crawl_id = args.crawl_id or default_crawl_id(keys, args.url)
             worker = redis_settings(args.redis, run_id=crawl_id, shard=shard, idle_seconds=args.idle)
@@ -304,11 +371,21 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         with output_lock(lock_dir, run_id):
-            _reach_state(str(overrides.get("NEWSSPIDER_STATE", "")), data_dir, shared=bool(args.redis))
+            state = str(overrides.get("NEWSSPIDER_STATE", ""))
+            _reach_state(state, data_dir, shared=bool(args.redis))
+            job_dir = Path(overrides["JOBDIR"]) if overrides.get("JOBDIR") else None
+            try:
+                identity = {"sites": sorted(keys), "url": args.url, "out": str(data_dir.resolve())}
+                resumed = job_dir is not None and _open_job(job_dir, identity, run_id)
+            except ValueError as exc:
+                print(f"newsspider crawl: {exc}", file=sys.stderr)
+                return EXIT_CONFIG
             outcome = run_crawl(
                 keys, start_url=args.url, since=since, max_pages=args.max_pages, data_dir=data_dir,
                 run_id=run_id, settings_overrides=overrides, quiet=args.quiet,
             )  # fmt: skip
+            if job_dir is not None:
+                _close_job(job_dir, outcome, resumed=resumed, state=state)
     except LockedError as exc:
         print(f"newsspider crawl: {exc}", file=sys.stderr)
         return EXIT_LOCKED

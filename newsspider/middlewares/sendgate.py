@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.core.scheduler import Scheduler
 from scrapy.exceptions import IgnoreRequest, NotSupported
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
@@ -59,6 +60,13 @@ WATCH_SECONDS = 0.2
 _CRAWLER_ATTR = "_newsspider_send_gate"
 
 
+def _keeps_job_queue(crawler: Crawler) -> bool:
+    """Whether the scheduler keeps its queue in a job folder: Scrapy's own scheduler with ``JOBDIR`` (the
+    distributed one keeps it in Redis and takes back unsent requests itself, by their ``ns_not_sent``)."""
+    scheduler = load_object(crawler.settings.get("SCHEDULER"))
+    return bool(crawler.settings.get("JOBDIR")) and issubclass(scheduler, Scheduler)
+
+
 class SendGate(BaseDownloadHandler):
     """Download handler for http/https that refuses challenged hosts and, during a shutdown, everything."""
 
@@ -73,6 +81,8 @@ class SendGate(BaseDownloadHandler):
         self._watcher = LoopingCall(self._watch)
         self._closed = False
         self._stopping = False
+        self._kept = 0
+        self._job_queue = _keeps_job_queue(crawler)
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
         crawler.signals.connect(self._challenged, signal=ns_signals.challenge_detected)
         crawler.signals.connect(self._stop_sending, signal=ns_signals.stopping)
@@ -121,7 +131,13 @@ class SendGate(BaseDownloadHandler):
 
     def _shutdown_refusal(self, request: Request) -> NotSent:
         if not self._dropped:
-            logger.info("Shutting down: requests not sent yet are dropped (the next run fetches them)")
+            logger.info(
+                "Shutting down: requests not sent yet are %s",
+                "kept in the job folder (JOBDIR) for the resumed run"
+                if self._job_queue
+                else "dropped (the next run fetches them)",
+            )
+        self._keep_for_resume(request)
         self._dropped += 1
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newsspider/shutdown_dropped")
@@ -129,6 +145,25 @@ class SendGate(BaseDownloadHandler):
         refused = NotSent()
         request.meta["ns_not_sent"] = refused.reason
         return refused
+
+    def _keep_for_resume(self, request: Request) -> None:
+        """With ``JOBDIR``, put a spider request the shutdown stopped back in the scheduler, which writes its
+        queue to the job folder when it closes (after the downloader is empty, so after this).
+
+        Dropped, it would be lost to the resumed run: the scheduler's dupefilter marked it seen when it was
+        queued, so nothing asks for it again. A dropped listing page ended its column there (the rest of a
+        backfill never fetched, and the resumed run exited 0); a dropped article was skipped by every later
+        run once the resumed one had read its column to the end. It goes back with ``dont_filter``, past the
+        dupefilter that saw it. Only the spider's own requests (``ns_kind``): robots.txt and the other
+        requests middlewares send themselves are asked again by whoever needs them, and their callbacks are
+        no spider methods, so they cannot be written to the job folder anyway.
+        """
+        if not self._job_queue or not request.meta.get("ns_kind"):
+            return
+        meta = {key: value for key, value in request.meta.items() if key != "ns_not_sent"}
+        # engine.crawl is Scrapy's public way in; the engine sends nothing more once its stop began.
+        self.crawler.engine.crawl(request.replace(dont_filter=True, meta=meta))
+        self._kept += 1
 
     # -- the download handler API ------------------------------------------------------------------------
 
@@ -160,7 +195,11 @@ class SendGate(BaseDownloadHandler):
         if self._watcher.running:
             self._watcher.stop()
         if self._dropped:
-            logger.info("%d requests not sent because of the shutdown", self._dropped)
+            logger.info(
+                "%d requests not sent because of the shutdown (%d kept in the job folder)",
+                self._dropped,
+                self._kept,
+            )
         for sender in self._senders.values():
             await sender.close()
 

@@ -1,0 +1,151 @@
+"""Pause and resume with ``-s JOBDIR=DIR``: the real ``newsspider crawl`` in a subprocess against the replica.
+
+A backfill is stopped with one SIGINT part-way, then the same command resumes it from the job folder; the
+two runs together must store exactly the column's articles, once each. The folder of a finished job must not
+make the next run with the same ``JOBDIR`` (a cron job's) fetch nothing, and a folder this run must not
+resume (another job's, or one a killed run left) is refused in one plain line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from newsspider.exitcodes import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
+from newsspider.replica import Replica
+from tests.records import read_records
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parent.parent
+GENERATED = 240  # 16 listing pages of 15 rows
+# Several requests at a time to the one host, so the run is short; the delay, so requests wait in the download
+# slot for the shutdown to stop (with none, parsing is the bottleneck and the slot is often empty).
+FAST = ["DOWNLOAD_DELAY=0.01", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+        "NEWSSPIDER_PROGRESS=False", "LOG_LEVEL=INFO"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def gen(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replica]:
+    """The replica with its generated TRS column (site ``replica-gen``), for this module only."""
+    with Replica(generated=GENERATED) as served:
+        served.write_profiles(tmp_path_factory.mktemp("gen-sites"))
+        yield served
+
+
+def command(replica: Replica, out: Path, job: Path, *args: str) -> list[str]:
+    assert replica.sites_dir is not None
+    pairs = [*FAST, f"NEWSSPIDER_ALLOW_PRIVATE_HOSTS={','.join(replica.private_hosts)}", f"JOBDIR={job}"]
+    return [sys.executable, "-m", "newsspider.cli", "crawl", "--sites-dir", str(replica.sites_dir),
+            "--out", str(out), *args, *(a for pair in pairs for a in ("-s", pair))]  # fmt: skip
+
+
+def crawl(replica: Replica, out: Path, job: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    run = command(replica, out, job, *args)
+    return subprocess.run(run, cwd=REPO, capture_output=True, text=True, timeout=90, check=False)
+
+
+def interrupted(replica: Replica, out: Path, job: Path, *args: str, after: int, sig: int) -> tuple[int, str]:
+    """The crawl, sent ``sig`` once the server answered ``after`` more requests; its exit code and stderr."""
+    mark = replica.mark()
+    proc = subprocess.Popen(command(replica, out, job, *args), cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while len(replica.log(mark)) < after and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, sig)
+    _, stderr = proc.communicate(timeout=60)
+    return proc.returncode, stderr
+
+
+def generated_urls(replica: Replica) -> set[str]:
+    return {
+        replica.base(site) + path for (site, path) in replica.catalog.articles if path.startswith("/gen/")
+    }
+
+
+def one_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    (line,) = stderr.strip().splitlines()
+    return line
+
+
+def test_a_stopped_backfill_resumes_where_it_stopped_and_stores_every_article_once(
+    gen: Replica, tmp_path: Path
+) -> None:
+    out, job = tmp_path / "data", tmp_path / "job"
+    code, stderr = interrupted(gen, out, job, "--site", "replica-gen", after=40, sig=signal.SIGINT)
+    assert code == EXIT_FAILURES, stderr  # stopped before the end: not a clean finish
+    first = {r["url"] for r in read_records(out)}
+    assert 0 < len(first) < GENERATED
+    (run,) = (out / "runs").glob("*.json")
+    report = json.loads(run.read_text(encoding="utf-8"))
+    # Requests were waiting in the download slot when the stop came: those are the ones a resume needs back.
+    assert report["stats"].get("newsspider/shutdown_dropped", 0) > 0
+    assert f"the same command resumes it from JOBDIR {job}" in stderr
+
+    # Another job cannot take the paused folder over (its requests name a site this crawl has no profile
+    # of); the folder is left for the right command.
+    other = crawl(gen, out, job, "--site", "replica-zqsx")
+    assert other.returncode == EXIT_CONFIG
+    assert f"JOBDIR {job} holds a paused crawl of another job (--site replica-gen" in one_line(other.stderr)
+
+    mark = gen.mark()
+    resumed = crawl(gen, out, job, "--site", "replica-gen")
+    assert resumed.returncode == EXIT_OK, resumed.stderr + resumed.stdout
+    urls = [r["url"] for r in read_records(out)]
+    assert set(urls) == generated_urls(gen)  # nothing lost to the stop
+    assert not [u for u, n in Counter(urls).items() if n > 1]
+    # It went on from the queue: the listing pages read before the stop were not read again.
+    assert "/gen/index.html" not in {e.path for e in gen.log(mark)}
+    assert not any(job.iterdir())  # a finished job leaves nothing to resume
+
+
+def test_a_finished_job_folder_does_not_make_the_next_run_fetch_nothing(
+    replica: Replica, tmp_path: Path
+) -> None:
+    # A cron job that always sets JOBDIR: Scrapy keeps the finished job's dupefilter, which holds every
+    # listing page, so each later run used to fetch nothing and exit 0.
+    out, job = tmp_path / "data", tmp_path / "job"
+    first = crawl(replica, out, job, "--site", "replica-zqsx")
+    assert first.returncode == EXIT_OK, first.stderr
+    mark = replica.mark()
+    second = crawl(replica, out, job, "--site", "replica-zqsx")
+    assert second.returncode == EXIT_OK, second.stderr
+    assert "/tingzhengce/index.html" in {e.path for e in replica.log(mark)}
+
+
+def test_a_job_folder_a_killed_run_left_is_refused_in_one_line(gen: Replica, tmp_path: Path) -> None:
+    out, job = tmp_path / "data", tmp_path / "job"
+    interrupted(gen, out, job, "--site", "replica-gen", after=20, sig=signal.SIGKILL)
+    again = crawl(gen, out, job, "--site", "replica-gen")
+    assert again.returncode == EXIT_CONFIG
+    line = one_line(again.stderr)
+    assert f"JOBDIR {job} was left by run" in line
+    assert "remove the folder" in line
+
+
+def test_jobdir_with_a_shared_redis_queue_is_refused(replica: Replica, tmp_path: Path) -> None:
+    done = crawl(
+        replica,
+        tmp_path / "data",
+        tmp_path / "job",
+        "--site",
+        "replica-zqsx",
+        "--redis",
+        "redis://127.0.0.1:1/0",
+    )
+    assert done.returncode == EXIT_CONFIG
+    assert "drop -s JOBDIR" in one_line(done.stderr)
