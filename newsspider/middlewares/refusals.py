@@ -29,7 +29,7 @@ RefusalReason = Literal["offsite", "private-address", "scheme", "no-host", "redi
 SHUTDOWN_MESSAGE = "shutdown: not sent"
 """The message of :class:`NotSent`."""
 
-_MESSAGE_URL_CHARS = 200  # a refused URL can be thousands of characters long (url-too-long); a log line not
+_MESSAGE_URL_CHARS = 200  # a refused URL can be thousands of characters long (url-too-long): its start
 
 
 class Refused(IgnoreRequest):
