@@ -57,13 +57,21 @@ def crawl(replica: Replica, out: Path, job: Path, *args: str) -> subprocess.Comp
     return subprocess.run(run, cwd=REPO, capture_output=True, text=True, timeout=90, check=False)
 
 
-def interrupted(replica: Replica, out: Path, job: Path, *args: str, after: int, sig: int) -> tuple[int, str]:
-    """The crawl, sent ``sig`` once the server answered ``after`` more requests; its exit code and stderr."""
+def interrupted(
+    replica: Replica, out: Path, job: Path, *args: str, after: int, sig: int, asked: str = ""
+) -> tuple[int, str]:
+    """The crawl, sent ``sig`` once the server answered ``after`` more requests (and one for ``asked``); its
+    exit code and stderr."""
     mark = replica.mark()
     proc = subprocess.Popen(command(replica, out, job, *args), cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 60
-    while len(replica.log(mark)) < after and time.monotonic() < deadline and proc.poll() is None:
+
+    def waiting() -> bool:
+        log = replica.log(mark)
+        return len(log) < after or bool(asked and asked not in {e.path for e in log})
+
+    while waiting() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     os.killpg(proc.pid, sig)
     _, stderr = proc.communicate(timeout=60)
@@ -111,6 +119,30 @@ def test_a_stopped_backfill_resumes_where_it_stopped_and_stores_every_article_on
     # It went on from the queue: the listing pages read before the stop were not read again.
     assert "/gen/index.html" not in {e.path for e in gen.log(mark)}
     assert not any(job.iterdir())  # a finished job leaves nothing to resume
+
+
+def test_an_article_that_failed_before_the_pause_is_fetched_by_the_run_after_the_resumed_one(
+    gen: Replica, tmp_path: Path
+) -> None:
+    # The resumed run sent none of the first run's failed requests, so it must not mark the column read to
+    # its end: the next run would stop at page 1 (nothing new there) and never ask for the article again.
+    out = tmp_path / "data"
+    row = gen.catalog.listings[("replica-trs", "生成")][20]  # on listing page 2
+    url = gen.base("replica-trs") + row.href
+    gen.reset()
+    gen.remove("replica-trs", row.href)  # 404 while the first run asks
+    try:
+        interrupted(gen, out, tmp_path / "job", "--site", "replica-gen", after=30, sig=signal.SIGINT,
+                    asked=row.href)  # fmt: skip
+        resumed = crawl(gen, out, tmp_path / "job", "--site", "replica-gen")
+        assert resumed.returncode == EXIT_OK, resumed.stderr
+    finally:
+        gen.reset()
+    assert url not in {r["url"] for r in read_records(out)}
+    # Back online; a plain run, with dead links retried at once.
+    later = crawl(gen, out, tmp_path / "job2", "--site", "replica-gen", "-s", "NEWSSPIDER_RETRY_GONE_HOURS=0")
+    assert later.returncode == EXIT_OK, later.stderr
+    assert url in {r["url"] for r in read_records(out)}
 
 
 def test_a_finished_job_folder_does_not_make_the_next_run_fetch_nothing(
