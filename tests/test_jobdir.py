@@ -120,6 +120,11 @@ def test_a_stopped_backfill_resumes_where_it_stopped_and_stores_every_article_on
     assert "/gen/index.html" not in {e.path for e in gen.log(mark)}
     assert not any(job.iterdir())  # a finished job leaves nothing to resume
 
+    # Nothing failed before the pause: the next run stops at the first page with nothing new.
+    mark = gen.mark()
+    assert crawl(gen, out, job, "--site", "replica-gen").returncode == EXIT_OK
+    assert [e.path for e in gen.log(mark) if e.kind == "listing"] == ["/gen/index.html"]
+
 
 def test_an_article_that_failed_before_the_pause_is_fetched_by_the_run_after_the_resumed_one(
     gen: Replica, tmp_path: Path

@@ -281,65 +281,61 @@ _JOB_NOTE = "newsspider-job.json"
 _SCRAPY_JOB_FILES = ("requests.seen", "requests.queue", "spider.state")
 
 
-def _open_job(job_dir: Path, identity: dict[str, Any], run_id: str) -> bool:
-    """Claim the ``JOBDIR`` folder for this run; True when it holds a paused crawl to resume. ValueError
-    (one plain line) when this run must not resume it: Scrapy resumes any queue it finds, so another
-    site's requests would end in tracebacks, and a queue a killed run left half-written loses requests."""
+def _open_job(job_dir: Path, identity: dict[str, Any], run_id: str) -> str | None:
+    """Claim ``JOBDIR`` for this run (new, or a paused crawl of the same job), else say why not: Scrapy resumes
+    any queue it finds, another site's (tracebacks) or one a killed run left half-written (lost requests)."""
     note = job_dir / _JOB_NOTE
     if note.is_file():
         try:
             job = json.loads(note.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ValueError(
-                f"JOBDIR {job_dir}: {note.name} is unreadable ({exc}): remove the folder"
-            ) from None
+            return f"JOBDIR {job_dir}: {note.name} is unreadable ({exc}): remove it"
         if job.get("status") != "paused":
-            raise ValueError(
+            return (
                 f"JOBDIR {job_dir} was left by run {job.get('run_id')}, which is still running or ended without "
                 "closing it (killed, or a second Ctrl-C during its stop): its queue may have lost requests; "
                 "remove the folder and crawl again (articles already stored are not fetched again)"
             )
         if {key: job.get(key) for key in identity} != identity:
             url = [f"--url {job['url']}"] if job.get("url") else []
-            other = " ".join(
-                [*(f"--site {key}" for key in job.get("sites") or []), *url, f"--out {job.get('out')}"]
-            )
-            raise ValueError(
+            other = " ".join([*(f"--site {k}" for k in job.get("sites") or []), *url, f"--out {job.get('out')}"])  # fmt: skip
+            return (
                 f"JOBDIR {job_dir} holds a paused crawl of another job ({other}): resume it with that "
                 "command, or give this crawl another JOBDIR folder"
             )
     elif any((job_dir / name).exists() for name in _SCRAPY_JOB_FILES):
-        raise ValueError(
+        return (
             f"JOBDIR {job_dir} holds a job that newsspider crawl did not start (scrapy crawl?): resume it "
             "with the command that made it, or give this crawl another JOBDIR folder"
         )
-    resuming = note.is_file()
+    failed = job.get("failed", 0) if note.is_file() else 0  # before a pause: see _close_job
     job_dir.mkdir(parents=True, exist_ok=True)
-    note.write_text(json.dumps({**identity, "status": "running", "run_id": run_id}), encoding="utf-8")
-    return resuming
+    note.write_text(json.dumps({**identity, "status": "running", "run_id": run_id, "failed": failed}), "utf-8")  # fmt: skip
+    return None
 
 
-def _close_job(job_dir: Path, outcome: CrawlOutcome, *, resumed: bool, state: str) -> None:
-    """A finished job leaves nothing to resume: its folder is emptied, or the next run with the same
-    ``JOBDIR`` (a cron job's) would find every listing page in the old dupefilter and fetch nothing. A
-    stopped one is marked paused; a run killed before Scrapy closed the queue stays 'running' (refused)."""
+def _close_job(job_dir: Path, outcome: CrawlOutcome, state: str) -> None:
+    """A finished job's folder is emptied, or the next run with the same ``JOBDIR`` (a cron job's) would find
+    every listing page in its dupefilter and fetch nothing. A stopped one is marked paused; one killed
+    before Scrapy closed the queue stays 'running' (refused)."""
     reason, note = outcome.stats.get("finish_reason"), job_dir / _JOB_NOTE
+    job = json.loads(note.read_text(encoding="utf-8"))
     if reason == "finished":
         for path in (job_dir / name for name in (*_SCRAPY_JOB_FILES, _JOB_NOTE)):
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     elif reason is not None:
-        note.write_text(json.dumps({**json.loads(note.read_text("utf-8")), "status": "paused"}), "utf-8")
+        failed = ((outcome.report or {}).get("totals") or {}).get("failed", 0)
+        failed += job.get("failed", 0) + outcome.stats.get("newsspider/listing_failed", 0)
+        note.write_text(json.dumps({**job, "status": "paused", "failed": failed}), encoding="utf-8")
         print(f"newsspider crawl: paused: the same command resumes it from JOBDIR {job_dir}", file=sys.stderr)
-    if reason == "finished" and resumed:
-        # Articles that failed before the pause were in no request of the resumed run, which may have
-        # marked their columns complete: the next run reads them to the end once, and retries those.
+    if reason == "finished" and job.get("failed"):
+        # Requests that failed before a pause were in none of this run's, which may have marked their
+        # columns read to the end: the next run reads them to the end once, and so retries those.
         store = open_state(state, outcome.data_dir)
-        try:
-            for site, data in (outcome.report or {}).get("sites", {}).items():
-                for column in data.get("columns", {}):
-                    store.set_pagination_complete(site, column, False)
-        finally:
-            store.close()
+        for site, data in (outcome.report or {}).get("sites", {}).items():
+            for column in data.get("columns", {}):
+                store.set_pagination_complete(site, column, False)
+        store.close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -374,18 +370,16 @@ def run(args: argparse.Namespace) -> int:
             state = str(overrides.get("NEWSSPIDER_STATE", ""))
             _reach_state(state, data_dir, shared=bool(args.redis))
             job_dir = Path(overrides["JOBDIR"]) if overrides.get("JOBDIR") else None
-            try:
-                identity = {"sites": sorted(keys), "url": args.url, "out": str(data_dir.resolve())}
-                resumed = job_dir is not None and _open_job(job_dir, identity, run_id)
-            except ValueError as exc:
-                print(f"newsspider crawl: {exc}", file=sys.stderr)
+            identity = {"sites": sorted(keys), "url": args.url, "out": str(data_dir.resolve())}
+            if job_dir is not None and (refused := _open_job(job_dir, identity, run_id)):
+                print(f"newsspider crawl: {refused}", file=sys.stderr)
                 return EXIT_CONFIG
             outcome = run_crawl(
                 keys, start_url=args.url, since=since, max_pages=args.max_pages, data_dir=data_dir,
                 run_id=run_id, settings_overrides=overrides, quiet=args.quiet,
             )  # fmt: skip
             if job_dir is not None:
-                _close_job(job_dir, outcome, resumed=resumed, state=state)
+                _close_job(job_dir, outcome, state)
     except LockedError as exc:
         print(f"newsspider crawl: {exc}", file=sys.stderr)
         return EXIT_LOCKED
