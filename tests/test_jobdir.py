@@ -174,15 +174,20 @@ def test_a_job_folder_a_killed_run_left_is_refused_in_one_line(gen: Replica, tmp
     assert "remove the folder" in line
 
 
-def test_jobdir_with_a_shared_redis_queue_is_refused(replica: Replica, tmp_path: Path) -> None:
-    done = crawl(
-        replica,
-        tmp_path / "data",
-        tmp_path / "job",
-        "--site",
-        "replica-zqsx",
-        "--redis",
-        "redis://127.0.0.1:1/0",
-    )
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # A distributed crawl keeps its queue in Redis; Scrapy would ignore the folder.
+        (["--site", "replica-zqsx", "--redis", "redis://127.0.0.1:1/0"], "drop -s JOBDIR"),
+        # The platform detected from an unprofiled listing is known to the first run only: resumed, a TRS
+        # column was read as a generic site and ended after one page.
+        (["--url", "http://127.0.0.1:1/gen/index.html"], "-s JOBDIR needs --site with --url"),
+    ],
+)
+def test_jobdir_where_it_cannot_resume_is_refused(
+    replica: Replica, tmp_path: Path, args: list[str], said: str
+) -> None:
+    done = crawl(replica, tmp_path / "data", tmp_path / "job", *args)
     assert done.returncode == EXIT_CONFIG
-    assert "drop -s JOBDIR" in one_line(done.stderr)
+    assert said in one_line(done.stderr)
+    assert not (tmp_path / "job").exists()

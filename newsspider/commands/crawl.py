@@ -291,23 +291,17 @@ def _open_job(job_dir: Path, identity: dict[str, Any], run_id: str) -> str | Non
         except (OSError, ValueError) as exc:
             return f"JOBDIR {job_dir}: {note.name} is unreadable ({exc}): remove it"
         if job.get("status") != "paused":
-            return (
-                f"JOBDIR {job_dir} was left by run {job.get('run_id')}, which is still running or ended without "
-                "closing it (killed, or a second Ctrl-C during its stop): its queue may have lost requests; "
-                "remove the folder and crawl again (articles already stored are not fetched again)"
-            )
+            return (f"JOBDIR {job_dir} was left by run {job.get('run_id')}, which is still running or ended without "
+                    "closing it (killed, or a second Ctrl-C during its stop): its queue may have lost requests; "
+                    "remove the folder and crawl again (articles already stored are not fetched again)")  # fmt: skip
         if {key: job.get(key) for key in identity} != identity:
             url = [f"--url {job['url']}"] if job.get("url") else []
             other = " ".join([*(f"--site {k}" for k in job.get("sites") or []), *url, f"--out {job.get('out')}"])  # fmt: skip
-            return (
-                f"JOBDIR {job_dir} holds a paused crawl of another job ({other}): resume it with that "
-                "command, or give this crawl another JOBDIR folder"
-            )
+            return (f"JOBDIR {job_dir} holds a paused crawl of another job ({other}): resume it with that "
+                    "command, or give this crawl another JOBDIR folder")  # fmt: skip
     elif any((job_dir / name).exists() for name in _SCRAPY_JOB_FILES):
-        return (
-            f"JOBDIR {job_dir} holds a job that newsspider crawl did not start (scrapy crawl?): resume it "
-            "with the command that made it, or give this crawl another JOBDIR folder"
-        )
+        return (f"JOBDIR {job_dir} holds a job that newsspider crawl did not start (scrapy crawl?): resume it "
+                "with the command that made it, or give this crawl another JOBDIR folder")  # fmt: skip
     failed = job.get("failed", 0) if note.is_file() else 0  # before a pause: see _close_job
     job_dir.mkdir(parents=True, exist_ok=True)
     note.write_text(json.dumps({**identity, "status": "running", "run_id": run_id, "failed": failed}), "utf-8")  # fmt: skip
@@ -347,6 +341,10 @@ def run(args: argparse.Namespace) -> int:
         run_id = new_run_id()
         overrides = _overrides(args, data_dir, run_id)
         lock_dir = data_dir
+        if overrides.get("JOBDIR") and args.url and not keys:
+            # The platform detected from the first page is known to that run only: a resumed run would read
+            # the queued pages as a generic site (a TRS column ended after one page).
+            raise ValueError("-s JOBDIR needs --site with --url: a resumed run would not know the platform")
         if args.redis:
             from newsspider.distributed_config import default_crawl_id, default_shard, redis_settings
 
