@@ -318,8 +318,9 @@ def _close_job(job_dir: Path, outcome: CrawlOutcome, state: str) -> None:
         for path in (job_dir / name for name in (*_SCRAPY_JOB_FILES, _JOB_NOTE)):
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     elif reason is not None:
-        failed = ((outcome.report or {}).get("totals") or {}).get("failed", 0)
-        failed += job.get("failed", 0) + outcome.stats.get("newsspider/listing_failed", 0)
+        # A record a storage error kept off the disk counts as failed too (its request is in the dupefilter).
+        failed = ((outcome.report or {}).get("totals") or {}).get("failed", 0) + job.get("failed", 0)
+        failed += outcome.stats.get("newsspider/listing_failed", 0)
         note.write_text(json.dumps({**job, "status": "paused", "failed": failed}), encoding="utf-8")
         print(f"newsspider crawl: paused: the same command resumes it from JOBDIR {job_dir}", file=sys.stderr)
     if reason == "finished" and job.get("failed"):
