@@ -17,7 +17,9 @@ instead: dropped on purpose, so the spider reports it as skipped (``challenge`` 
 and nothing is marked seen. It also empties the download queues at once, instead of refusing their
 requests one download delay apart: a challenged host's requests when the challenge comes (they would hold
 places of ``CONCURRENT_REQUESTS`` that other sites' requests wait for), and every request once a shutdown
-began, so the process exits as soon as the answers already in flight and the pipelines are done.
+began, so the process exits as soon as the answers already in flight and the pipelines are done. With
+``JOBDIR``, the spider's requests a shutdown drops go back in the scheduler's queue, which Scrapy writes to
+the job folder for the resumed run (:meth:`SendGate._keep_for_resume`).
 
 Settings: ``NEWSSPIDER_SEND_HANDLERS`` (scheme → handler class that really sends; default Scrapy's
 ``DOWNLOAD_HANDLERS_BASE``, the HTTP/1.1 handler; ``{"https": "scrapy.core.downloader.handlers.http2.
