@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from newsspider.exitcodes import EXIT_CONFIG, EXIT_FAILURES, EXIT_OK
+from newsspider.exitcodes import EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
 from newsspider.replica import Replica
+from newsspider.runlock import LOCK_NAME, output_lock
 from tests.records import read_records
 
 if TYPE_CHECKING:
@@ -118,7 +119,9 @@ def test_a_stopped_backfill_resumes_where_it_stopped_and_stores_every_article_on
     assert not [u for u, n in Counter(urls).items() if n > 1]
     # It went on from the queue: the listing pages read before the stop were not read again.
     assert "/gen/index.html" not in {e.path for e in gen.log(mark)}
-    assert not any(job.iterdir())  # a finished job leaves nothing to resume
+    assert [p.name for p in job.iterdir()] == [
+        LOCK_NAME
+    ]  # a finished job leaves nothing to resume, only its lock
 
     # Nothing failed before the pause: the next run stops at the first page with nothing new.
     mark = gen.mark()
@@ -191,3 +194,22 @@ def test_jobdir_where_it_cannot_resume_is_refused(
     assert done.returncode == EXIT_CONFIG
     assert said in one_line(done.stderr)
     assert not (tmp_path / "job").exists()
+
+
+def test_a_second_run_on_a_job_folder_in_use_is_refused_as_locked(gen: Replica, tmp_path: Path) -> None:
+    """Another --out does not make it another job's folder: the queue is the folder's, and so is the lock. The
+    refusal is not "remove the folder", which would destroy the live run's queue."""
+    job = tmp_path / "job"
+    with output_lock(job, "the-live-run"):
+        second = crawl(gen, tmp_path / "other-data", job, "--site", "replica-gen")
+    assert second.returncode == EXIT_LOCKED
+    assert "the-live-run" in one_line(second.stderr)
+    assert not (job / "newsspider-job.json").exists()
+
+
+def test_a_jobdir_that_is_a_file_is_named_as_the_problem(gen: Replica, tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    job.write_text("not a folder", encoding="utf-8")
+    done = crawl(gen, tmp_path / "data", job, "--site", "replica-gen")
+    assert done.returncode == EXIT_CONFIG
+    assert one_line(done.stderr).startswith(f"newsspider crawl: cannot use JOBDIR {job}:")

@@ -8,6 +8,7 @@ and exits with a code from :mod:`newsspider.exitcodes` (0 ok, 1 failures, 2 conf
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ from scrapy.settings import default_settings
 from scrapy.utils.project import get_project_settings
 
 from newsspider import settings as project_settings
-from newsspider.commands._jobdir import close_job, open_job
+from newsspider.commands._jobdir import Job
 from newsspider.dataset import record_files
 from newsspider.exitcodes import EXIT_CHALLENGE, EXIT_CONFIG, EXIT_FAILURES, EXIT_LOCKED, EXIT_OK
 from newsspider.extensions.report import format_summary
@@ -277,6 +278,19 @@ def _reach_state(spec: str, data_dir: Path, *, shared: bool = False) -> None:
         )
 
 
+def _job_lock(job_dir: Path | None, lock_dir: Path, run_id: str) -> contextlib.AbstractContextManager[object]:
+    """The job folder's own lock: two runs with different ``--out`` must not share a queue either."""
+    if job_dir is None or job_dir.resolve() == lock_dir.resolve():
+        return contextlib.nullcontext()
+    return output_lock(job_dir, run_id)
+
+
+def _within(filename: object, folder: Path | None) -> bool:
+    if folder is None or not isinstance(filename, str):
+        return False
+    return Path(filename).resolve().is_relative_to(folder.resolve())
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         _check_arguments(args)
@@ -308,21 +322,26 @@ def run(args: argparse.Namespace) -> int:
     except (ProfileError, ValueError) as exc:
         print(f"newsspider crawl: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    job_dir = Path(overrides["JOBDIR"]) if overrides.get("JOBDIR") else None
+    identity = {"sites": sorted(keys), "url": args.url, "out": str(data_dir.resolve())}
+    job = Job(job_dir, identity, run_id) if job_dir is not None else None
+    job_note: str | None = None
     try:
-        with output_lock(lock_dir, run_id):
+        with output_lock(lock_dir, run_id), _job_lock(job_dir, lock_dir, run_id):
             state = str(overrides.get("NEWSSPIDER_STATE", ""))
             _reach_state(state, data_dir, shared=bool(args.redis))
-            job_dir = Path(overrides["JOBDIR"]) if overrides.get("JOBDIR") else None
-            identity = {"sites": sorted(keys), "url": args.url, "out": str(data_dir.resolve())}
-            if job_dir is not None and (refused := open_job(job_dir, identity, run_id)):
+            refused = job.claim() if job is not None else None
+            if refused:
                 print(f"newsspider crawl: {refused}", file=sys.stderr)
                 return EXIT_CONFIG
-            outcome = run_crawl(
-                keys, start_url=args.url, since=since, max_pages=args.max_pages, data_dir=data_dir,
-                run_id=run_id, settings_overrides=overrides, quiet=args.quiet,
-            )  # fmt: skip
-            if job_dir is not None:
-                close_job(job_dir, outcome, state)
+            outcome = None
+            try:
+                outcome = run_crawl(
+                    keys, start_url=args.url, since=since, max_pages=args.max_pages, data_dir=data_dir,
+                    run_id=run_id, settings_overrides=overrides, quiet=args.quiet,
+                )  # fmt: skip
+            finally:
+                job_note = job.release(outcome, state) if job is not None else None
     except LockedError as exc:
         print(f"newsspider crawl: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -330,9 +349,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"newsspider crawl: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except OSError as exc:
-        # Read-only or missing output folder, disk full before the crawl could start.
-        print(f"newsspider crawl: cannot use the output folder {data_dir}: {exc}", file=sys.stderr)
+        # Read-only or missing output folder (or JOBDIR: its lock), disk full before the crawl could start.
+        where = f"JOBDIR {job_dir}" if _within(exc.filename, job_dir) else f"the output folder {data_dir}"
+        print(f"newsspider crawl: cannot use {where}: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if job_note:
+        print(f"newsspider crawl: {job_note}", file=sys.stderr)
     code = exit_code(outcome)
     storage_error = outcome.stats.get("newsspider/storage_error")
     if storage_error:

@@ -197,11 +197,8 @@ class SendGate(BaseDownloadHandler):
         if self._watcher.running:
             self._watcher.stop()
         if self._dropped:
-            logger.info(
-                "%d requests not sent because of the shutdown (%d kept in the job folder)",
-                self._dropped,
-                self._kept,
-            )
+            kept = f" ({self._kept} kept in the job folder)" if self._job_queue else ""
+            logger.info("%d requests not sent because of the shutdown%s", self._dropped, kept)
         for sender in self._senders.values():
             await sender.close()
 
