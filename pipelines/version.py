@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from newsspider import signals as ns_signals
 from newsspider.textnorm import content_hash as hash_text
 from pipelines.record_json import ENTRY_FIELDS, as_record, entry_of
 from pipelines.state import (
@@ -158,6 +159,12 @@ class VersionPipeline:
             self.state.record_removed(event)
             write_event(self.data_dir, event, self.shard)
             self._inc("newsspider/emptied")
+            # As the incremental middleware reports a 404 takedown: the run report counts it removed (and,
+            # since the empty page is quarantined, quarantined too).
+            self.crawler.signals.send_catch_log(
+                signal=ns_signals.article_removed, url=event.url, site=event.site, column=event.column,
+                status=event.status, reason=event.reason,
+            )  # fmt: skip
         still = "still " if repeat else ""
         detail = (
             f"{still}an empty page where version {previous.version} had text:"

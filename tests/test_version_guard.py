@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from scrapy import Spider
 
+from newsspider import signals as ns_signals
 from newsspider.dataset import load
 from newsspider.extensions.report import RunReportExtension
 from newsspider.logsetup import RecordLogFormatter
@@ -52,7 +53,11 @@ def soft_404(**changes: Any) -> NewsArticle:
 def test_an_empty_refetch_keeps_the_stored_version_and_reports_a_takedown(tmp_path: Path) -> None:
     (v1,) = run_chain(crawler_for(tmp_path), [make_article()])
     crawler = crawler_for(tmp_path, NEWSSPIDER_RUN_ID="run-2")
+    removed: list[dict[str, Any]] = []
+    crawler.signals.connect(lambda **kw: removed.append(kw), signal=ns_signals.article_removed, weak=False)
     (dropped,) = run_chain(crawler, [soft_404()])
+    # The run report counts it under removed, as it does a 404 takedown.
+    assert [(r["url"], r["reason"], r["status"]) for r in removed] == [(v1.canonical_url, "emptied", 200)]
 
     assert isinstance(dropped, Quarantined)
     assert dropped.code == "emptied"
