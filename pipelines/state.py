@@ -171,6 +171,9 @@ class StateStore(Protocol):
     def refused(self, url: str) -> str | None:
         """Why this URL was last refused on purpose, or None."""
 
+    def unstored_marks(self, url: str) -> tuple[DeadLink | None, str | None]:
+        """:meth:`dead_link` and :meth:`refused` in one look-up: every new article row needs both."""
+
     def clear_refused(self, url: str) -> None:
         """Forget a refusal: the URL was fetched after all (robots.txt or the profile changed)."""
 

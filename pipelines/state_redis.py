@@ -49,6 +49,17 @@ def _text(raw: Any) -> str | None:
     return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
 
 
+def _dead_link(raw: str | None) -> DeadLink | None:
+    if not raw:
+        return None
+    status, at, *misses = raw.split(_SEP)  # no miss count: written before it was kept
+    return DeadLink(status=int(status), at=at, misses=int(misses[0]) if misses else 1)
+
+
+def _refusal(raw: str | None) -> str | None:
+    return raw.split(_SEP)[0] if raw else None
+
+
 class RedisStateStore:
     """:class:`pipelines.state.StateStore` on Redis."""
 
@@ -162,18 +173,21 @@ class RedisStateStore:
         return found.at if found else None
 
     def dead_link(self, url: str) -> DeadLink | None:
-        raw = _text(self._r.hget(self._gone, url))
-        if not raw:
-            return None
-        status, at, *misses = raw.split(_SEP)  # no miss count: written before it was kept
-        return DeadLink(status=int(status), at=at, misses=int(misses[0]) if misses else 1)
+        return _dead_link(_text(self._r.hget(self._gone, url)))
 
     def mark_refused(self, url: str, reason: str, at: str) -> None:
         self._r.hset(self._refused, url, f"{reason}{_SEP}{at}")
 
     def refused(self, url: str) -> str | None:
-        raw = _text(self._r.hget(self._refused, url))
-        return raw.split(_SEP)[0] if raw else None
+        return _refusal(_text(self._r.hget(self._refused, url)))
+
+    def unstored_marks(self, url: str) -> tuple[DeadLink | None, str | None]:
+        # One round trip, not two: in a distributed crawl each is a wait of the crawl's only thread.
+        pipe = self._r.pipeline(transaction=False)
+        pipe.hget(self._gone, url)
+        pipe.hget(self._refused, url)
+        gone, refused = pipe.execute()
+        return _dead_link(_text(gone)), _refusal(_text(refused))
 
     def clear_refused(self, url: str) -> None:
         self._r.hdel(self._refused, url)

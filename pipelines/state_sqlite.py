@@ -190,19 +190,23 @@ class SqliteStateStore:
             self._db.execute("INSERT OR REPLACE INTO gone VALUES (?, ?, ?)", (url, status, at))
 
     def dead_link(self, url: str) -> DeadLink | None:
-        row = self._db.execute(
-            "SELECT g.status, g.at, coalesce(m.misses, 1) FROM gone g LEFT JOIN gone_misses m ON m.url = g.url "
-            "WHERE g.url = ?",
+        return self.unstored_marks(url)[0]
+
+    def unstored_marks(self, url: str) -> tuple[DeadLink | None, str | None]:
+        status, at, misses, reason = self._db.execute(
+            "SELECT g.status, g.at, coalesce(m.misses, 1), r.reason FROM (SELECT ? AS url) q "
+            "LEFT JOIN gone g ON g.url = q.url LEFT JOIN gone_misses m ON m.url = q.url "
+            "LEFT JOIN refused r ON r.url = q.url",
             (url,),
         ).fetchone()
-        return DeadLink(status=int(row[0]), at=str(row[1]), misses=int(row[2])) if row else None
+        dead = DeadLink(status=int(status), at=str(at), misses=int(misses)) if status is not None else None
+        return dead, str(reason) if reason is not None else None
 
     def mark_refused(self, url: str, reason: str, at: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO refused VALUES (?, ?, ?)", (url, reason, at))
 
     def refused(self, url: str) -> str | None:
-        row = self._db.execute("SELECT reason FROM refused WHERE url = ?", (url,)).fetchone()
-        return str(row[0]) if row else None
+        return self.unstored_marks(url)[1]
 
     def clear_refused(self, url: str) -> None:
         self._db.execute("DELETE FROM refused WHERE url = ?", (url,))

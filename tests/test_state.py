@@ -243,6 +243,19 @@ def test_links_refused_on_purpose_are_remembered(opener: Callable[[], StateStore
     assert opener().refused(URL) == "robots.txt"
 
 
+def test_a_new_rows_dead_link_and_refusal_come_in_one_look_up(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    assert store.unstored_marks(URL) == (None, None)
+    store.mark_gone(URL, 404, "2020-03-01T00:00:00+00:00")
+    store.mark_refused(URL + "?r=1", "robots.txt", "2020-03-01T00:00:00+00:00")
+    store.close()
+    again = opener()
+    assert again.unstored_marks(URL) == (DeadLink(status=404, at="2020-03-01T00:00:00+00:00", misses=1), None)
+    assert again.unstored_marks(URL + "?r=1") == (None, "robots.txt")
+    again.mark_refused(URL, "refused", "2020-03-02T00:00:00+00:00")
+    assert again.unstored_marks(URL) == (again.dead_link(URL), "refused")
+
+
 def test_a_state_file_of_the_previous_schema_is_upgraded_in_place(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     old = sqlite3.connect(path)

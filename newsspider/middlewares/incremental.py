@@ -178,7 +178,7 @@ class _ListingFilter:
         return False
 
     def _want_unstored(self, request: Request, url: str) -> bool:
-        dead = self.mw.state.dead_link(url)
+        dead, refused = self.mw.state.unstored_marks(url)
         if dead is not None and self.mw.recently_gone(dead):
             self.mw.skip(request, "gone")
             return False
@@ -187,7 +187,7 @@ class _ListingFilter:
         # row on a listing page would make every run paginate the whole column.
         if dead is not None:
             request.meta[GONE_META] = dead.at
-        elif self.mw.state.refused(url) is None:
+        elif refused is None:
             self.wanted += 1
         else:
             request.meta[REFUSED_META] = True
