@@ -24,6 +24,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from newsspider import signals as ns_signals
 from newsspider.safepath import UnsafePathError
 from pipelines.record_json import ENTRY_FIELDS, dump_line, entry_of
 from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl
@@ -44,6 +45,7 @@ __all__ = [
     "events_path",
     "rebuild",
     "record_path",
+    "record_removal",
     "recover",
     "repair_tail",
     "write_event",
@@ -331,3 +333,16 @@ def write_event(data_dir: Path, event: RemovedEvent, shard: str = "") -> Path:
     path = events_path(data_dir, event.site or "unknown", event.at, shard)
     append_durable(path, [dump_line({"event": "removed", **event.__dict__})])
     return path
+
+
+def record_removal(
+    crawler: Crawler, state: StateStore, event: RemovedEvent, data_dir: Path, shard: str = ""
+) -> None:
+    """A takedown, recorded once everywhere it is read: the state's list (:func:`pipelines.state.taken_down`),
+    the site's events file, and the run report (the ``article_removed`` signal)."""
+    state.record_removed(event)
+    write_event(data_dir, event, shard)
+    crawler.signals.send_catch_log(
+        signal=ns_signals.article_removed, url=event.url, site=event.site, column=event.column,
+        status=event.status, reason=event.reason,
+    )  # fmt: skip

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from newsspider import signals as ns_signals
 from newsspider.textnorm import content_hash as hash_text
 from pipelines.record_json import ENTRY_FIELDS, as_record, entry_of
 from pipelines.state import (
@@ -27,7 +26,7 @@ from pipelines.state import (
     taken_down,
     title_hash,
 )
-from pipelines.store import write_event
+from pipelines.store import record_removal
 from pipelines.validate import Quarantined, quarantine
 
 if TYPE_CHECKING:
@@ -156,15 +155,10 @@ class VersionPipeline:
                 reason=EMPTIED,
                 at=at,
             )
-            self.state.record_removed(event)
-            write_event(self.data_dir, event, self.shard)
+            # As a 404 takedown is: the run report counts it removed (and, its empty page quarantined, also
+            # quarantined).
+            record_removal(self.crawler, self.state, event, self.data_dir, self.shard)
             self._inc("newsspider/emptied")
-            # As the incremental middleware reports a 404 takedown: the run report counts it removed (and,
-            # since the empty page is quarantined, quarantined too).
-            self.crawler.signals.send_catch_log(
-                signal=ns_signals.article_removed, url=event.url, site=event.site, column=event.column,
-                status=event.status, reason=event.reason,
-            )  # fmt: skip
         still = "still " if repeat else ""
         detail = (
             f"{still}an empty page where version {previous.version} had text:"

@@ -33,7 +33,7 @@ from newsspider.middlewares.responses import (
 )
 from newsspider.urls import canonical_url
 from pipelines.state import RemovedEvent, SharedState, StateError, taken_down
-from pipelines.store import write_event
+from pipelines.store import record_removal
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
@@ -335,17 +335,8 @@ class IncrementalMiddleware:
             reason=reason,
             at=self._clock().isoformat(timespec="seconds"),
         )
-        self.state.record_removed(event)
-        write_event(self.data_dir, event, self.shard)
+        record_removal(self.crawler, self.state, event, self.data_dir, self.shard)
         self.inc("newsspider/incremental/removed")
-        self.crawler.signals.send_catch_log(
-            signal=signals.article_removed,
-            url=event.url,
-            site=event.site,
-            column=event.column,
-            status=event.status,
-            reason=event.reason,
-        )
         return True
 
     def note_alias(self, alias: str, item: Any) -> None:
