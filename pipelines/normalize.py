@@ -22,20 +22,22 @@ __all__ = ["NormalizePipeline", "normalize_string", "normalize_text", "normalize
 # Full-width ASCII letters and digits (Ａ-Ｚ, ａ-ｚ, ０-９) are typesetting noise in 文号, dates and names:
 # 晋政发〔２０２０〕５号 and 晋政发〔2020〕5号 are the same number. Chinese punctuation (，。：（）) is
 # the norm in Chinese text and is kept, which is why this is not a blanket NFKC.
-_WIDTH = {c: c - 0xFEE0 for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
+_WIDE_RANGES = ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+_WIDTH = {c: c - 0xFEE0 for a, b in _WIDE_RANGES for c in range(a, b + 1)}
+_WIDE = "".join(f"{chr(a)}-{chr(b)}" for a, b in _WIDE_RANGES)  # the same, as a regex character class
 # Fields whose newlines carry structure (paragraph breaks); everything else is one line.
 _MULTILINE = frozenset({"text"})
 # Values that are identifiers or raw provenance: kept exactly as received.
 _VERBATIM = frozenset({"url", "canonical_url", "content_hash", "published_raw", "source_raw"})
 
 
-_HAS_WIDE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_HAS_WIDE = re.compile(f"[{_WIDE}]")
 # What normalizing would change: whitespace other than one inner ASCII space (every character str.isspace()
 # accepts: \u3000, \xa0, \x85...), zero-width characters, full-width letters and digits. Most strings the
 # parser hands over have none, which one scan for a character class and a few substring tests prove: such a
 # string is kept as it is. (One regex with the space runs and line ends as alternatives took 3x as long.)
 _SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # U+3000 is the last one
-_ODD = "\u200b-\u200d\u2060\ufeff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+_ODD = "\u200b-\u200d\u2060\ufeff" + _WIDE
 _ODD_IN_LINE = re.compile("[" + re.escape(_SPACES.replace(" ", "")) + _ODD + "]")
 _ODD_IN_TEXT = re.compile("[" + re.escape(_SPACES.replace(" ", "").replace("\n", "")) + _ODD + "]")
 
