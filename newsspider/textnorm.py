@@ -63,7 +63,11 @@ def nfkc(text: str) -> str:
         return text
     if _OUTSIDE_KNOWN.search(text):
         return unicodedata.normalize("NFKC", text)
-    return _NFKC_CHANGES.sub(lambda match: _NFKC_OF[match.group()], text)
+    # One str.replace per distinct character (a paragraph has a few: ，。“”) instead of a Python call per
+    # occurrence: half the time. No replacement holds a character that is replaced (tests/test_textnorm.py).
+    for char in set(_NFKC_CHANGES.findall(text)):
+        text = text.replace(char, _NFKC_OF[char])
+    return text
 
 
 def compare_form(text: str) -> str:

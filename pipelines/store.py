@@ -20,13 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsspider import signals as ns_signals
 from newsspider.safepath import UnsafePathError
-from pipelines.record_json import ENTRY_FIELDS, dump_line, entry_of
+from pipelines.record_json import ENTRY_FIELDS, dump_line, entry_of, fields_of
 from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl
 
 if TYPE_CHECKING:
@@ -260,8 +259,8 @@ class JsonLinesStorePipeline:
     def process_item(self, item: Any) -> Any:
         if self._broken is not None:
             raise DropItem(f"not written: the output failed earlier ({self._broken})")
-        adapter = ItemAdapter(item)
-        record: dict[str, Any] = {key: adapter.get(key) for key in ENTRY_FIELDS}
+        fields = fields_of(item)
+        record: dict[str, Any] = {key: fields.get(key) for key in ENTRY_FIELDS}
         path, rel = self._where(record["site"], record["fetched_at"])
         try:
             fd = self._open(path, rel)

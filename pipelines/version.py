@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newsspider.textnorm import content_hash as hash_text
-from pipelines.record_json import ENTRY_FIELDS, as_record, entry_of
+from pipelines.record_json import ENTRY_FIELDS, as_record, entry_of, fields_of
 from pipelines.state import (
     STORAGE_ERRORS,
     RemovedEvent,
@@ -30,6 +29,8 @@ from pipelines.store import record_removal
 from pipelines.validate import Quarantined, quarantine
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from scrapy.crawler import Crawler
 
 __all__ = ["EMPTIED", "Unchanged", "VersionPipeline", "compare"]
@@ -99,7 +100,7 @@ class VersionPipeline:
             raise DropItem(f"not versioned: {stop_crawl(self.crawler, exc)}") from exc
 
     def _version(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
+        adapter = fields_of(item)
         # The fields a version is decided on, read one by one: converting the whole record (paragraphs,
         # directives) to a dict only to read these cost more than the rest of this pipeline.
         record: dict[str, Any] = {key: adapter.get(key) for key in ENTRY_FIELDS}
@@ -141,7 +142,7 @@ class VersionPipeline:
         back, it is compared with the kept version as usual (unchanged, or a new version); if still empty, it
         is quarantined again at INFO.
         """
-        adapter = ItemAdapter(item)
+        adapter = fields_of(item)
         site = adapter.get("site") or previous.site or "unknown"
         # The fetch time, as the kept version's last_seen is: the two are compared by taken_down.
         at = adapter.get("fetched_at") or datetime.now(UTC).isoformat(timespec="seconds")
@@ -173,6 +174,6 @@ class VersionPipeline:
             self.crawler.stats.inc_value(key)
 
 
-def _has_body(adapter: ItemAdapter, record: dict[str, Any]) -> bool:
+def _has_body(adapter: Mapping[str, Any], record: dict[str, Any]) -> bool:
     # The parser's no_body warning, or an empty text: a page whose body could not be found at all.
     return record.get("content_hash") != _EMPTY_HASH and "no_body" not in (adapter.get("warnings") or ())

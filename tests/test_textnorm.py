@@ -95,6 +95,16 @@ def test_no_known_character_can_combine_with_its_neighbour() -> None:
     assert not risky
 
 
+def test_what_a_character_becomes_is_not_replaced_again() -> None:
+    """nfkc replaces one character after another across the text: what one becomes must stay as it is, or
+    the order of the replacements would decide the result."""
+    changing = [c for c in _KNOWN if nfkc(c) != c]
+    assert len(changing) > 100  # the full-width forms, CJK punctuation, spaces, dashes and quotes
+    assert not [c for c in changing for part in nfkc(c) if nfkc(part) != part]
+    every = "".join(changing) + "山西" + "".join(reversed(changing))
+    assert nfkc(every) == unicodedata.normalize("NFKC", every)
+
+
 chinese_text = st.text(
     alphabet=st.sampled_from(
         [*"山西省政府会议强调一要二要，。、“”‘’《》（）：；！？…—·１２ＡＢａ　\n 12ab.", "\xa0"]
