@@ -39,6 +39,7 @@ __all__ = [
     "SharedState",
     "StateError",
     "StateStore",
+    "UrlState",
     "open_state",
     "shared_state",
     "state_spec",
@@ -116,6 +117,18 @@ class DeadLink:
     misses: int
 
 
+@dataclass(frozen=True, kw_only=True)
+class UrlState:
+    """What the state knows of an article URL before it is fetched, from one look-up."""
+
+    entry: SeenEntry | None
+    """The stored article, under this URL or under the one it redirected to (an alias)."""
+    dead: DeadLink | None
+    """What :meth:`StateStore.mark_gone` recorded, for a URL never stored."""
+    refused: str | None
+    """Why the URL was last refused on purpose."""
+
+
 class StateStore(Protocol):
     """What pipelines and the incremental middleware need from the state, whatever the backend."""
 
@@ -127,6 +140,10 @@ class StateStore(Protocol):
 
     def url_for_hash(self, content_hash: str) -> str | None:
         """The canonical URL under which this content was first written, or None."""
+
+    def version_basis(self, url: str, content_hash: str) -> tuple[SeenEntry | None, str | None]:
+        """:meth:`get` of ``url`` and :meth:`url_for_hash` of ``content_hash`` in one look-up: what the
+        version pipeline decides a new record's version on."""
 
     def commit(self, entries: Sequence[SeenEntry], journal: Mapping[str, int]) -> None:
         """Atomically mark ``entries`` seen and advance the journal offsets of the files they are in."""
@@ -171,8 +188,11 @@ class StateStore(Protocol):
     def refused(self, url: str) -> str | None:
         """Why this URL was last refused on purpose, or None."""
 
-    def unstored_marks(self, url: str) -> tuple[DeadLink | None, str | None]:
-        """:meth:`dead_link` and :meth:`refused` in one look-up: every new article row needs both."""
+    def look_up(self, url: str) -> UrlState:
+        """:meth:`resolve`, :meth:`dead_link` and :meth:`refused` of ``url`` in one look-up: what every
+        article row of a listing is decided on. (Three queries or round trips each were the biggest part of
+        the state's cost per article, and in a distributed crawl each round trip is a wait of the crawl's
+        only thread.)"""
 
     def clear_refused(self, url: str) -> None:
         """Forget a refusal: the URL was fetched after all (robots.txt or the profile changed)."""

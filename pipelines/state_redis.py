@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
 
-from pipelines.state import DeadLink, RemovedEvent, SeenEntry
+from pipelines.state import DeadLink, RemovedEvent, SeenEntry, UrlState
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -101,6 +101,13 @@ class RedisStateStore:
     def url_for_hash(self, content_hash: str) -> str | None:
         return _text(self._r.hget(self._hashes, content_hash))
 
+    def version_basis(self, url: str, content_hash: str) -> tuple[SeenEntry | None, str | None]:
+        pipe = self._r.pipeline(transaction=False)
+        pipe.hget(self._seen, url)
+        pipe.hget(self._hashes, content_hash)
+        raw, owner = pipe.execute()
+        return (_unpack(url, raw) if raw is not None else None), _text(owner)
+
     def commit(self, entries: Sequence[SeenEntry], journal: Mapping[str, int]) -> None:
         pipe = self._r.pipeline(transaction=True)
         if entries:
@@ -181,13 +188,21 @@ class RedisStateStore:
     def refused(self, url: str) -> str | None:
         return _refusal(_text(self._r.hget(self._refused, url)))
 
-    def unstored_marks(self, url: str) -> tuple[DeadLink | None, str | None]:
-        # One round trip, not two: in a distributed crawl each is a wait of the crawl's only thread.
+    def look_up(self, url: str) -> UrlState:
+        # One round trip for what every article row needs (a second only for an alias): in a distributed
+        # crawl each round trip is a wait of the crawl's only thread.
         pipe = self._r.pipeline(transaction=False)
+        pipe.hget(self._seen, url)
+        pipe.hget(self._aliases, url)
         pipe.hget(self._gone, url)
         pipe.hget(self._refused, url)
-        gone, refused = pipe.execute()
-        return _dead_link(_text(gone)), _refusal(_text(refused))
+        raw, target, gone, refused = pipe.execute()
+        if raw is not None:
+            entry: SeenEntry | None = _unpack(url, raw)
+        else:
+            alias = _text(target)
+            entry = self.get(alias) if alias else None
+        return UrlState(entry=entry, dead=_dead_link(_text(gone)), refused=_refusal(_text(refused)))
 
     def clear_refused(self, url: str) -> None:
         self._r.hdel(self._refused, url)

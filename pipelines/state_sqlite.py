@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from pipelines.state import DeadLink, RemovedEvent, SeenEntry, StateError
+from pipelines.state import DeadLink, RemovedEvent, SeenEntry, StateError, UrlState
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Mapping
     from pathlib import Path
 
 __all__ = ["SqliteStateStore"]
@@ -55,9 +56,23 @@ def _migrate(db: sqlite3.Connection) -> None:
 
 
 _SELECT = "SELECT url, content_hash, title_hash, version, published_at, last_seen, site FROM seen"
+# The stored entry of the URL (its own, else the one its alias points to), its dead-link and refusal marks.
+_LOOK_UP = (
+    "SELECT s.url, s.content_hash, s.title_hash, s.version, s.published_at, s.last_seen, s.site, "
+    "g.status, g.at, coalesce(m.misses, 1), r.reason FROM (SELECT ? AS url) q "
+    "LEFT JOIN seen s ON s.url = coalesce("
+    "(SELECT url FROM seen WHERE url = q.url), (SELECT url FROM aliases WHERE alias = q.url)) "
+    "LEFT JOIN gone g ON g.url = q.url LEFT JOIN gone_misses m ON m.url = q.url "
+    "LEFT JOIN refused r ON r.url = q.url"
+)
+# The stored entry of the URL and the URL its content hash was first stored under (parameters: hash, URL).
+_VERSION_BASIS = (
+    "SELECT s.url, s.content_hash, s.title_hash, s.version, s.published_at, s.last_seen, s.site, "
+    "(SELECT url FROM hashes WHERE content_hash = ?) FROM (SELECT ? AS url) q LEFT JOIN seen s ON s.url = q.url"
+)
 
 
-def _entry(row: tuple[str, str, str, int, str | None, str, str | None]) -> SeenEntry:
+def _entry(row: Sequence[Any]) -> SeenEntry:
     url, chash, thash, version, published_at, last_seen, site = row
     return SeenEntry(
         url=url,
@@ -134,6 +149,11 @@ class SqliteStateStore:
         row = self._db.execute("SELECT url FROM hashes WHERE content_hash = ?", (content_hash,)).fetchone()
         return str(row[0]) if row else None
 
+    def version_basis(self, url: str, content_hash: str) -> tuple[SeenEntry | None, str | None]:
+        row = self._db.execute(_VERSION_BASIS, (content_hash, url)).fetchone()
+        owner = row[7]
+        return _entry(row[:7]) if row[0] is not None else None, str(owner) if owner is not None else None
+
     def commit(self, entries: Sequence[SeenEntry], journal: Mapping[str, int]) -> None:
         with self._transaction():
             self._db.executemany(
@@ -190,23 +210,22 @@ class SqliteStateStore:
             self._db.execute("INSERT OR REPLACE INTO gone VALUES (?, ?, ?)", (url, status, at))
 
     def dead_link(self, url: str) -> DeadLink | None:
-        return self.unstored_marks(url)[0]
+        return self.look_up(url).dead
 
-    def unstored_marks(self, url: str) -> tuple[DeadLink | None, str | None]:
-        status, at, misses, reason = self._db.execute(
-            "SELECT g.status, g.at, coalesce(m.misses, 1), r.reason FROM (SELECT ? AS url) q "
-            "LEFT JOIN gone g ON g.url = q.url LEFT JOIN gone_misses m ON m.url = q.url "
-            "LEFT JOIN refused r ON r.url = q.url",
-            (url,),
-        ).fetchone()
-        dead = DeadLink(status=int(status), at=str(at), misses=int(misses)) if status is not None else None
-        return dead, str(reason) if reason is not None else None
+    def look_up(self, url: str) -> UrlState:
+        row = self._db.execute(_LOOK_UP, (url,)).fetchone()
+        status, at, misses, reason = row[7:]
+        return UrlState(
+            entry=_entry(row[:7]) if row[0] is not None else None,
+            dead=DeadLink(status=int(status), at=str(at), misses=int(misses)) if status is not None else None,
+            refused=str(reason) if reason is not None else None,
+        )
 
     def mark_refused(self, url: str, reason: str, at: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO refused VALUES (?, ?, ?)", (url, reason, at))
 
     def refused(self, url: str) -> str | None:
-        return self.unstored_marks(url)[1]
+        return self.look_up(url).refused
 
     def clear_refused(self, url: str) -> None:
         self._db.execute("DELETE FROM refused WHERE url = ?", (url,))

@@ -105,7 +105,11 @@ class VersionPipeline:
         # directives) to a dict only to read these cost more than the rest of this pipeline.
         record: dict[str, Any] = {key: adapter.get(key) for key in ENTRY_FIELDS}
         url: str = record["canonical_url"] or record["url"]
-        previous = self._run.get(url) or self.state.get(url)
+        chash = record.get("content_hash") or ""
+        previous = self._run.get(url)
+        stored_owner: str | None = None  # the stored URL of chash, looked up with the entry
+        if looked_up := previous is None:
+            previous, stored_owner = self.state.version_basis(url, chash)
         if previous is not None:
             if previous.content_hash != _EMPTY_HASH and not _has_body(adapter, record):
                 raise self._emptied(item, previous)
@@ -121,9 +125,10 @@ class VersionPipeline:
             adapter["version"] = 1
             adapter["previous_hash"] = None
             adapter["changed"] = []
-        chash = record.get("content_hash") or ""
         if chash and chash != _EMPTY_HASH:
-            first = self._run_hashes.get(chash) or self.state.url_for_hash(chash)
+            first = self._run_hashes.get(chash) or (
+                stored_owner if looked_up else self.state.url_for_hash(chash)
+            )
             adapter["duplicate_of"] = first if first and first != url else None
             self._run_hashes.setdefault(chash, url)
             _trim(self._run_hashes, self._window)

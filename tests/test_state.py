@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 
-from pipelines.state import DeadLink, RemovedEvent, SeenEntry, StateError, open_state
+from pipelines.state import DeadLink, RemovedEvent, SeenEntry, StateError, UrlState, open_state
 from pipelines.state_redis import RedisStateStore
 from pipelines.state_sqlite import SqliteStateStore
 from tests.net import free_port
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pipelines.state import StateStore
 
 URL = "http://www.shanxi.gov.cn/yw/sxyw/202002/t20200218_123456.shtml"
+OTHER = "http://www.shanxi.gov.cn/yw/sxyw/202002/t20200218_654321.shtml"
 
 
 def entry(url: str = URL, chash: str = "a" * 64, version: int = 1, **more: str | None) -> SeenEntry:
@@ -243,17 +244,35 @@ def test_links_refused_on_purpose_are_remembered(opener: Callable[[], StateStore
     assert opener().refused(URL) == "robots.txt"
 
 
-def test_a_new_rows_dead_link_and_refusal_come_in_one_look_up(opener: Callable[[], StateStore]) -> None:
+def test_what_a_listing_row_is_decided_on_comes_in_one_look_up(opener: Callable[[], StateStore]) -> None:
     store = opener()
-    assert store.unstored_marks(URL) == (None, None)
+    assert store.look_up(URL) == UrlState(entry=None, dead=None, refused=None)
     store.mark_gone(URL, 404, "2020-03-01T00:00:00+00:00")
     store.mark_refused(URL + "?r=1", "robots.txt", "2020-03-01T00:00:00+00:00")
+    stored = entry(OTHER)
+    store.commit([stored], {})
+    store.add_alias(URL + "?alias=1", OTHER)
     store.close()
     again = opener()
-    assert again.unstored_marks(URL) == (DeadLink(status=404, at="2020-03-01T00:00:00+00:00", misses=1), None)
-    assert again.unstored_marks(URL + "?r=1") == (None, "robots.txt")
+    dead = DeadLink(status=404, at="2020-03-01T00:00:00+00:00", misses=1)
+    assert again.look_up(URL) == UrlState(entry=None, dead=dead, refused=None)
+    assert again.look_up(URL + "?r=1") == UrlState(entry=None, dead=None, refused="robots.txt")
     again.mark_refused(URL, "refused", "2020-03-02T00:00:00+00:00")
-    assert again.unstored_marks(URL) == (again.dead_link(URL), "refused")
+    assert again.look_up(URL) == UrlState(entry=None, dead=again.dead_link(URL), refused="refused")
+    # A stored article, under its own URL and through an alias, as resolve() finds it.
+    assert again.look_up(OTHER) == UrlState(entry=stored, dead=None, refused=None)
+    assert again.look_up(URL + "?alias=1").entry == again.resolve(URL + "?alias=1") == stored
+
+
+def test_a_versions_basis_comes_in_one_look_up(opener: Callable[[], StateStore]) -> None:
+    store = opener()
+    assert store.version_basis(URL, "b" * 64) == (None, None)
+    stored = entry(OTHER, chash="b" * 64)
+    store.commit([stored], {})
+    # Another URL with the same content: its basis is no entry, and the URL the content was stored under.
+    assert store.version_basis(URL, "b" * 64) == (None, OTHER)
+    assert store.version_basis(OTHER, "c" * 64) == (stored, None)
+    assert store.version_basis(OTHER, "b" * 64) == (store.get(OTHER), store.url_for_hash("b" * 64))
 
 
 def test_a_state_file_of_the_previous_schema_is_upgraded_in_place(tmp_path: Path) -> None:

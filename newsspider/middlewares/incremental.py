@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-    from pipelines.state import DeadLink, SeenEntry
+    from pipelines.state import DeadLink, SeenEntry, UrlState
 
 __all__ = ["GONE_META", "REFUSED_META", "TAKEN_DOWN_META", "IncrementalMiddleware", "gone_again"]
 
@@ -162,9 +162,10 @@ class _ListingFilter:
         ):
             self.newest = date[:10]
         url = canonical_url(request.url)
-        entry = self.mw.state.resolve(url)
+        known = self.mw.state.look_up(url)
+        entry = known.entry
         if entry is None:
-            return self._want_unstored(request, url)
+            return self._want_unstored(request, url, known)
         if self.mw.within_refresh(entry):
             # A takedown on record does not stop the refresh: sites answer 404 for a day in a redesign, and
             # only a fetch can see the article back (check_removed records each takedown once).
@@ -177,8 +178,8 @@ class _ListingFilter:
         self.mw.skip(request, "seen")
         return False
 
-    def _want_unstored(self, request: Request, url: str) -> bool:
-        dead, refused = self.mw.state.unstored_marks(url)
+    def _want_unstored(self, request: Request, url: str, known: UrlState) -> bool:
+        dead, refused = known.dead, known.refused
         if dead is not None and self.mw.recently_gone(dead):
             self.mw.skip(request, "gone")
             return False
