@@ -13,9 +13,9 @@ import typing
 from datetime import UTC, datetime
 from typing import Any
 
+from newsspider.items import fields_of
 from newsspider.textnorm import clean_whitespace, content_hash
 from newsspider.urls import canonical_url
-from pipelines.record_json import fields_of
 
 __all__ = ["NormalizePipeline", "normalize_string", "normalize_text", "normalize_value"]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -13,7 +12,7 @@ from itemadapter import ItemAdapter, is_item
 
 from pipelines.state import SeenEntry, title_hash
 
-__all__ = ["ENTRY_FIELDS", "as_record", "dump_line", "entry_of", "fields_of"]
+__all__ = ["ENTRY_FIELDS", "as_record", "dump_line", "entry_of"]
 
 
 # Dates and times go to _json_default, which refuses them as json.dumps does: a record holds ISO strings.
@@ -35,21 +34,6 @@ def _plain(value: Any) -> Any:
     if _dataclass_object(value):
         return {k: _plain(v) for k, v in vars(value).items()}
     return ItemAdapter(value).asdict() if is_item(value) else value
-
-
-def fields_of(item: Any) -> MutableMapping[str, Any]:
-    """The item's fields, to read and set by name: our records' own ``vars()``, any other item through
-    ItemAdapter.
-
-    Building an ItemAdapter (it asks each adapter class in turn whether it takes the item) and going
-    through it cost each pipeline a few microseconds a record. A dataclass record keeps its fields in its
-    ``__dict__``, so reading and setting them there is what ItemAdapter does in the end; a frozen dataclass
-    is left to ItemAdapter, which refuses to set its fields as the dataclass does.
-    """
-    if _dataclass_object(item) and not item.__dataclass_params__.frozen:
-        fields: dict[str, Any] = vars(item)
-        return fields
-    return ItemAdapter(item)
 
 
 def as_record(item: Any) -> dict[str, Any]:

@@ -24,8 +24,9 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from newsspider import signals as ns_signals
+from newsspider.items import fields_of
 from newsspider.safepath import UnsafePathError
-from pipelines.record_json import ENTRY_FIELDS, dump_line, entry_of, fields_of
+from pipelines.record_json import ENTRY_FIELDS, dump_line, entry_of
 from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl
 
 if TYPE_CHECKING:

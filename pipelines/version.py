@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
+from newsspider.items import fields_of
 from newsspider.textnorm import content_hash as hash_text
-from pipelines.record_json import ENTRY_FIELDS, as_record, entry_of, fields_of
+from pipelines.record_json import ENTRY_FIELDS, as_record, entry_of
 from pipelines.state import (
     STORAGE_ERRORS,
     RemovedEvent,

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from itemadapter import ItemAdapter
 
-from newsspider.items import DirectiveBlock, DirectiveItem, Image, NewsArticle
+from newsspider.items import DirectiveBlock, DirectiveItem, Image, NewsArticle, fields_of
 from pipelines.normalize import NormalizePipeline, normalize_value
 from pipelines.record_json import as_record, dump_line
 from tests.test_textnorm import tricky
@@ -102,3 +102,36 @@ def test_a_date_is_refused_as_before() -> None:
     # A record holds ISO strings: a datetime is a bug upstream, refused rather than written in some form.
     with pytest.raises(TypeError):
         dump_line({"at": datetime(2020, 2, 18, tzinfo=UTC)})
+
+
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    title: str = "会议"
+
+
+@dataclasses.dataclass(slots=True)
+class Slotted:
+    title: str = "会议"
+
+
+class SlottedChild(Slotted):
+    pass
+
+
+def test_fields_are_read_and_set_on_the_record_itself() -> None:
+    record = NewsArticle(url="http://www.shanxi.gov.cn/a/t20200218_1.html", title="会议")
+    fields = fields_of(record)
+    assert fields["title"] == "会议"
+    assert fields.get("source") is None
+    fields["title"] = "常务会议"
+    assert record.title == "常务会议"
+
+
+@pytest.mark.parametrize("item", [Frozen(), Slotted(), SlottedChild(), {"title": "会议"}], ids=type)
+def test_other_items_go_through_itemadapter(item: Any) -> None:
+    fields = fields_of(item)
+    assert isinstance(fields, ItemAdapter)
+    assert fields["title"] == "会议"
+    if isinstance(item, Frozen):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fields["title"] = "常务会议"

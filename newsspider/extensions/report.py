@@ -22,11 +22,13 @@ from scrapy import signals as scrapy_signals
 from newsspider import __version__
 from newsspider import signals as ns_signals
 from newsspider.extensions.summary import format_summary
-from newsspider.items import SCHEMA_VERSION
+from newsspider.items import SCHEMA_VERSION, fields_of
 from newsspider.safepath import UnsafePathError, safe_component
 from newsspider.urls import host_of
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -201,7 +203,7 @@ class RunReportExtension:
         self.challenges.append({"url": url, "host": host, "kind": kind})
 
     def item_scraped(self, item: Any, response: Response | None = None, **_: Any) -> None:
-        record = ItemAdapter(item)
+        record = fields_of(item)
         site = str(record.get("site") or "unknown")
         self.hosts.setdefault(host_of(str(record.get("url") or "")), site)
         column = self._column(site, _column_of(record, response))
@@ -333,7 +335,7 @@ class RunReportExtension:
             bucket.append(entry)
 
 
-def _column_of(record: ItemAdapter, response: Response | None) -> str | None:
+def _column_of(record: Mapping[str, Any], response: Response | None) -> str | None:
     # The listing's column (request meta) first: the page's own ColumnName may name it differently.
     request = getattr(response, "request", None)
     return (request.meta.get("ns_column") if request is not None else None) or record.get("column")
