@@ -110,6 +110,8 @@ def short_node_text(element: HtmlElement, limit: int) -> str | None:
 def byline_text(element: HtmlElement) -> str:
     out: list[str] = []
     for chunk in element.itertext():
+        if not chunk.strip():  # the indentation between tags, most chunks: cleaned, nothing is left
+            continue
         piece = clean_whitespace(chunk)
         if not piece:
             continue
@@ -120,9 +122,25 @@ def byline_text(element: HtmlElement) -> str:
     return " ".join(out)
 
 
-def _line(element: HtmlElement, text: str) -> InfoLine:
+def _text_once(element: HtmlElement, index: PageIndex) -> str:
+    """:func:`node_text`, read once a page: find_info asks for an element's text in up to three places."""
+    text = index.node_texts.get(element)
+    if text is None:
+        text = index.node_texts[element] = node_text(element)
+    return text
+
+
+def _byline_once(element: HtmlElement, index: PageIndex) -> str:
+    """:func:`byline_text`, read once a page (an info line that is also a template slot is read twice)."""
+    text = index.byline_texts.get(element)
+    if text is None:
+        text = index.byline_texts[element] = byline_text(element)
+    return text
+
+
+def _line(element: HtmlElement, text: str, index: PageIndex) -> InfoLine:
     """``text``: the element's node_text, which the caller has at hand."""
-    return InfoLine(text, byline_text(element))
+    return InfoLine(text, _byline_once(element, index))
 
 
 def _link_share(element: HtmlElement, length: int) -> float:
@@ -135,14 +153,14 @@ def _noisy(element: HtmlElement) -> bool:
     return bool(attrs.strip()) and noise_attrs(attrs) and "info" not in attrs.lower()
 
 
-def _slot(element: HtmlElement, slots: dict[str, str]) -> None:
+def _slot(element: HtmlElement, slots: dict[str, str], index: PageIndex) -> None:
     attrs = class_id(element)
     if not attrs.strip():
         return
     kind = _slot_kind(attrs)
     if kind is None or kind in slots:
         return
-    text = byline_text(element)
+    text = _byline_once(element, index)
     if text and len(text) <= _MAX_SLOT_LEN:
         slots[kind] = text
 
@@ -170,17 +188,17 @@ def find_info(
     hinted: dict[HtmlElement, str | None] = {} if _hinted is None else _hinted
     for selector in selectors:
         for element in select(compile_selector(selector), tree) if selector else []:
-            text = node_text(element)
+            text = _text_once(element, index)
             if text:
-                blocks.head.append(_line(element, text))
+                blocks.head.append(_line(element, text, index))
                 break
     for selector in INFO:
         for element in match_simple(index, selector):
             if index.length(element) > _MAX_INFO_LEN:
                 continue
-            text = node_text(element)
+            text = _text_once(element, index)
             if text and len(text) <= _MAX_INFO_LEN:
-                blocks.head.append(_line(element, text))
+                blocks.head.append(_line(element, text, index))
                 break
     before: list[InfoLine] = []
     after_title: list[InfoLine] = []
@@ -218,22 +236,24 @@ def find_info(
         if length < _MIN_INFO_LEN or length > _MAX_INFO_LEN:
             continue
         if state != "body":
-            _slot(element, blocks.slots)
-        verdict = hinted[element] if element in hinted else hinted.setdefault(element, _hinted_text(element))
+            _slot(element, blocks.slots, index)
+        verdict = (
+            hinted[element] if element in hinted else hinted.setdefault(element, _hinted_text(element, index))
+        )
         if verdict is None:
             continue
         text = verdict
         if state == "before":
-            before.append(_line(element, text))
+            before.append(_line(element, text, index))
         elif state == "title":
             if not after_title or text not in after_title[-1].text:
-                after_title.append(_line(element, text))
+                after_title.append(_line(element, text, index))
         elif (
             len(text) <= _MAX_AFTER_LEN
             and _EDITOR_HINT.search(text)
             and (not blocks.tail or text not in blocks.tail[-1])
         ):
-            blocks.tail.append(byline_text(element))
+            blocks.tail.append(_byline_once(element, index))
     if after_title:
         blocks.head.extend(after_title[:_MAX_HEAD_LINES])
     elif before:
@@ -244,10 +264,10 @@ def find_info(
     return blocks
 
 
-def _hinted_text(element: HtmlElement) -> str | None:
+def _hinted_text(element: HtmlElement, index: PageIndex) -> str | None:
     """The element's text when it reads like an info line: a date or label in it, not a widget box, not
     mostly links, not in a link list."""
-    text = node_text(element)
+    text = _text_once(element, index)
     if (
         not text
         or len(text) > _MAX_INFO_LEN

@@ -29,6 +29,10 @@ class PageIndex:
     reply_heads: list[HtmlElement] = field(default_factory=list)
     """Elements whose text opens like a reply subject (re: / 回复), in document order."""
     _text: str | None = field(default=None, repr=False)
+    node_texts: dict[HtmlElement, str] = field(default_factory=dict, repr=False)
+    """``locate.node_text`` of elements already read (the tree no longer changes once indexed)."""
+    byline_texts: dict[HtmlElement, str] = field(default_factory=dict, repr=False)
+    """``locate.byline_text`` of elements already read."""
 
     def all_text(self) -> str:
         """:func:`all_text` of the indexed tree, joined on first use (the tree no longer changes by then)."""

@@ -43,9 +43,11 @@ _SIBLING_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _MIN_LEN = 2
 _BADGE_TAGS = frozenset({"span", "i", "em", "label", "b", "strong", "sup", "img"})
 _MAX_BADGE = 4
-_LABEL_HEAD = re.compile(r"^(?:主题|标题|题目)\s*[:：]\s*")
-_LABEL_ANYWHERE = re.compile(r"(?:主题|标题|题目)\s*[:：]")
-_WIDGET_TAIL = re.compile(r"(?:\s+(?:编辑|锁定|讨论|收藏|分享|上传视频|举报))+$")
+_LABEL_WORDS = ("主题", "标题", "题目")
+_LABEL_HEAD = re.compile(rf"^(?:{'|'.join(_LABEL_WORDS)})\s*[:：]\s*")
+_LABEL_ANYWHERE = re.compile(rf"(?:{'|'.join(_LABEL_WORDS)})\s*[:：]")
+_WIDGET_WORDS = ("编辑", "锁定", "讨论", "收藏", "分享", "上传视频", "举报")
+_WIDGET_TAIL = re.compile(rf"(?:\s+(?:{'|'.join(_WIDGET_WORDS)}))+$")
 _PAGE_TAIL = re.compile(r"\s*[（(]\s*(?:页|第)\s*\d+\s*页?\s*[)）]$")
 # BlogDriver-style templates close every post heading with "- -"; hand-made pages open a heading with "*" as its
 # level mark. Neither is headline text (*ST is a stock-name prefix, kept).
@@ -95,8 +97,19 @@ def _headline_text(element: HtmlElement) -> tuple[str, str | None]:
 def clean_headline(raw: str) -> tuple[str, str | None]:
     """A headline string without 主题： labels, edit widgets, (页 1), decoration marks and a `` ——subtitle``
     tail."""
-    text = _LABEL_HEAD.sub("", _LEVEL_MARK.sub("", clean_whitespace(raw)))
-    text = _DASH_TAIL.sub("", _PAGE_TAIL.sub("", _WIDGET_TAIL.sub("", text)))
+    # Each pattern only where the text's first or last characters allow it (a few us a headline saved; every
+    # page reads four or five): clean_whitespace leaves no space at either end.
+    text = clean_whitespace(raw)
+    if text.startswith(("*", "＊")):
+        text = _LEVEL_MARK.sub("", text)
+    if text.startswith(_LABEL_WORDS):
+        text = _LABEL_HEAD.sub("", text)
+    if text.endswith(_WIDGET_WORDS):
+        text = _WIDGET_TAIL.sub("", text)
+    if text.endswith((")", "）")):
+        text = _PAGE_TAIL.sub("", text)
+    if "-" in text:
+        text = _DASH_TAIL.sub("", text)
     head, dash, rest = text.partition(" ——")
     if dash and head and rest:
         return head, "——" + rest
