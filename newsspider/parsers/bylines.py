@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from newsspider.parsers.memo import memo_short
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -132,16 +133,23 @@ def clean_source(raw: str, *, site_name: str | None = None) -> str | None:
     if not isinstance(raw, str):
         return None
     # No outlet name is this long; the cap keeps the fixpoint loop cheap on junk input.
-    s = raw[:_MAX_SOURCE]
+    s = _source_fixpoint(raw[:_MAX_SOURCE])
+    if not s or s.lower() in _NO_SOURCE:
+        return None
+    if s in _SITE_SELF:
+        return site_name.strip() or None if site_name else None
+    return s
+
+
+@memo_short
+def _source_fixpoint(s: str) -> str:
+    """:func:`_clean_source_once` until nothing changes. Remembered: a site's pages repeat the same few
+    outlets, and each value takes two or more passes of the long stop pattern (~5 us)."""
     for _ in range(len(s) + 1):  # every step only shortens, so this reaches a fixpoint (idempotence)
         nxt = _clean_source_once(s)
         if nxt == s:
             break
         s = nxt
-    if not s or s.lower() in _NO_SOURCE:
-        return None
-    if s in _SITE_SELF:
-        return site_name.strip() or None if site_name else None
     return s
 
 
@@ -178,7 +186,10 @@ _NAME_SHAPE = re.compile(
 )
 
 
+@memo_short
 def _clean_name(token: str) -> str | None:
+    """The name a token holds, or None. Remembered (memo_short): the same bylines and editors come back page
+    after page, and a credit's tokens are read twice (split_names and _names_only)."""
     if len(token) > _MAX_TOKEN:
         return None
     t = token.strip(_EDGE_PUNCT)
@@ -241,15 +252,26 @@ def split_names(raw: str) -> tuple[str, ...]:
 
 
 def _cut(value: str) -> str:
+    """``value``, a slice of clean_whitespace's output (single spaces only), up to a hard stop; its edges
+    stripped (the spaces with the punctuation: clean_whitespace would change nothing else)."""
     stop = _HARD_STOP.search(value)
-    return clean_whitespace(value[: stop.start()] if stop else value).strip(_EDGE_PUNCT)
+    return (value[: stop.start()] if stop else value).strip(_EDGE_PUNCT)
+
+
+def _has_role_word(text: str) -> bool:
+    # A plain loop: any() over a generator costs more than the six `in` tests it runs.
+    for word in _ROLE_WORDS:  # noqa: SIM110
+        if word in text:
+            return True
+    return False
 
 
 def _labelled_values(text: str) -> list[tuple[str, str]]:
-    """(kind, value) for each label in the text, the value running to the next label or a hard stop."""
+    """(kind, value) for each label in the text (clean_whitespace's output), the value running to the next
+    label or a hard stop."""
     if _LABEL_NEEDS.search(text) is None:
         return []
-    bare = any(word in text for word in _ROLE_WORDS)
+    bare = _has_role_word(text)
     found = list((_LABEL if bare else _LABEL_NO_ROLE).finditer(text))
     out: list[tuple[str, str]] = []
     for i, m in enumerate(found):
@@ -266,15 +288,25 @@ def _labelled_values(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_NO_BYLINE = Byline(None, None, (), ())
+
+
 def parse_byline(text: str, *, site_name: str | None = None) -> Byline:
     """来源, authors and editors of one info line; a label with no value gives null/empty, never the next label."""
     if not isinstance(text, str):
-        return Byline(None, None, (), ())
-    text = clean_whitespace(text)
+        return _NO_BYLINE
+    return _parse_clean(clean_whitespace(text), site_name)
+
+
+def _parse_clean(text: str, site_name: str | None) -> Byline:
+    """:func:`parse_byline` of a text that is clean_whitespace's output already."""
+    found = _labelled_values(text)
+    if not found:
+        return _NO_BYLINE  # most lines: body paragraphs with no label (a frozen, shared value)
     source_raw: str | None = None
     authors: list[str] = []
     editors: list[str] = []
-    for kind, value in _labelled_values(text):
+    for kind, value in found:
         if kind == "source" and source_raw is None and value:
             source_raw = value
         elif kind == "author":
@@ -324,7 +356,8 @@ def find_body_bylines(paragraphs: Sequence[str], *, site_name: str | None = None
             continue
         inner_m = _WRAPPED.match(para) if len(para) <= _BYLINE_LINE_MAX + 2 else None
         inner = inner_m.group("inner").strip() if inner_m else para
-        line = parse_byline(inner, site_name=site_name) if len(inner) <= _BYLINE_LINE_MAX else None
+        # inner is a stripped piece of clean_whitespace's output: clean already.
+        line = _parse_clean(inner, site_name) if len(inner) <= _BYLINE_LINE_MAX else None
         if line and _LEADING_ANY.match(inner) and (line.source_raw or line.authors or line.editors):
             only.append(i)
             authors.extend(a for a in line.authors if a not in authors)
