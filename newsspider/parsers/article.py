@@ -202,7 +202,7 @@ def _fill(
     blocks.tail.extend(edges.tail)
     extracted.paragraphs = edges.paragraphs
 
-    brand = " ".join(x for x in (doc_title_suffix(tree), meta.get("og:site_name", "sitename")) if x)
+    brand = " ".join(x for x in (doc_title_suffix(tree, index), meta.get("og:site_name", "sitename")) if x)
     attribution = resolve_attribution(
         meta,
         blocks,

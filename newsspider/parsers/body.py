@@ -119,27 +119,25 @@ _caption_attrs = memo_search(_CAPTION_ATTR)
 _summary_attrs = memo_search(_SUMMARY_ATTR)
 
 
-def _removed(element: HtmlElement) -> bool:
+# The walk reads an element's "class id" and style once for all the tests below (each read is a new string).
+def _removed(element: HtmlElement, style: str | None) -> bool:
     """Not on the page as a reader sees it: marked to skip, a dropped tag, or hidden."""
     if element.get(SKIP_ATTR) or element.tag in _DROP_TAGS:
         return True
-    style = element.get("style")
-    return bool(style) and _hidden_style(style)
+    return _hidden_style(style) if style else False
 
 
-def _noise(element: HtmlElement) -> bool:
+def _noise(attrs: str) -> bool:
     """A widget box by its class or id (share, print, related news, editor box…)."""
-    attrs = class_id(element)
     return bool(attrs.strip()) and noise_attrs(attrs)
 
 
-def _is_caption_context(element: HtmlElement) -> bool:
+def _is_caption_context(element: HtmlElement, style: str | None, attrs: str) -> bool:
     if element.tag in ("figcaption", "center") or (element.get("align") or "").lower() == "center":
         return True
-    style = element.get("style")
     if style and _centred_style(style):
         return True
-    return _caption_attrs(class_id(element))
+    return _caption_attrs(attrs)
 
 
 def image_url(element: HtmlElement, base_url: str) -> str | None:
@@ -209,21 +207,24 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 _append(lines[-1], element.tail, caption_depth, link_depth)
             continue
         if event == "start":
-            if element is not container and (_removed(element) or _noise(element)):
-                if not _removed(element):  # a hidden box or a dropped tag names nobody
+            attrs = class_id(element)
+            style = element.get("style")
+            removed = element is not container and _removed(element, style)
+            if element is not container and (removed or _noise(attrs)):
+                if not removed:  # a hidden box or a dropped tag names nobody
                     _editor_in_noise(element, body)
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
-            if element is not container and _summary_attrs(class_id(element)):
+            if element is not container and _summary_attrs(attrs):
                 # A 导语/摘要 box inside the container is the page's summary, not the first paragraph.
                 body.summary = body.summary or clean_whitespace(" ".join(element.itertext())) or None
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
             if tag in _BLOCK:
-                lines.append(_Line())
-            if _is_caption_context(element):
+                _new_line(lines)
+            if _is_caption_context(element, style, attrs):
                 captions.add(element)
                 caption_depth += 1
             if tag == "a":
@@ -249,10 +250,18 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 elif tag in _BOLD_TAGS:
                     bold_depth -= 1
                 if tag in _BLOCK:
-                    lines.append(_Line())
+                    _new_line(lines)
             if element is not container and element.tail:
                 _append(lines[-1], element.tail, caption_depth, link_depth)
     return lines
+
+
+def _new_line(lines: list[_Line]) -> None:
+    """A new line at a block boundary; none after a line that is still blank (nothing appended, no image), as
+    back-to-back block tags (</p></div><div><p>) would give: blank lines are skipped later anyway."""
+    last = lines[-1]
+    if last.parts or last.after_image is not None:
+        lines.append(_Line())
 
 
 def _append(line: _Line, text: str, caption_depth: int, link_depth: int, bold_depth: int = 0) -> None:

@@ -33,6 +33,8 @@ class PageIndex:
     """``locate.node_text`` of elements already read (the tree no longer changes once indexed)."""
     byline_texts: dict[HtmlElement, str] = field(default_factory=dict, repr=False)
     """``locate.byline_text`` of elements already read."""
+    doc_title: str | None = field(default=None, repr=False)
+    """The ``<title>`` text, once read (``title._doc_title``)."""
 
     def all_text(self) -> str:
         """:func:`all_text` of the indexed tree, joined on first use (the tree no longer changes by then)."""

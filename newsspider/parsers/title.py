@@ -116,10 +116,11 @@ def clean_headline(raw: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _doc_title(tree: HtmlElement) -> str:
-    for element in tree.iter("title"):
-        return element_text(element)
-    return ""
+def _doc_title(tree: HtmlElement, index: PageIndex) -> str:
+    """The first ``<title>``'s text; read once a page (find_title and doc_title_suffix both want it)."""
+    if index.doc_title is None:
+        index.doc_title = next((element_text(element) for element in tree.iter("title")), "")
+    return index.doc_title
 
 
 def _first_segment(doc_title: str) -> str:
@@ -201,7 +202,7 @@ def find_title(
         if found and element_text(found[0]):
             element = found[0]
             return _with_sides(Headline(element_text(element), element))
-    doc_title = _doc_title(tree)
+    doc_title = _doc_title(tree, index)
     first = _first_segment(doc_title)
     meta_title = meta.get("articletitle")
     og_title = meta.get("og:title", "twitter:title")
@@ -286,7 +287,7 @@ def is_cut(title: str | None) -> bool:
     return bool(title) and title is not None and title.rstrip().endswith(_CUT)
 
 
-def doc_title_suffix(tree: HtmlElement) -> str:
+def doc_title_suffix(tree: HtmlElement, index: PageIndex) -> str:
     """``<title>`` minus its first segment: the site's own name(s)."""
-    parts = [p for p in SUFFIX_SPLIT.split(_doc_title(tree)) if p.strip()]
+    parts = [p for p in SUFFIX_SPLIT.split(_doc_title(tree, index)) if p.strip()]
     return " ".join(parts[1:])
