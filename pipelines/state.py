@@ -73,11 +73,15 @@ def stop_crawl(crawler: Crawler, exc: BaseException) -> str:
     if stats is not None and stats.get_value(_STORAGE_ERROR_STAT) is None:
         stats.set_value(_STORAGE_ERROR_STAT, text)
         logger.error("cannot write records (%s): stopping the crawl", text)
-        if crawler.engine is not None and crawler.spider is not None:
+        try:
+            engine = crawler.engine
+        except RuntimeError:  # Scrapy 2.19 raises, not None, before the crawl has started
+            return text
+        if crawler.spider is not None:
             reason = "redis_unavailable" if isinstance(exc, RedisError) else "storage_error"
             # Queued requests would be fetched for records that cannot be written: not sent at all.
             crawler.signals.send_catch_log(signal=ns_signals.stopping, reason=reason)
-            deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+            deferred_from_coro(engine.close_spider_async(reason=reason))
     return text
 
 

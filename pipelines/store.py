@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from scrapy.exceptions import DropItem
 from newsspider import signals as ns_signals
 from newsspider.items import fields_of
 from newsspider.safepath import UnsafePathError
+from pipelines.durable import SyncBatches
 from pipelines.record_json import ENTRY_FIELDS, dump_line, entry_of
 from pipelines.state import STORAGE_ERRORS, SeenEntry, SharedState, stop_crawl
 
@@ -210,7 +210,8 @@ def rebuild(state: StateStore, data_dir: Path) -> int:
 
 
 class JsonLinesStorePipeline:
-    """Append each record to its day file; commit seen-marks only for fsync'ed lines.
+    """Append each record to its day file; commit seen-marks only for fsync'ed lines
+    (:class:`~pipelines.durable.SyncBatches`).
 
     Settings: ``NEWSSPIDER_DATA_DIR``, ``NEWSSPIDER_SHARD``, ``NEWSSPIDER_FSYNC_EVERY`` (records, default
     32) and ``NEWSSPIDER_FSYNC_MS`` (default 1000). Batching loses nothing: a kill leaves written lines in
@@ -227,10 +228,10 @@ class JsonLinesStorePipeline:
         self._fds: dict[str, int] = {}
         self._paths: dict[tuple[str, str], tuple[Path, str]] = {}
         self._offsets: dict[str, int] = {}
-        self._dirty: set[str] = set()
-        self._pending: list[SeenEntry] = []
-        self._last_sync = time.monotonic()
         self._broken: str | None = None
+        self._batches = SyncBatches(
+            lambda: self.state, every=self.fsync_every, seconds=self.fsync_seconds, failed=self._stop
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesStorePipeline:
@@ -268,13 +269,7 @@ class JsonLinesStorePipeline:
             line = dump_line(item)
             _write_all(fd, line)
             self._offsets[rel] += len(line)
-            self._dirty.add(rel)
-            self._pending.append(entry_of(record))
-            if (
-                len(self._pending) >= self.fsync_every
-                or time.monotonic() - self._last_sync >= self.fsync_seconds
-            ):
-                self.sync()
+            self._batches.written(rel, fd, self._offsets[rel], entry_of(record))
         except STORAGE_ERRORS as exc:
             self._stop(exc)
             raise DropItem(f"not written: {exc}") from exc
@@ -284,14 +279,8 @@ class JsonLinesStorePipeline:
         self._broken = stop_crawl(self.crawler, exc)
 
     def sync(self) -> None:
-        """fsync every file written since the last sync, then commit the marks of those records."""
-        for rel in self._dirty:
-            os.fsync(self._fds[rel])
-        if self._pending or self._dirty:
-            self.state.commit(self._pending, {rel: self._offsets[rel] for rel in self._dirty})
-        self._pending = []
-        self._dirty = set()
-        self._last_sync = time.monotonic()
+        """fsync every file written and not yet synced, then commit the marks of those records."""
+        self._batches.sync()
 
     def close_spider(self) -> None:
         if self._broken is None:
