@@ -220,7 +220,7 @@ def _fill(
     record.source, record.source_raw = attribution.source, attribution.source_raw
     record.authors, record.editors = attribution.authors, attribution.editors
     if not record.authors:
-        record.authors = _poster_or_owner(tree, headline.element)
+        record.authors = _poster_or_owner(tree, headline.element, index)
     published = resolve_published(
         meta,
         blocks,
@@ -296,11 +296,11 @@ _POSTER_LEVELS = 4
 _MAX_POSTER_BLOCK = 160
 
 
-def _poster_or_owner(tree: HtmlElement, heading: HtmlElement | None) -> list[str]:
+def _poster_or_owner(tree: HtmlElement, heading: HtmlElement | None, index: PageIndex) -> list[str]:
     """A blog heading shares a small block with ``ggjjzhzz 发表于 2005-9-15`` (no info block was found for
     it); else the blog owner's profile link."""
     for ancestor in list(heading.iterancestors())[:_POSTER_LEVELS] if heading is not None else []:
-        text = short_node_text(ancestor, _MAX_POSTER_BLOCK)
+        text = short_node_text(ancestor, _MAX_POSTER_BLOCK, index)
         if text is None:
             break
         poster = posted_by(text)

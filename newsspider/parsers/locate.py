@@ -93,12 +93,18 @@ def node_text(element: HtmlElement) -> str:
     return clean_whitespace(" ".join(element.itertext()))
 
 
-def short_node_text(element: HtmlElement, limit: int) -> str | None:
+def short_node_text(element: HtmlElement, limit: int, index: PageIndex | None = None) -> str | None:
     """:func:`node_text` when it is at most ``limit`` characters, else None. On a big element (a heading's
     page-wide ancestor) it stops reading once more than ``limit`` non-space characters were seen: all of them
-    are in node_text."""
+    are in node_text. The page's ``index`` spares that count where its stripped text length (never fewer
+    characters) is within ``limit``."""
+    if index is not None and index.length(element) <= limit:
+        text = node_text(element)
+        return text if len(text) <= limit else None
     seen = 0
     for chunk in element.itertext():
+        if not chunk.strip():  # indentation: cleaned, nothing is left
+            continue
         piece = clean_whitespace(chunk)
         seen += len(piece) - piece.count(" ")
         if seen > limit:
@@ -109,10 +115,11 @@ def short_node_text(element: HtmlElement, limit: int) -> str | None:
 
 def byline_text(element: HtmlElement) -> str:
     out: list[str] = []
-    for chunk in element.itertext():
-        if not chunk.strip():  # the indentation between tags, most chunks: cleaned, nothing is left
-            continue
-        piece = clean_whitespace(chunk)
+    # All text nodes cleaned in one call, split again at a NUL (no text node holds one: libxml2's strings end
+    # at NUL): each piece is its node's clean_whitespace but for a space at either end, as a run of spaces
+    # never crosses the NUL. One call a line instead of one a node (~0.5 us each, most of them indentation).
+    for spaced in clean_whitespace("\0".join(element.itertext())).split("\0"):
+        piece = spaced.strip()
         if not piece:
             continue
         # out[-1] is a cleaned piece (no trailing space), so its last character is all there is to test.

@@ -90,8 +90,11 @@ def _original_title(nodes: list[Any], base_url: str) -> tuple[str, str | None] |
 
 
 def _source_from_lines(paragraphs: list[str]) -> str | None:
-    # The marks sit at the start or the end of the article; look at the last lines first.
+    # The marks sit at the start or the end of the article; look at the last lines first. Each pattern holds a
+    # word cleaning cannot make (据; 转 or 来): a line without it is not cleaned (most lines, ~1 us each).
     for raw in reversed(paragraphs):
+        if "据" not in raw:
+            continue
         line = clean_whitespace(raw)
         if len(line) > _MAX_LINE:
             continue
@@ -99,6 +102,8 @@ def _source_from_lines(paragraphs: list[str]) -> str | None:
         if according:
             return according.group("source").strip()
     for raw in paragraphs:
+        if "转" not in raw and "来" not in raw:
+            continue
         line = clean_whitespace(raw)
         if len(line) > _MAX_LINE or not _TRANSFERRED_LEAD.match(line):
             continue
