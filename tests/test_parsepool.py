@@ -206,3 +206,34 @@ def test_a_worker_that_may_not_lower_its_priority_still_parses(
     (record,) = parse_all(ParsePool(1, nice=5), ["http://www.shanxi.gov.cn/a/3.html"])
     assert not isinstance(record, BaseException), record
     assert record.title == "省政府召开常务会议"
+
+
+def test_each_page_is_parsed_with_its_own_sites_profile_sent_once_per_worker() -> None:
+    # The profile is sent whole with a worker's first page of the site, then by number only.
+    sites = [load_profile("shanxi-gov"), load_profile("sxrb")]
+    when = datetime(2020, 2, 19, tzinfo=UTC)
+    pool = ParsePool(1)
+
+    async def run() -> list[NewsArticle]:
+        jobs = [
+            pool.parse(response(f"http://www.shanxi.gov.cn/a/{n}.html"), sites[n % 2], when, ListingContext())
+            for n in range(6)
+        ]
+        try:
+            return await asyncio.gather(*jobs)
+        finally:
+            pool.close()
+
+    records = asyncio.run(run())
+    assert [(r.site, r.site_name) for r in records] == [(s.key, s.name) for s in sites] * 3
+    worker = pool_worker_frames(sites[0])
+    assert len(worker[1]) < len(worker[0]) - 200  # the profile, a few hundred bytes, went once
+
+
+def pool_worker_frames(site: Any) -> list[bytes]:
+    from newsspider.spiders.parsepool import _Worker
+
+    worker = _Worker.__new__(_Worker)
+    worker._shared = {}
+    args = (b"<html></html>", "http://www.shanxi.gov.cn/a/1.html", 200, {}, site, None, None)
+    return [worker.job(n, args, 4) for n in range(2)]

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsspider.parsers.article import plain_headers
-from newsspider.spiders.parseworker import HEADER, frame
+from newsspider.spiders.parseworker import HEADER, Shared, frame
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,6 +56,8 @@ __all__ = ["ParsePool", "ParseTimeout", "WorkerDied"]
 
 logger = logging.getLogger(__name__)
 _WORK = "newsspider.parsers.article:parse_fetched"
+_SITE_ARG = 4
+"""Where :meth:`ParsePool.parse` puts the site profile in ``_WORK``'s arguments: sent once per worker."""
 _EXIT_GRACE = 5.0
 
 
@@ -94,6 +96,23 @@ class _Worker:
         self._timer: asyncio.TimerHandle | None = None
         self._running_since = 0.0
         self._on_death = on_death
+        self._shared: dict[int, tuple[Any, int]] = {}
+        """id() of each object sent as a :class:`Shared` → (the object, kept so its id stays its own; its
+        number). A handful: one site profile per site."""
+
+    def job(self, job_id: int, args: tuple[Any, ...], shared: int) -> bytes:
+        """The frame of a job; ``args[shared]`` is sent whole only the first time this worker gets it."""
+        value = args[shared]
+        if value is None:
+            return frame((job_id, args))
+        known = self._shared.get(id(value))
+        if known is None:
+            number = len(self._shared)
+            self._shared[id(value)] = (value, number)
+            sent = Shared(number, value)
+        else:
+            sent = Shared(known[1])
+        return frame((job_id, (*args[:shared], sent, *args[shared + 1 :])))
 
     def submit(self, job_id: int, future: asyncio.Future[Any], job: bytes) -> None:
         if not self.alive:  # died since it was chosen: the page goes to another worker, no try charged
@@ -290,7 +309,7 @@ class ParsePool:
         worker = await self._worker()
         job_id = next(self._ids)
         future: asyncio.Future[NewsArticle] = asyncio.get_running_loop().create_future()
-        worker.submit(job_id, future, frame((job_id, args)))
+        worker.submit(job_id, future, worker.job(job_id, args, _SITE_ARG))
         return await future
 
     async def parse(
