@@ -235,23 +235,34 @@ class SpeakerIndex:
         # Per paragraph: the end offsets and values of its count announcements, found once. Scanning the
         # paragraph again for every block in it is quadratic in a long 一是…二是… paragraph.
         self._counts: dict[int, tuple[list[int], list[int]]] = {}
-        self.found: list[list[tuple[Attribution, str | None]]] = []
-        last_person: str | None = None
-        for text in paragraphs:
-            resolved: list[tuple[Attribution, str | None]] = []
-            events: list[tuple[int, Attribution | str]] = [(a.start, a) for a in attributions(text)]
-            events += people(text)
-            for _, event in sorted(events, key=lambda pair: pair[0]):
-                if isinstance(event, str):
-                    last_person = event
-                elif event.dropped:
-                    if last_person and sentence_opens_with(text, event.start, last_person):
-                        resolved.append((event, last_person))
-                else:
-                    resolved.append((event, resolve_speaker(event, last_person)))
-                    if event.person:
-                        last_person = event.subject
-            self.found.append(resolved)
+        # Read in paragraph order, only as far as asked (most pages with marker candidates form no run that
+        # needs a speaker): a paragraph's pronouns resolve against the last person named before it.
+        self._found: list[list[tuple[Attribution, str | None]]] = []
+        self._last_person: str | None = None
+
+    def _at(self, para: int) -> list[tuple[Attribution, str | None]]:
+        """The attributions of paragraph ``para``, with their resolved speakers."""
+        while len(self._found) <= para:
+            self._found.append(self._read(self.paragraphs[len(self._found)]))
+        return self._found[para]
+
+    def _read(self, text: str) -> list[tuple[Attribution, str | None]]:
+        last_person = self._last_person
+        resolved: list[tuple[Attribution, str | None]] = []
+        events: list[tuple[int, Attribution | str]] = [(a.start, a) for a in attributions(text)]
+        events += people(text)
+        for _, event in sorted(events, key=lambda pair: pair[0]):
+            if isinstance(event, str):
+                last_person = event
+            elif event.dropped:
+                if last_person and sentence_opens_with(text, event.start, last_person):
+                    resolved.append((event, last_person))
+            else:
+                resolved.append((event, resolve_speaker(event, last_person)))
+                if event.person:
+                    last_person = event.subject
+        self._last_person = last_person
+        return resolved
 
     def count_before(self, para: int, end: int) -> int | None:
         """:func:`declared_count` of ``paragraphs[para][:end]``, from the paragraph's cached announcements."""
@@ -271,22 +282,22 @@ class SpeakerIndex:
     def window(self, para: int, start: int) -> list[tuple[int, int, list[tuple[Attribution, str | None]]]]:
         """The paragraphs (index, end offset, attributions) introducing an enumeration starting at
         (para, start), nearest first."""
-        own = [(a, s) for a, s in self.found[para] if a.end <= start]
+        own = [(a, s) for a, s in self._at(para) if a.end <= start]
         parts = [(para, start, own)]
         for back in (1, 2):
             index = para - back
             if index < 0:
                 break
-            parts.append((index, len(self.paragraphs[index]), self.found[index]))
+            parts.append((index, len(self.paragraphs[index]), self._at(index)))
             if not is_lead_in(self.paragraphs[index]):
                 break
         return parts
 
     def introduces(self, para: int, start: int) -> bool:
         """Whether a speaker's statement leads straight into (para, start): 他强调： / 会议要求，首先…"""
-        if any(a.end <= start for a, _ in self.found[para]):
+        if any(a.end <= start for a, _ in self._at(para)):
             return True
-        return para > 0 and bool(self.found[para - 1]) and is_lead_in(self.paragraphs[para - 1])
+        return para > 0 and bool(self._at(para - 1)) and is_lead_in(self.paragraphs[para - 1])
 
     def block_head(self, para: int, start: int) -> tuple[str | None, str | None, int | None]:
         chosen: tuple[Attribution, str | None] | None = None

@@ -271,10 +271,10 @@ def find_info(
     return blocks
 
 
-def _hinted_text(element: HtmlElement, index: PageIndex) -> str | None:
+def _hinted_text(element: HtmlElement, index: PageIndex | None = None) -> str | None:
     """The element's text when it reads like an info line: a date or label in it, not a widget box, not
-    mostly links, not in a link list."""
-    text = _text_once(element, index)
+    mostly links, not in a link list. With the page's ``index``, its text is read once a page."""
+    text = node_text(element) if index is None else _text_once(element, index)
     if (
         not text
         or len(text) > _MAX_INFO_LEN
