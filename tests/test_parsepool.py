@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,8 @@ from newsspider.spiders.parsepool import ParsePool, ParseTimeout, WorkerDied
 
 if TYPE_CHECKING:
     from newsspider.items import NewsArticle
+
+REPO = Path(__file__).resolve().parent.parent
 
 PAGE = (
     "<html><head><meta charset='utf-8'><title>省政府召开常务会议_某省人民政府</title></head><body>"
@@ -237,3 +241,14 @@ def pool_worker_frames(site: Any) -> list[bytes]:
     worker._shared = {}
     args = (b"<html></html>", "http://www.shanxi.gov.cn/a/1.html", 200, {}, site, None, None)
     return [worker.job(n, args, 4) for n in range(2)]
+
+
+def test_a_worker_starts_without_importing_scrapy() -> None:
+    # Every worker (and every restart of one) pays its imports: Scrapy and Twisted are a fifth of a second
+    # of CPU the parser has no use for.
+    code = (
+        "import sys, newsspider.parsers.article, newsspider.spiders.parseworker; "
+        "print(sorted(m for m in ('scrapy', 'twisted', 'itemadapter') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
