@@ -19,6 +19,7 @@ from newsspider.parsers.container import SKIP_ATTR
 from newsspider.parsers.edges import footer_start
 from newsspider.parsers.families import class_id, noise_attrs
 from newsspider.parsers.memo import memo_search
+from newsspider.parsers.pageindex import texts_of
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ def attachment_of(element: HtmlElement, base_url: str) -> Attachment | None:
     query = _ATTACHMENT_QUERY.search(unquote(parts.query)) if not match else None
     if not match and not query:
         return None
-    name = clean_whitespace("".join(element.itertext())) or clean_whitespace(element.get("title") or "")
+    name = clean_whitespace("".join(texts_of(element))) or clean_whitespace(element.get("title") or "")
     if not name:
         name = (query.group(1) if query else path).rsplit("/", 1)[-1]
     return Attachment(url=url, name=name or None)
@@ -187,7 +188,7 @@ def _editor_in_noise(element: HtmlElement, body: Body) -> None:
     the editor; other credits there are left alone."""
     if len(element) > _MAX_EDITOR_BOX_CHILDREN:
         return
-    text = clean_whitespace(" ".join(element.itertext()))
+    text = clean_whitespace(" ".join(texts_of(element)))
     if _EDITOR_CREDIT.match(text) and _is_credit(text):
         body.credits.append(text)
 

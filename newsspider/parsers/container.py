@@ -11,6 +11,7 @@ from lxml import etree
 
 from newsspider.parsers.families import BODY, class_id, compile_selector, match_simple, noise_attrs, select
 from newsspider.parsers.memo import memo_short
+from newsspider.parsers.pageindex import texts_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -51,11 +52,11 @@ _GOOD_CONTAINER = re.compile(
 
 
 def _text_len(element: HtmlElement) -> int:
-    return len("".join(element.itertext()).strip())
+    return len("".join(texts_of(element)).strip())
 
 
 def _link_len(element: HtmlElement) -> int:
-    return sum(len("".join(a.itertext()).strip()) for a in element.iter("a"))
+    return sum(len("".join(texts_of(a)).strip()) for a in element.iter("a"))
 
 
 def mark_zjeg(tree: HtmlElement) -> HtmlElement | None:
@@ -171,14 +172,14 @@ def _paragraph_score(element: HtmlElement) -> float:
     # ElementPath's per-call overhead, and one walk for the four block tags instead of four.
     wrapper = element.tag in _WRAPPER_TAGS and next(element.iter("p", "div", "table", "ul"), None) is not None
     if element.tag in _PARAGRAPH_TAGS and not wrapper:
-        text = "".join(element.itertext())
+        text = "".join(texts_of(element))
         if next(element.iter("a"), None) is not None:
-            links = sum(len("".join(a.itertext())) for a in element.iter("a"))
+            links = sum(len("".join(texts_of(a))) for a in element.iter("a"))
             text = text[: max(0, len(text) - links)]
     else:
         # A div/span that holds text directly (br-separated pages) counts by its own text nodes only.
         parts = [element.text or ""] + [c.tail or "" for c in element if c.tag != "a"]
-        parts += ["".join(c.itertext()) for c in element if c.tag in ("br", "b", "strong", "font", "em", "i")]
+        parts += ["".join(texts_of(c)) for c in element if c.tag in ("br", "b", "strong", "font", "em", "i")]
         text = "".join(parts)
     text = text.strip()
     if len(text) < (_MIN_LI if element.tag == "li" else _MIN_PARAGRAPH):

@@ -50,15 +50,26 @@ _OUTLINE = re.compile(
 # is not enough (a notice ends with its contacts, and they are text).
 _CONTACT = re.compile(r"https?://|www\.")
 _MAX_CONTACT = 80
-_FOOTER = re.compile(
-    r"版权所有|Copyright|All Rights Reserved|ICP[备证]|备案号|举报电话|违法和不良信息|不良信息举报|免责声明"
-    r"|不代表(?:本站|本网|新浪|本平台)?(?:的)?(?:观点|立场)|转载请注明|未经授权|TrackBack|Trackback|发表评论|我要评论"
+# Footer markers, in three patterns: one pattern with the Latin words under IGNORECASE (and the ^ openings)
+# gets no first-character scan from the regex engine and took ~7 us a line; the 汉字 words alone take 0.4.
+_FOOTER_WORDS = re.compile(
+    r"版权所有|备案号|举报电话|违法和不良信息|不良信息举报|免责声明"
+    r"|不代表(?:本站|本网|新浪|本平台)?(?:的)?(?:观点|立场)|转载请注明|未经授权|发表评论|我要评论"
     r"|网友评论|评论\s*[（(]\s*\d|返回页首|返回顶部|关闭窗口|本文链接|相关文章|上一篇|下一篇|分享到|打印本页"
-    r"|联系我们|关于我们|广告服务|网站地图|意见反馈|批评指正|招聘信息|About\s+Us|^下载$|^\d+$"
-    r"|^[【\[]?(?:相关|此前|延伸|推荐|更多)(?:报道|阅读|新闻|链接)"
-    # reprint notes (摘自《…》), author affiliations, signature rules (------), account and app promotions
-    r"|^[(（【\[]?\s*(?:摘自|选自|作者单位)|^[-—=_*~·.]{5,}$"
+    r"|联系我们|关于我们|广告服务|网站地图|意见反馈|批评指正|招聘信息"
+    # account and app promotions
     r"|扫描?[^，。！？]{0,6}二维码|关注[^，。！？]{0,16}(?:微信|公众号)|粉[丝絲](?:团|團|专页|專頁)",
+    re.IGNORECASE,
+)
+_FOOTER_LATIN = re.compile(
+    r"Copyright|All Rights Reserved|ICP[备证]|TrackBack|Trackback|About\s+Us", re.IGNORECASE
+)
+# Every _FOOTER_LATIN match holds a p, g or b, and case-blind matching finds no other character for them.
+_FOOTER_LATIN_LETTERS = re.compile(r"[pPgGbB]")
+# Whole-line markers and openings: reprint notes (摘自《…》), author affiliations, signature rules (------).
+_FOOTER_OPENING = re.compile(
+    r"下载$|\d+$|[【\[]?(?:相关|此前|延伸|推荐|更多)(?:报道|阅读|新闻|链接)"
+    r"|[(（【\[]?\s*(?:摘自|选自|作者单位)|[-—=_*~·.]{5,}$",
     re.IGNORECASE,
 )
 
@@ -142,12 +153,20 @@ def footer_start(lines: list[str]) -> int:
     for i in range(end - 1, max(0, end - _MAX_FOOTER_SCAN) - 1, -1):
         line = lines[i]
         contact = len(line) <= _MAX_CONTACT and "。" not in line and _CONTACT.search(line) is not None
-        if contact or (len(line) <= _MAX_FOOTER_LEN and _FOOTER.search(line)):
+        if contact or (len(line) <= _MAX_FOOTER_LEN and _is_footer(line)):
             if i > 0:
                 end = i
         elif len(line) > _MAX_FOOTER_REGION_LINE or "。" in line:
             break
     return end
+
+
+def _is_footer(line: str) -> bool:
+    return (
+        _FOOTER_WORDS.search(line) is not None
+        or _FOOTER_OPENING.match(line) is not None
+        or (_FOOTER_LATIN_LETTERS.search(line) is not None and _FOOTER_LATIN.search(line) is not None)
+    )
 
 
 def _heads_a_byline(lines: list[str]) -> bool:

@@ -23,6 +23,7 @@ from newsspider.parsers.families import (
     select,
 )
 from newsspider.parsers.memo import memo_short
+from newsspider.parsers.pageindex import texts_of
 from newsspider.textnorm import clean_whitespace
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class InfoBlocks:
 
 def node_text(element: HtmlElement) -> str:
     """Text of an element with a space at every text-node boundary (``<i>时间：</i>2019…`` stays apart)."""
-    return clean_whitespace(" ".join(element.itertext()))
+    return clean_whitespace(" ".join(texts_of(element)))
 
 
 def short_node_text(element: HtmlElement, limit: int, index: PageIndex | None = None) -> str | None:
@@ -102,7 +103,7 @@ def short_node_text(element: HtmlElement, limit: int, index: PageIndex | None = 
         text = node_text(element)
         return text if len(text) <= limit else None
     seen = 0
-    for chunk in element.itertext():
+    for chunk in texts_of(element):
         if not chunk.strip():  # indentation: cleaned, nothing is left
             continue
         piece = clean_whitespace(chunk)
@@ -118,7 +119,7 @@ def byline_text(element: HtmlElement) -> str:
     # All text nodes cleaned in one call, split again at a NUL (no text node holds one: libxml2's strings end
     # at NUL): each piece is its node's clean_whitespace but for a space at either end, as a run of spaces
     # never crosses the NUL. One call a line instead of one a node (~0.5 us each, most of them indentation).
-    for spaced in clean_whitespace("\0".join(element.itertext())).split("\0"):
+    for spaced in clean_whitespace("\0".join(texts_of(element))).split("\0"):
         piece = spaced.strip()
         if not piece:
             continue
@@ -151,7 +152,7 @@ def _line(element: HtmlElement, text: str, index: PageIndex) -> InfoLine:
 
 
 def _link_share(element: HtmlElement, length: int) -> float:
-    links = sum(len(clean_whitespace("".join(a.itertext()))) for a in element.iter("a"))
+    links = sum(len(clean_whitespace("".join(texts_of(a)))) for a in element.iter("a"))
     return links / length if length else 0.0
 
 
@@ -373,7 +374,7 @@ def blog_owner(tree: HtmlElement) -> str | None:
         owner = _OWNER_TITLE.match((title or "").strip())
         if not by_rel and owner is None:
             continue
-        text = clean_whitespace("".join(element.itertext()))
+        text = clean_whitespace("".join(texts_of(element)))
         if text and by_rel:
             return text
         if text and owner is not None and owner.group("name") == text:

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from lxml.html import HtmlElement
 
-__all__ = ["PageIndex", "all_text", "build_index"]
+__all__ = ["PageIndex", "all_text", "build_index", "texts_of"]
 
 _ALL_TEXT = etree.XPath("string(/)", smart_strings=False)
 
@@ -59,6 +61,16 @@ class PageIndex:
             for e in pool
             if (tag is None or e.tag == tag) and (cls is None or cls in (e.get("class") or "").split())
         ]
+
+
+def texts_of(element: HtmlElement) -> Iterable[str]:
+    """``element.itertext()``. An element without children has its text alone, read without lxml's text
+    iterator, which costs ~1.3 us to set up: half of a page's calls are on such elements (links, spans)."""
+    if len(element):
+        chunks: Iterable[str] = element.itertext()
+        return chunks
+    text = element.text
+    return () if text is None else (text,)
 
 
 def all_text(tree: HtmlElement) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from newsspider.parsers.families import TITLE, compile_selector, match_simple, select
+from newsspider.parsers.pageindex import texts_of
 from newsspider.parsers.title_candidates import (
     MAX_LEN,
     MAX_SIDE_LEN,
@@ -72,7 +73,7 @@ def _headline_text(element: HtmlElement) -> tuple[str, str | None]:
     subtitle = None
     parts: list[str] = [element.text or ""]
     for child in element:
-        child_text = "".join(child.itertext()) if isinstance(child.tag, str) else ""
+        child_text = "".join(texts_of(child)) if isinstance(child.tag, str) else ""
         if child.tag == "br":
             parts.append("\n")
         elif (

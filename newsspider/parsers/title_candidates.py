@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from newsspider.parsers.families import class_id
+from newsspider.parsers.pageindex import texts_of
 from newsspider.textnorm import clean_whitespace, compare_form
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ norm = compare_form
 
 
 def element_text(element: HtmlElement) -> str:
-    return clean_whitespace("".join(element.itertext()))
+    return clean_whitespace("".join(texts_of(element)))
 
 
 def replied_subject(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
