@@ -14,9 +14,10 @@ from scrapy.core.engine import ExecutionEngine
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.robotstxt import ProtegoRobotParser
+from scrapy.utils._download_handlers import get_maxsize_msg
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
@@ -25,7 +26,7 @@ from newsspider.middlewares.challenge import ChallengeMiddleware
 from newsspider.middlewares.guard import RedirectGuardMiddleware, RequestGuardMiddleware
 from newsspider.middlewares.refusals import ChallengeRefused, NotSent, RefusalReason, Refused
 from newsspider.middlewares.sendgate import SendGate
-from newsspider.spiders.failures import ignore_reason, refusal_text
+from newsspider.spiders.failures import ignore_reason, not_sent_on_purpose, refusal_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -234,6 +235,26 @@ def test_a_body_that_inflates_past_download_maxsize_is_too_large() -> None:
         "too-large",
         "the page is larger than DOWNLOAD_MAXSIZE",
     )
+
+
+def test_a_content_length_over_download_maxsize_is_too_large_not_failed() -> None:
+    # What Scrapy's HTTP handler raises before reading such a body: no IgnoreRequest, its own error.
+    request = Request(PAGE)
+    error = DownloadCancelledError(get_maxsize_msg(30_000_000, 16_000_000, request, expected=True))
+    failure = errback_failure(error, request)
+    assert not_sent_on_purpose(failure)
+    assert (ignore_reason(failure), refusal_text(failure)) == (
+        "too-large",
+        "the page is larger than DOWNLOAD_MAXSIZE",
+    )
+
+
+def test_a_cancelled_download_for_another_reason_is_a_failure() -> None:
+    request = Request(PAGE)
+    # Any cancelled download comes as this error without a message (a body cut at the size limit too).
+    assert not not_sent_on_purpose(errback_failure(DownloadCancelledError(""), request))
+    assert not not_sent_on_purpose(errback_failure(ConnectionRefusedError(), request))
+    assert not_sent_on_purpose(errback_failure(IgnoreRequest("Filtered offsite request"), request))
 
 
 def test_a_refusal_no_one_explains_is_shown_as_it_came() -> None:

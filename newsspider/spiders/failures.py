@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider.middlewares.refusals import ChallengeRefused, NotSent, Refused
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
     from newsspider.middlewares.refusals import RefusalReason
 
-__all__ = ["failure_reason", "ignore_reason", "refusal_text"]
+__all__ = ["failure_reason", "ignore_reason", "not_sent_on_purpose", "refusal_text"]
 
 
 # Scrapy's own refusals have no type of their own, only a message: robots.txt and the redirect limit say so
@@ -38,6 +39,22 @@ def _scrapy_reason(error: object) -> str:
         if marker in text:
             return reason
     return "ignored"
+
+
+def not_sent_on_purpose(failure: Failure) -> bool:
+    """Whether the request was dropped on purpose (robots.txt, a challenge wall, the request guard, the size
+    limit, a shutdown), not failed: it is reported skipped with its :func:`ignore_reason`.
+
+    Scrapy's HTTP handler refuses a response whose Content-Length is over ``DOWNLOAD_MAXSIZE`` with a
+    ``DownloadCancelledError``, not an ``IgnoreRequest``: read as the size limit it is. (A body without a
+    Content-Length cut at the limit comes as one without a message, as any cancelled download does: failed.)
+    """
+    error = failure.value
+    if isinstance(error, HttpError):
+        return False
+    if isinstance(error, DownloadCancelledError):
+        return _scrapy_reason(error) == "too-large"
+    return isinstance(error, IgnoreRequest)
 
 
 def ignore_reason(failure: Failure) -> str:

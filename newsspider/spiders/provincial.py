@@ -23,9 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, Spider
 from scrapy import signals as scrapy_signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from newsspider import signals
 from newsspider.middlewares.incremental import gone_again
@@ -35,7 +33,7 @@ from newsspider.platforms import detect_platform, get_platform
 from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
 from newsspider.spiders.arguments import argument_error
-from newsspider.spiders.failures import failure_reason, ignore_reason, refusal_text
+from newsspider.spiders.failures import failure_reason, ignore_reason, not_sent_on_purpose, refusal_text
 from newsspider.spiders.parsepool import ParsePool
 from newsspider.urls import host_of, site_domain
 
@@ -348,7 +346,7 @@ class ProvincialSpider(Spider):
 
     def article_error(self, failure: Failure) -> None:
         url, profile, column = self._failed_request(failure)
-        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
+        if not_sent_on_purpose(failure):
             # Not sent on purpose (robots.txt, a challenge wall, the request guard): skipped, not failed.
             self._skipped(url, profile, column, ignore_reason(failure))
         elif again := gone_again(failure):
@@ -360,7 +358,7 @@ class ProvincialSpider(Spider):
     def listing_error(self, failure: Failure) -> None:
         url, profile, column = self._failed_request(failure)
         page = int(getattr(failure, "request").meta.get("ns_page") or 1)  # noqa: B009
-        if not isinstance(failure.value, IgnoreRequest) or isinstance(failure.value, HttpError):
+        if not not_sent_on_purpose(failure):
             self._listing_failed(url, profile, column, page, failure_reason(failure))
             return
         reason = ignore_reason(failure)
