@@ -46,6 +46,9 @@ _SCRIPT_DATE = re.compile(
 _SCRIPT_DATE_WORDS = ("pub", "ptime", "datePublished")
 
 
+_KEY_ATTRS = frozenset({"name", "property", "itemprop", "http-equiv"})
+
+
 @dataclass
 class PageMeta:
     """Meta values by lower-case name (first non-empty value wins), plus JSON-LD article fields."""
@@ -77,23 +80,31 @@ def clean_value(raw: str) -> str:
 def read_meta(tree: HtmlElement) -> PageMeta:
     meta = PageMeta()
     for element in tree.iter("meta"):
-        content = element.get("content")
-        if content is None:
+        # One items() call instead of five get()s (~0.3 us a tag, a dozen tags a page). The HTML parser keeps
+        # the first of repeated attributes, as get() would read; every key of one tag gets the same value, so
+        # the order the keys are set in does not matter.
+        content: str | None = None
+        keys: list[str] = []
+        for attr, text in element.items():
+            if attr == "content":
+                content = text
+            elif attr in _KEY_ATTRS and text:
+                keys.append(text)
+        if content is None or not keys:
             continue
         value = clean_value(content)
         if not value:
             continue
-        for attr in ("name", "property", "itemprop", "http-equiv"):
-            key = element.get(attr)
-            if key:
-                meta.values.setdefault(key.strip().lower(), value)
+        for key in keys:
+            meta.values.setdefault(key.strip().lower(), value)
     for script in tree.iter("script"):
-        if not script.text:
+        code = script.text  # read once: each read copies the script out of the tree anew
+        if not code:
             continue
         if (script.get("type") or "").lower() == "application/ld+json":
-            _read_jsonld(script.text, meta.jsonld)
-        elif SCRIPT_DATE_KEY not in meta.values and any(w in script.text for w in _SCRIPT_DATE_WORDS):
-            found = _SCRIPT_DATE.search(script.text)
+            _read_jsonld(code, meta.jsonld)
+        elif SCRIPT_DATE_KEY not in meta.values and any(w in code for w in _SCRIPT_DATE_WORDS):
+            found = _SCRIPT_DATE.search(code)
             if found:
                 meta.values[SCRIPT_DATE_KEY] = found.group(1)
     return meta

@@ -152,6 +152,7 @@ def _candidates(
 
 
 def _score(text: str, refs: list[str], first: str) -> float:
+    """``first``: the compare form of <title>'s first segment ("" when there is none)."""
     n = norm(text)
     if not n:
         return 0.0
@@ -166,7 +167,7 @@ def _score(text: str, refs: list[str], first: str) -> float:
         elif n.startswith(ref) and len(ref) >= 6:
             # <title> cut short, the heading is the full text.
             best = max(best, 1.0 + len(ref) / len(n))
-    if first and norm(first) == n:
+    if first and first == n:
         best += 1.0
     elif best and len(n) >= MIN_SEGMENT and any(ref.startswith(n) for ref in refs[-1:]):
         # "标题_站名" is the common order: a heading that opens <title> is most likely the headline.
@@ -208,13 +209,14 @@ def find_title(
     meta_title = meta.get("articletitle")
     og_title = meta.get("og:title", "twitter:title")
     refs = [norm(x) for x in (meta_title, og_title, first, doc_title) if x]
+    first_form = norm(first) if first else ""  # once, not for every candidate
     best: tuple[float, int, HtmlElement, str, str | None] | None = None
     labelled = _labelled(tree, index)
     for element in _candidates(index, list(tree.iter(*_HEADINGS)), labelled):
         text, carried = _headline_text(element)
         if not _MIN_LEN <= len(text) <= MAX_LEN:
             continue
-        score = _score(text, refs, first)
+        score = _score(text, refs, first_form)
         if element in labelled:
             # A 主题：/标题： label says "this is the headline" even when <title> does not agree.
             score = max(score, 1.0)
