@@ -169,10 +169,11 @@ def _hms(m: re.Match[str]) -> tuple[int, int, int] | None:
 
 def _zone(m: re.Match[str]) -> str | None:
     """The offset shown: an ISO offset, or a GMT/UTC word before the time (BBC-style 格林尼治标准时间)."""
-    gd = m.groupdict()
-    if gd.get("tz"):
-        return str(gd["tz"])
-    return "Z" if gd.get("zone") in {"格林尼治标准时间", "格林威治时间", "GMT", "UTC"} else None
+    names = m.re.groupindex  # not groupdict(): a dict of a dozen groups built for two look-ups
+    if "tz" in names and m.group("tz"):
+        return str(m.group("tz"))
+    shown = m.group("zone") if "zone" in names else None
+    return "Z" if shown in {"格林尼治标准时间", "格林威治时间", "GMT", "UTC"} else None
 
 
 def _to_beijing(now: datetime) -> datetime:

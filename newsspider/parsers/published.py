@@ -33,7 +33,9 @@ _DATE_LABEL_VALUE = re.compile(
 )
 _CLOCK_BEFORE = re.compile(r"(?:建立于|注册于|注册时间|最后更新|更新于|修改于|今天是|今日)\s*[:：]?\s*$")
 _CLOCK_AFTER = re.compile(r"\s*[（(]\s*(?:京港台时间|北京时间)\s*[)）]\s*$")
-_LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff])([：:])(?=\d)")
+# Where a space goes after a label's colon: a literal replacement at an empty match is a fast sub, where the
+# colon as a group and "\1 " went through the template expander for every match (~2 us a line).
+_AFTER_LABEL_COLON = re.compile(r"(?<=[\u4e00-\u9fff][：:])(?=\d)")
 
 
 @dataclass
@@ -69,7 +71,7 @@ def resolve_published(
     info: ParsedDate | None = None
     for line in blocks.head:
         # "发布时间：10-08 12:00": a space after the label's colon, or the year-less form is not seen.
-        text = _LABEL_COLON.sub(r"\1 ", line.text)
+        text = _AFTER_LABEL_COLON.sub(" ", line.text)
         info = find_date(text, now=now)
         if info is None:
             # English or other long-hand forms (Saturday, September 10th, 2005 10:56 am, 9/17/2004 5:54 AM):
