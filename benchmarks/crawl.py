@@ -7,7 +7,9 @@
    Measured, the crawling one is the faster (about 1,000 against 950 pages/s on 2026-11-28), so the ratio to
    it is the stricter of the two.
    Pages per second are measured on the server's side: pages answered over the time from the first to the
-   last answer (process start-up excluded). Bar: full / bare >= 0.8.
+   last answer (process start-up excluded); for the full crawl, to its last record written if that is
+   later, so pages fetched but still waiting for a parse worker are not counted as done. Bar: full / bare
+   >= 0.8.
    Beside the rates: the CPU milliseconds per page that each process used over the same span (crawl process,
    parse workers, replica; read from /proc), and the ratios those figures cap the measurement at
    (``ceilings``): they show which process holds the rate back.
@@ -100,12 +102,20 @@ def page_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in entries if e["status"] == 200 and e["kind"] in _PAGES]
 
 
-def rate(entries: list[dict[str, Any]]) -> tuple[int, float]:
-    """(pages, pages per second) from the server's log of one run."""
+def rate(entries: list[dict[str, Any]], done_at: float | None = None) -> tuple[int, float]:
+    """(pages, pages per second) from the server's log of one run: from its first page to its last, or to
+    ``done_at`` when that is later (the full crawl's last record written: a crawl that fetches faster than
+    it parses leaves pages queued for the parse workers, up to Scrapy's 5 MB of responses in progress)."""
     if len(entries) < 2:
         return len(entries), 0.0
-    span = entries[-1]["at"] - entries[0]["at"]
+    span = max(entries[-1]["at"], done_at or 0.0) - entries[0]["at"]
     return len(entries), (len(entries) - 1) / span if span > 0 else 0.0
+
+
+def last_record_written(out: Path) -> float | None:
+    """When the crawl last wrote a record (its day files' latest modification time), or None."""
+    times = [path.stat().st_mtime for path in out.glob("*/*.jsonl")]
+    return max(times) if times else None
 
 
 # -- the bare spider, run in its own process ---------------------------------------------------------------
@@ -216,15 +226,18 @@ def throughput(
             fetched, ms = measured_run(
                 info, partial(full_crawl, info, out, concurrency, max_pages, processes), replica_pid
             )
-            pages, full_rate = rate(fetched)
+            done_at = last_record_written(out)
+            pages, full_rate = rate(fetched, done_at)
             rates["full"].append(full_rate)
             _keep(cpu, {"full crawl process": ms["crawl"], "full parse workers": ms["crawl children"],
                         "full replica": ms["replica"]})  # fmt: skip
             base = info["bases"]["replica-trs"]
             url_file = Path(tmp) / "pages.json"
             url_file.write_text(json.dumps([{"url": base + e["path"], "kind": e["kind"]} for e in fetched]))
+            drain = max((done_at or 0.0) - fetched[-1]["at"], 0.0) * 1000
             line = (
-                f"  run {run + 1}: full {pages} pages {full_rate:.1f}/s (crawl process {ms['crawl']} ms/page)"
+                f"  run {run + 1}: full {pages} pages {full_rate:.1f}/s (crawl process {ms['crawl']} ms/page,"
+                f" last record {drain:.0f} ms after the last page)"
             )
             for key, follow in (("bare", True), ("bare_list", False)):
                 bare_fetched, ms = measured_run(

@@ -52,3 +52,13 @@ def test_ceilings_from_cpu_per_page() -> None:
     assert found["crawl_process"] == pytest.approx(1.0 / 1.4, abs=0.001)
     cores = os.cpu_count() or 1
     assert found["these_cores"] == pytest.approx(cores * 1000 / 2.6 / 1000, abs=0.001)
+
+
+def test_the_full_crawls_rate_runs_to_its_last_record_written() -> None:
+    from benchmarks.crawl import rate
+
+    served = [{"at": 10.0 + n / 100} for n in range(101)]  # 101 pages answered over 1 s
+    assert rate(served) == (101, pytest.approx(100.0))
+    # Pages still waiting for a parse worker when the last one was served are not done: 2 s in all.
+    assert rate(served, done_at=12.0) == (101, pytest.approx(50.0))
+    assert rate(served, done_at=10.5) == (101, pytest.approx(100.0))  # written before the last page
