@@ -148,14 +148,18 @@ _BLOCK_FIRST = frozenset("（(" + _CIRCLED + _CN)
 _ANYWHERE = frozenset({"circled", "paren-cn", "paren-num"})
 # Markers that may also sit inside a paragraph, after clause punctuation. The third element lists strings
 # one of which a match must contain: a few `in` tests skip a pattern that cannot match (~1 us a scan saved).
+# A pattern scanned for (not matched at the start) opens with one character class, not a {1,3} repeat of it
+# (_N_LEAD is _N written so): then the regex engine skips to the characters that can begin a match, ~1 us a
+# paragraph each.
+_N_LEAD = rf"[{_CN}][{_CN}]{{0,2}}"
 _INLINE_PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
-    ("cn-shi", re.compile(rf"({_N})(是|要|来)"), ("是", "要", "来")),
+    ("cn-shi", re.compile(rf"({_N_LEAD})(是|要|来)"), ("是", "要", "来")),
     ("qi", re.compile(rf"其([{_CN}])[，,、：:是]"), ()),
     ("paren-cn", re.compile(rf"[（(]({_N})[）)]"), ("（", "(")),
     ("paren-num", re.compile(r"[（(](\d{1,2})[）)]"), ("（", "(")),
     ("circled", re.compile(rf"([{_CIRCLED}])"), ()),
-    ("cn-dun", re.compile(rf"({_N})、(?!\d)(?![{_CN}][、，,])"), ("、",)),
-    ("num-dun", re.compile(r"(\d{1,2})、(?![\d])"), ("、",)),
+    ("cn-dun", re.compile(rf"({_N_LEAD})、(?!\d)(?![{_CN}][、，,])"), ("、",)),
+    ("num-dun", re.compile(r"(\d\d?)、(?![\d])"), ("、",)),
 ]
 # 第一，/ 第一是 / 第一步是 / 第一章 / 第一个理念就是 …; group 2 is the counter word, the family.
 _DI = re.compile(
