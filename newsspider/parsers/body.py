@@ -38,6 +38,7 @@ _DROP_TAGS = frozenset(
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CENTER = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 _BOLD_TAGS = frozenset({"b", "strong"})
+_CAPTION_TAGS = frozenset({"figcaption", "center"})
 _SUMMARY_ATTR = re.compile(r"introduction|summary|abstract|zhaiyao|daoyu|digest", re.IGNORECASE)
 _CAPTION_ATTR = re.compile(r"caption|pic_?txt|img_?desc|imgtxt|pictext|tuzhu|desc", re.IGNORECASE)
 
@@ -134,7 +135,7 @@ def _noise(attrs: str) -> bool:
 
 
 def _is_caption_context(element: HtmlElement, style: str | None, attrs: str) -> bool:
-    if element.tag in ("figcaption", "center") or (element.get("align") or "").lower() == "center":
+    if element.tag in _CAPTION_TAGS or (element.get("align") or "").lower() == "center":
         return True
     if style and _centred_style(style):
         return True
@@ -208,16 +209,18 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 _append(lines[-1], element.tail, caption_depth, link_depth)
             continue
         if event == "start":
-            attrs = class_id(element)
-            style = element.get("style")
+            # A tag without attributes (most <p>) has no class, id, style or align to test: only its name counts.
+            bare = not element.keys()
+            attrs = " " if bare else class_id(element)
+            style = None if bare else element.get("style")
             removed = element is not container and _removed(element, style)
-            if element is not container and (removed or _noise(attrs)):
+            if element is not container and (removed or (not bare and _noise(attrs))):
                 if not removed:  # a hidden box or a dropped tag names nobody
                     _editor_in_noise(element, body)
                 skipped.add(element)
                 walker.skip_subtree()
                 continue
-            if element is not container and _summary_attrs(attrs):
+            if element is not container and not bare and _summary_attrs(attrs):
                 # A 导语/摘要 box inside the container is the page's summary, not the first paragraph.
                 body.summary = body.summary or clean_whitespace(" ".join(element.itertext())) or None
                 skipped.add(element)
@@ -225,7 +228,7 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 continue
             if tag in _BLOCK:
                 _new_line(lines)
-            if _is_caption_context(element, style, attrs):
+            if (tag in _CAPTION_TAGS) if bare else _is_caption_context(element, style, attrs):
                 captions.add(element)
                 caption_depth += 1
             if tag == "a":
