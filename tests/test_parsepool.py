@@ -240,7 +240,7 @@ def pool_worker_frames(site: Any) -> list[bytes]:
     worker = _Worker.__new__(_Worker)
     worker._shared = {}
     args = (b"<html></html>", "http://www.shanxi.gov.cn/a/1.html", 200, {}, site, None, None)
-    return [worker.job(n, None, args, 4) for n in range(2)]
+    return [worker.job(n, args, 4) for n in range(2)]
 
 
 def test_a_worker_starts_without_importing_scrapy() -> None:

@@ -105,32 +105,6 @@ def test_start_sends_each_columns_first_listing(replica: Replica) -> None:
     assert "/common/search/" in sent[2].url  # the platform chose the UCAP JSON API for that column
 
 
-def test_with_parse_processes_a_listing_is_read_in_a_worker_with_the_same_requests(replica: Replica) -> None:
-    h = Harness(replica, site="replica-trs,replica-hanweb")
-    pages = [
-        h.listing("replica-trs", "/yw/sxyw/index.html", "山西要闻"),
-        h.listing("replica-hanweb", "/col/col1229001/index.html", "浙江要闻"),
-    ]
-    in_process = [list(h.spider.parse_listing(page)) for page in pages]
-    h.spider.parse_processes = 1
-
-    async def pooled() -> list[list[Request]]:
-        try:
-            return [await h.spider.parse_listing_pooled(page) for page in pages]
-        finally:
-            h.spider.close_pool()
-
-    def shape(output: list[Request]) -> list[tuple[str, str, bytes, dict[str, Any]]]:
-        return [(r.url, r.method, r.body, r.meta) for r in output]
-
-    in_worker = asyncio.run(pooled())
-    assert [shape(output) for output in in_worker] == [shape(output) for output in in_process]
-    assert all(requests(output)[0] for output in in_worker)
-    following = [r for output in in_worker for r in requests(output)[1]]
-    assert following
-    assert all(r.callback == h.spider.parse_listing_pooled for r in following)
-
-
 def test_listing_yields_articles_with_their_row_and_the_next_page(replica: Replica) -> None:
     h = Harness(replica, site="replica-trs")
     articles, listings = requests(

@@ -1,25 +1,16 @@
-"""The spider's arguments: the key of a site crawled from ``-a start_url`` alone, and a bad argument or profile
-stopping ``scrapy crawl provincial`` with one plain line, not a traceback."""
+"""A bad spider argument or profile stops ``scrapy crawl provincial`` with one plain line, not a traceback."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import UsageError
 
-from newsspider.urls import host_of
-
 if TYPE_CHECKING:
     import logging
 
-__all__ = ["SpiderArgumentError", "argument_error", "auto_key"]
-
-
-def auto_key(url: str) -> str:
-    """A site key for an unprofiled site: its host with dots as dashes (``www-example-gov-cn``)."""
-    return re.sub(r"[^a-z0-9-]+", "-", host_of(url)).strip("-") or "auto"
+__all__ = ["SpiderArgumentError", "argument_error"]
 
 
 class SpiderArgumentError(UsageError):

@@ -50,16 +50,14 @@ if TYPE_CHECKING:
 
     from newsspider.items import NewsArticle
     from newsspider.parsers import ListingContext
-    from newsspider.platforms.base import ListingPage
-    from newsspider.sites import Column, SiteProfile
+    from newsspider.sites import SiteProfile
 
 __all__ = ["ParsePool", "ParseTimeout", "WorkerDied"]
 
 logger = logging.getLogger(__name__)
 _WORK = "newsspider.parsers.article:parse_fetched"
-_LISTING_WORK = "newsspider.platforms.fetched:parse_listing_fetched"
 _SITE_ARG = 4
-"""Where the site profile is in the work functions' arguments: sent once per worker."""
+"""Where :meth:`ParsePool.parse` puts the site profile in ``_WORK``'s arguments: sent once per worker."""
 _EXIT_GRACE = 5.0
 
 
@@ -102,11 +100,11 @@ class _Worker:
         """id() of each object sent as a :class:`Shared` → (the object, kept so its id stays its own; its
         number). A handful: one site profile per site."""
 
-    def job(self, job_id: int, work: str | None, args: tuple[Any, ...], shared: int) -> bytes:
+    def job(self, job_id: int, args: tuple[Any, ...], shared: int) -> bytes:
         """The frame of a job; ``args[shared]`` is sent whole only the first time this worker gets it."""
         value = args[shared]
         if value is None:
-            return frame((job_id, work, args))
+            return frame((job_id, args))
         known = self._shared.get(id(value))
         if known is None:
             number = len(self._shared)
@@ -114,7 +112,7 @@ class _Worker:
             sent = Shared(number, value)
         else:
             sent = Shared(known[1])
-        return frame((job_id, work, (*args[:shared], sent, *args[shared + 1 :])))
+        return frame((job_id, (*args[:shared], sent, *args[shared + 1 :])))
 
     def submit(self, job_id: int, future: asyncio.Future[Any], job: bytes) -> None:
         if not self.alive:  # died since it was chosen: the page goes to another worker, no try charged
@@ -307,36 +305,29 @@ class ParsePool:
                 self._workers.append(await self._start())
         return min(live, key=lambda w: len(w.pending))
 
-    async def _once(self, work: str | None, args: tuple[Any, ...]) -> Any:
+    async def _once(self, args: tuple[Any, ...]) -> NewsArticle:
         worker = await self._worker()
         job_id = next(self._ids)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        worker.submit(job_id, future, worker.job(job_id, work, args, _SITE_ARG))
+        future: asyncio.Future[NewsArticle] = asyncio.get_running_loop().create_future()
+        worker.submit(job_id, future, worker.job(job_id, args, _SITE_ARG))
         return await future
 
     async def parse(
         self, response: TextResponse, site: SiteProfile, fetched_at: datetime, listing: ListingContext
     ) -> NewsArticle:
-        """The article page's record (``parse_fetched`` in a worker)."""
-        record: NewsArticle = await self._tries(response, None, (fetched_at, listing), site)
-        return record
-
-    async def parse_listing(self, response: TextResponse, site: SiteProfile, column: Column) -> ListingPage:
-        """The listing page's rows and next requests (the platform's ``parse_listing`` in a worker)."""
-        page = int(response.meta.get("ns_page") or 1)
-        extra = (column, page, type(response))
-        listing: ListingPage = await self._tries(response, _LISTING_WORK, extra, site)
-        return listing
-
-    async def _tries(
-        self, response: TextResponse, work: str | None, extra: tuple[Any, ...], site: SiteProfile
-    ) -> Any:
-        """``work`` on the response's parts, the site and ``extra``; a page whose worker dies is tried again."""
-        args = (response.body, response.url, response.status, plain_headers(response.headers), site, *extra)
+        args = (
+            response.body,
+            response.url,
+            response.status,
+            plain_headers(response.headers),
+            site,
+            fetched_at,
+            listing,
+        )
         tries = 0
         while True:
             try:
-                return await self._once(work, args)
+                return await self._once(args)
             except WorkerDied as death:
                 if not death.started:
                     continue  # queued behind the page that killed the worker: not a try of this one

@@ -1,9 +1,8 @@
 """The parse worker process: ``python -m newsspider.spiders.parseworker MODULE:FUNCTION [NICE]``.
 
 Reads jobs from stdin and writes answers to stdout, each a frame of a 4-byte big-endian length and a pickle:
-a job is ``(job_id, work, args)``, an answer ``(job_id, ok, result)`` where ``result`` is the return value of
-``work`` (a ``module:function`` reference; None: the one named on the command line) or, when ``ok`` is false,
-the exception it raised (or its text when the exception does not pickle).
+a job is ``(job_id, args)``, an answer ``(job_id, ok, result)`` where ``result`` is the function's return
+value or, when ``ok`` is false, the exception it raised (or its text when the exception does not pickle).
 An argument may be a :class:`Shared`: the object itself the first time, then only its number (a site
 profile, the same for every page of a site).
 Only the crawl process that started this one writes to its stdin, so unpickling jobs is safe. Anything
@@ -62,9 +61,9 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
     return data if len(data) == size else None
 
 
-def _answer(job_id: int, work: Callable[[], Callable[..., Any]], args: tuple[Any, ...]) -> bytes:
+def _answer(job_id: int, work: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
     try:
-        return frame((job_id, True, work()(*args)))
+        return frame((job_id, True, work(*args)))
     except Exception as exc:  # noqa: BLE001  (the crawl process decides what a failed page means)
         try:
             return frame((job_id, False, exc))
@@ -82,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             os.nice(int(nice[0]))
         except OSError as exc:  # a sandbox without setpriority: parse at the crawl's priority, still parse
             print(f"parse worker: cannot lower its priority ({exc}); parsing at the crawl's", file=sys.stderr)
-    functions: dict[str | None, Callable[..., Any]] = {None: resolve(ref)}
+    work = resolve(ref)
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print in a parser must not corrupt the frames
     jobs = sys.stdin.buffer
@@ -93,16 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         body = _read_exactly(jobs, HEADER.unpack(head)[0])
         if body is None:
             break
-        job_id, work, args = pickle.loads(body)  # noqa: S301  (written only by the crawl process that started us)
-
-        def function(work: str | None = work) -> Callable[..., Any]:
-            # Resolved on the first job that names it, a failure being that job's answer: the listing parse
-            # imports Scrapy, which a worker parsing only articles never needs.
-            if work not in functions:
-                functions[work] = resolve(str(work))
-            return functions[work]
-
-        answers.write(_answer(job_id, function, _arguments(args, kept, shared)))
+        job_id, args = pickle.loads(body)  # noqa: S301  (written only by the crawl process that started us)
+        answers.write(_answer(job_id, work, _arguments(args, kept, shared)))
         answers.flush()
     return 0
 

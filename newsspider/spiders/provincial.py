@@ -13,9 +13,11 @@ detected from the page, and the crawl continues as that platform under a synthet
 
 from __future__ import annotations
 
+import calendar
 import logging
+import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +28,13 @@ from scrapy.http import TextResponse
 from newsspider import signals
 from newsspider.middlewares.incremental import gone_again
 from newsspider.parsers import ListingContext, parse_response
+from newsspider.parsers.dates import calendar_date, date_from_url
 from newsspider.platforms import detect_platform, get_platform
 from newsspider.platforms.base import same_site
 from newsspider.sites import Column, SiteProfile, load_profile
-from newsspider.spiders.arguments import argument_error, auto_key
+from newsspider.spiders.arguments import argument_error
 from newsspider.spiders.failures import failure_reason, ignore_reason, not_sent_on_purpose, refusal_text
 from newsspider.spiders.parsepool import ParsePool
-from newsspider.spiders.window import parse_since, row_day
 from newsspider.urls import host_of, site_domain
 
 if TYPE_CHECKING:
@@ -44,10 +46,12 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from newsspider.items import NewsArticle
-    from newsspider.platforms.base import ListingPage
+    from newsspider.platforms.base import ListingRow
 
 __all__ = ["ProvincialSpider", "parse_since"]
 
+_BEIJING = timezone(timedelta(hours=8))
+_SINCE_DAYS = re.compile(r"^\s*(\d+)\s*d\s*$", re.IGNORECASE)
 _NO_ROWS = (
     "no article links found on the column's first page: the site may have been redesigned or the "
     "profile's platform/selectors are wrong"
@@ -56,8 +60,40 @@ AUTO_COLUMN = "(start_url)"
 """The column name of a crawl that starts from ``start_url``."""
 
 
-def _page_of(response: Response) -> int:
-    return int(response.meta.get("ns_page") or 1)
+def parse_since(text: str, today: date | None = None) -> date:
+    """``2020-02-01`` or ``7d`` (the last seven days, Beijing time) as a date; ValueError otherwise."""
+    days = _SINCE_DAYS.match(text)
+    if days:
+        base = today or datetime.now(_BEIJING).date()
+        try:
+            return base - timedelta(days=int(days.group(1)))
+        except OverflowError:  # 99999999d: before year 1
+            raise ValueError(f"--since {text.strip()} goes back before the year 1") from None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"--since wants a date YYYY-MM-DD or a number of days like 7d, got {text!r}"
+        ) from None
+
+
+def row_day(row: ListingRow) -> date | None:
+    """The row's day: its listing date, else the date its URL carries (a TRS ``t20200301_1.html`` in a
+    listing without dates), so ``--since`` still skips old rows and stops paginating. A URL naming only the
+    month (``/202003/``) counts as that month's last day: never older than the article may be."""
+    listed = calendar_date(row.date_raw)
+    found = date_from_url(row.url) if listed is None else None
+    if found is None:
+        return listed
+    year, month = int(found.value[:4]), int(found.value[5:7])
+    if len(found.value) < len("2020-03-01"):
+        return date(year, month, calendar.monthrange(year, month)[1])
+    return date.fromisoformat(found.value[:10])
+
+
+def auto_key(url: str) -> str:
+    """A site key for an unprofiled site: its host with dots as dashes (``www-example-gov-cn``)."""
+    return re.sub(r"[^a-z0-9-]+", "-", host_of(url)).strip("-") or "auto"
 
 
 class ProvincialSpider(Spider):
@@ -89,7 +125,7 @@ class ProvincialSpider(Spider):
         # it read and parse the method's source again for every response (0.35 ms per article page, 1.5 ms
         # per listing page). Kept under the methods' own names, so queued requests (JOBDIR, the Redis
         # queue) still name their callback parse_article or parse_listing.
-        for name in ("parse_listing", "parse_listing_pooled", "parse_article", "parse_article_pooled"):
+        for name in ("parse_listing", "parse_article", "parse_article_pooled"):
             self.__dict__[name] = getattr(self, name)
 
     @classmethod
@@ -149,7 +185,7 @@ class ProvincialSpider(Spider):
     def _listing(self, request: Request, profile: SiteProfile, column: Column, page: int) -> Request:
         page = request.meta.get("ns_page") or page
         return request.replace(
-            callback=self.parse_listing_pooled if self.parse_processes > 0 else self.parse_listing,
+            callback=self.parse_listing,
             errback=self.listing_error,
             meta={**request.meta, **self._listing_meta(profile, column, page)},
         )
@@ -189,50 +225,17 @@ class ProvincialSpider(Spider):
         yield from self.parse_listing(response)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
-        found = self._listing_input(response)
-        if found is None:
-            return
-        text, profile, column = found
-        try:
-            page = get_platform(profile.platform).parse_listing(text, profile, column)
-        except Exception as exc:  # noqa: BLE001  (a platform bug costs this column, never the crawl)
-            self._listing_unread(response, profile, column, exc)
-            return
-        yield from self._follow_listing(response, profile, column, page)
-
-    async def parse_listing_pooled(self, response: Response) -> list[Request]:
-        """``parse_listing`` with the page read in a parse worker (``NEWSSPIDER_PARSE_PROCESSES`` > 0): the
-        platform's parse was a tenth of this process's time per page; only the requests are made here."""
-        found = self._listing_input(response)
-        if found is None:
-            return []
-        text, profile, column = found
-        try:
-            page = await self._parse_pool().parse_listing(text, profile, column)
-        except Exception as exc:  # noqa: BLE001  (a platform bug or a dead worker costs this column)
-            self._listing_unread(response, profile, column, exc)
-            return []
-        return list(self._follow_listing(response, profile, column, page))
-
-    def _listing_input(self, response: Response) -> tuple[TextResponse, SiteProfile, Column] | None:
         profile, column = self._profile_column(response)
+        page_no = int(response.meta.get("ns_page") or 1)
         if not isinstance(response, TextResponse):
-            self._listing_failed(response.url, profile, column, _page_of(response), "not a text page")
-            return None
-        return response, profile, column
-
-    def _listing_unread(
-        self, response: Response, profile: SiteProfile, column: Column, exc: Exception
-    ) -> None:
-        self.logger.error("listing %s could not be read", response.url, exc_info=exc)
-        reason = f"listing parse error: {exc!r}"
-        self._listing_failed(response.url, profile, column, _page_of(response), reason)
-
-    def _follow_listing(
-        self, response: Response, profile: SiteProfile, column: Column, page: ListingPage
-    ) -> Iterator[Request]:
-        """The article requests of a listing page's rows and its next listing pages."""
-        page_no = _page_of(response)
+            self._listing_failed(response.url, profile, column, page_no, "not a text page")
+            return
+        try:
+            page = get_platform(profile.platform).parse_listing(response, profile, column)
+        except Exception as exc:
+            self.logger.exception("listing %s could not be read", response.url)
+            self._listing_failed(response.url, profile, column, page_no, f"listing parse error: {exc!r}")
+            return
         days = [row_day(row) for row in page.rows]
         dated = [d for d in days if d is not None]
         self.crawler.signals.send_catch_log(
@@ -308,21 +311,18 @@ class ProvincialSpider(Spider):
             return []
         profile, column, listing = found
         assert isinstance(response, TextResponse)  # _article_input refused anything else
+        if self._pool is None:
+            self._pool = ParsePool.from_settings(
+                self.parse_processes, self.crawler.settings, self._parse_worker_died
+            )
         try:
-            record = await self._parse_pool().parse(response, profile, datetime.now(UTC), listing)
+            record = await self._pool.parse(response, profile, datetime.now(UTC), listing)
         except Exception as exc:  # noqa: BLE001  (a parser bug or a dead worker costs this article)
             self._parse_failed(response, profile, column, exc)
             return []
         # Stored even when its page dates it before --since: an article fetched is kept (and marked seen).
         # --since limits what is fetched, and a row with no date in its listing or URL could not be judged.
         return [record]
-
-    def _parse_pool(self) -> ParsePool:
-        if self._pool is None:
-            self._pool = ParsePool.from_settings(
-                self.parse_processes, self.crawler.settings, self._parse_worker_died
-            )
-        return self._pool
 
     def _parse_worker_died(self) -> None:
         if self.crawler.stats is not None:
