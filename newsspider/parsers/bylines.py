@@ -82,6 +82,10 @@ _LABEL_NO_ROLE = re.compile(
     r"|(?P<slash>文(?<![\u4e00-\u9fff]文)|图(?<![\u4e00-\u9fff]图)|摄影(?<![\u4e00-\u9fff]摄影))\s*[/／:：丨︱]"
 )
 _ROLE_WORDS = ("记者", "記者", "通讯员", "通訊員", "评论员", "编辑")
+_ROLE_WORD = re.compile("|".join(_ROLE_WORDS))  # one scan, not six `in` tests in a generator
+# Every _LABEL_NO_ROLE match: a label word or 文/图/摄影 and a separator. As plain words in one group they get
+# the engine's first-character scan (~0.3 us a paragraph; _LABEL_NO_ROLE, tried at every position, ~4 us).
+_LABEL_WORD_SEP = re.compile(rf"(?:{_ALL_LABELS}|文|图|摄影)\s*[:：丨︱/／|｜]")
 # What every _LABEL match contains (a separator, a role word, 编辑); keep in step with _LABEL. One scan for it
 # is ~12x cheaper than _LABEL.finditer, and most lines parse_byline sees are body paragraphs without any.
 _LABEL_NEEDS = re.compile(r"[:：丨︱/／|｜]|记者|記者|通讯员|通訊員|评论员|编辑")
@@ -258,20 +262,14 @@ def _cut(value: str) -> str:
     return (value[: stop.start()] if stop else value).strip(_EDGE_PUNCT)
 
 
-def _has_role_word(text: str) -> bool:
-    # A plain loop: any() over a generator costs more than the six `in` tests it runs.
-    for word in _ROLE_WORDS:  # noqa: SIM110
-        if word in text:
-            return True
-    return False
-
-
 def _labelled_values(text: str) -> list[tuple[str, str]]:
     """(kind, value) for each label in the text (clean_whitespace's output), the value running to the next
     label or a hard stop."""
     if _LABEL_NEEDS.search(text) is None:
         return []
-    bare = _has_role_word(text)
+    bare = _ROLE_WORD.search(text) is not None
+    if not bare and _LABEL_WORD_SEP.search(text) is None:
+        return []
     found = list((_LABEL if bare else _LABEL_NO_ROLE).finditer(text))
     out: list[tuple[str, str]] = []
     for i, m in enumerate(found):
