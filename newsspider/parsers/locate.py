@@ -215,14 +215,20 @@ def find_info(
     around_title = {title, *title.iterancestors()} if title is not None else set()
     around_container = set(container.iterancestors()) if container is not None else set()
     in_container = set(container.iter()) if container is not None else set()
-    for element in tree.iter():
+    length_of = index.text_len.get
+    elements = tree.iter()
+    if title is not None and not _scan_before:
+        # This pass reads nothing before the headline: those elements are passed over without the tests below.
+        for element in elements:
+            if element is title:
+                state = "title"
+                break
+    for element in elements:
         tag = element.tag
         if not isinstance(tag, str):
             continue
         if title is not None and element is title:
             state = "title"
-            continue
-        if state == "before" and title is not None and not _scan_before:
             continue
         if container is not None and element is container:
             state = "body"
@@ -240,7 +246,7 @@ def find_info(
             count_after += 1
             if count_after > _MAX_AFTER_ELEMENTS:
                 break
-        length = index.length(element)
+        length = length_of(element, 0)
         if length < _MIN_INFO_LEN or length > _MAX_INFO_LEN:
             continue
         if state != "body":

@@ -96,7 +96,11 @@ def build_index(tree: HtmlElement) -> PageIndex:
         classes = element.get("class")
         if classes:
             for token in classes.split():
-                by_class.setdefault(token, []).append(element)
+                bucket = by_class.get(token)  # not setdefault: it builds a new list on every call
+                if bucket is None:
+                    by_class[token] = [element]
+                else:
+                    bucket.append(element)
     lengths = index.text_len
     replies = index.reply_heads
     get = lengths.get
@@ -109,12 +113,15 @@ def build_index(tree: HtmlElement) -> PageIndex:
         if text:
             total += len(text.strip())
             head = text[:8]
-            if "回复" in head or "re" in head.lower():
+            # 回 or an e first (most heads have neither): no character but e/E lowers to one holding an e.
+            if ("回" in head or "e" in head or "E" in head) and ("回复" in head or "re" in head.lower()):
                 replies.append(element)
         lengths[element] = total
         if element is not tree:
-            parent = element.getparent()
             tail = element.tail
-            lengths[parent] = get(parent, 0) + total + (len(tail.strip()) if tail else 0)
+            if tail:
+                total += len(tail.strip())
+            parent = element.getparent()
+            lengths[parent] = get(parent, 0) + total
     replies.reverse()
     return index
