@@ -241,8 +241,12 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                 attachment = attachment_of(element, base_url)
                 if attachment:
                     body.attachments.append(attachment)
-            if element.text:
-                _append(lines[-1], element.text, caption_depth, link_depth, bold_depth)
+            text = element.text  # each read of .text or .tail copies it out of the tree
+            if text:
+                if caption_depth or link_depth or bold_depth:
+                    _append(lines[-1], text, caption_depth, link_depth, bold_depth)
+                else:
+                    lines[-1].parts.append(text)  # all _append does outside captions, links and bold
         else:
             if element in skipped:
                 skipped.discard(element)
@@ -255,8 +259,12 @@ def _walk(container: HtmlElement, base_url: str, body: Body) -> list[_Line]:
                     bold_depth -= 1
                 if tag in _BLOCK:
                     _new_line(lines)
-            if element is not container and element.tail:
-                _append(lines[-1], element.tail, caption_depth, link_depth)
+            tail = element.tail if element is not container else None
+            if tail:
+                if caption_depth or link_depth:
+                    _append(lines[-1], tail, caption_depth, link_depth)
+                else:
+                    lines[-1].parts.append(tail)
     return lines
 
 
@@ -321,7 +329,7 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
     in_related = False
     kept: list[tuple[str, float, float]] = []
     related_at: list[int] = []
-    texts = [clean_whitespace("".join(line.parts)) for line in lines]
+    texts = [clean_whitespace("".join(line.parts)) if line.parts else "" for line in lines]
     for i, line in enumerate(lines):
         if line.after_image is not None:
             pending_image = line.after_image

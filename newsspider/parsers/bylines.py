@@ -347,7 +347,7 @@ def find_body_bylines(paragraphs: Sequence[str], *, site_name: str | None = None
     source_raw: str | None = None
     only: list[int] = []
     n = len(paragraphs)
-    indices = sorted({*range(min(2, n)), *range(max(0, n - 4), n)})
+    indices = range(n) if n <= 6 else [0, 1, *range(n - 4, n)]  # the first 2 and last 4, once each
     for i in indices:
         para = clean_whitespace(paragraphs[i]) if isinstance(paragraphs[i], str) else ""
         if not para:

@@ -70,6 +70,8 @@ class Headline:
 def _headline_text(element: HtmlElement) -> tuple[str, str | None]:
     """The heading's text without badges (原创), labels (主题：), edit widgets (编辑 锁定), and the
     ``——…`` subtitle it carries after a line break (returned second)."""
+    if not element.text and not len(element):
+        return "", None  # an empty heading (TRS pages have two around the title)
     subtitle = None
     parts: list[str] = [element.text or ""]
     for child in element:
