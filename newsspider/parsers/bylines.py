@@ -82,9 +82,8 @@ _LABEL_NO_ROLE = re.compile(
     r"|(?P<slash>文(?<![\u4e00-\u9fff]文)|图(?<![\u4e00-\u9fff]图)|摄影(?<![\u4e00-\u9fff]摄影))\s*[/／:：丨︱]"
 )
 _ROLE_WORDS = ("记者", "記者", "通讯员", "通訊員", "评论员", "编辑")
-_ROLE_WORD = re.compile("|".join(_ROLE_WORDS))  # one scan, not six `in` tests in a generator
-# Every _LABEL_NO_ROLE match: a label word or 文/图/摄影 and a separator. As plain words in one group they get
-# the engine's first-character scan (~0.3 us a paragraph; _LABEL_NO_ROLE, tried at every position, ~4 us).
+_ROLE_WORD = re.compile("|".join(_ROLE_WORDS))
+# Where every _LABEL_NO_ROLE match starts: plain words get a first-character scan (~0.3 us a line; ~4 us for it).
 _LABEL_WORD_SEP = re.compile(rf"(?:{_ALL_LABELS}|文|图|摄影)\s*[:：丨︱/／|｜]")
 # What every _LABEL match contains (a separator, a role word, 编辑); keep in step with _LABEL. One scan for it
 # is ~12x cheaper than _LABEL.finditer, and most lines parse_byline sees are body paragraphs without any.
@@ -147,8 +146,7 @@ def clean_source(raw: str, *, site_name: str | None = None) -> str | None:
 
 @memo_short
 def _source_fixpoint(s: str) -> str:
-    """:func:`_clean_source_once` until nothing changes. Remembered: a site's pages repeat the same few
-    outlets, and each value takes two or more passes of the long stop pattern (~5 us)."""
+    """_clean_source_once to its fixpoint; remembered, as a site repeats its outlets (~5 us a value)."""
     for _ in range(len(s) + 1):  # every step only shortens, so this reaches a fixpoint (idempotence)
         nxt = _clean_source_once(s)
         if nxt == s:
@@ -192,8 +190,7 @@ _NAME_SHAPE = re.compile(
 
 @memo_short
 def _clean_name(token: str) -> str | None:
-    """The name a token holds, or None. Remembered (memo_short): the same bylines and editors come back page
-    after page, and a credit's tokens are read twice (split_names and _names_only)."""
+    """The name in a token, or None; remembered: names recur, and _names_only reads split_names' tokens again."""
     if len(token) > _MAX_TOKEN:
         return None
     t = token.strip(_EDGE_PUNCT)
@@ -256,21 +253,29 @@ def split_names(raw: str) -> tuple[str, ...]:
 
 
 def _cut(value: str) -> str:
-    """``value``, a slice of clean_whitespace's output (single spaces only), up to a hard stop; its edges
-    stripped (the spaces with the punctuation: clean_whitespace would change nothing else)."""
+    """``value`` (a slice of clean text: single spaces only) up to a hard stop, edges and spaces stripped."""
     stop = _HARD_STOP.search(value)
     return (value[: stop.start()] if stop else value).strip(_EDGE_PUNCT)
 
 
+def _labels_no_role(text: str) -> list[re.Match[str]]:
+    """``_LABEL_NO_ROLE.finditer(text)``, tried only where _LABEL_WORD_SEP finds a start (each match starts
+    one) instead of at every position; a failed try moves on by one character, as finditer would."""
+    found: list[re.Match[str]] = []
+    hint = _LABEL_WORD_SEP.search(text)
+    while hint is not None:
+        match = _LABEL_NO_ROLE.match(text, hint.start())  # lookbehinds still see the text before
+        if match is not None:
+            found.append(match)
+        hint = _LABEL_WORD_SEP.search(text, match.end() if match is not None else hint.start() + 1)
+    return found
+
+
 def _labelled_values(text: str) -> list[tuple[str, str]]:
-    """(kind, value) for each label in the text (clean_whitespace's output), the value running to the next
-    label or a hard stop."""
+    """(kind, value) for each label in the (clean) text, each value running to the next label or a hard stop."""
     if _LABEL_NEEDS.search(text) is None:
         return []
-    bare = _ROLE_WORD.search(text) is not None
-    if not bare and _LABEL_WORD_SEP.search(text) is None:
-        return []
-    found = list((_LABEL if bare else _LABEL_NO_ROLE).finditer(text))
+    found = list(_LABEL.finditer(text)) if _ROLE_WORD.search(text) else _labels_no_role(text)
     out: list[tuple[str, str]] = []
     for i, m in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(text)

@@ -154,7 +154,7 @@ _ANYWHERE = frozenset({"circled", "paren-cn", "paren-num"})
 _N_LEAD = rf"[{_CN}][{_CN}]{{0,2}}"
 _INLINE_PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
     ("cn-shi", re.compile(rf"({_N_LEAD})(是|要|来)"), ("是", "要", "来")),
-    ("qi", re.compile(rf"其([{_CN}])[，,、：:是]"), ()),
+    ("qi", re.compile(rf"其([{_CN}])[，,、：:是]"), ("其",)),
     ("paren-cn", re.compile(rf"[（(]({_N})[）)]"), ("（", "(")),
     ("paren-num", re.compile(r"[（(](\d{1,2})[）)]"), ("（", "(")),
     ("circled", re.compile(rf"([{_CIRCLED}])"), ()),
