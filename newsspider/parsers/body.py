@@ -329,7 +329,8 @@ def extract_body(container: HtmlElement, base_url: str) -> Body:
     in_related = False
     kept: list[tuple[str, float, float]] = []
     related_at: list[int] = []
-    texts = [clean_whitespace("".join(line.parts)) if line.parts else "" for line in lines]
+    # About half the lines hold only the whitespace between tags: isspace() tells them without cleaning.
+    texts = [clean_whitespace(t) if (t := "".join(line.parts)) and not t.isspace() else "" for line in lines]
     for i, line in enumerate(lines):
         if line.after_image is not None:
             pending_image = line.after_image
