@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 REPO = Path(__file__).resolve().parent.parent
+_DRAIN_WARNING_MS = 250
+"""A full crawl's last record this long after its last page: its parse workers were starved."""
 JUDGED_ARTICLES = 1000
 """Fewer articles than this and the throughput run is too short to say anything about the bar."""
 
@@ -249,6 +251,9 @@ def throughput(
                 if key == "bare":
                     _keep(cpu, {"bare crawl process": ms["crawl"], "bare replica": ms["replica"]})
             print(line, flush=True)
+            if drain > _DRAIN_WARNING_MS:
+                print(f"  warning: the parse workers fell {drain / 1000:.1f} s behind the downloads (they run"
+                      " niced): is something else using this machine's cores?", flush=True)  # fmt: skip
     full, bare, bare_list = (statistics.median(rates[key]) for key in ("full", "bare", "bare_list"))
     cpu_ms = {key: round(statistics.median(values), 3) for key, values in cpu.items()}
     return {"full_pages_per_s": round(full, 1), "bare_pages_per_s": round(bare, 1),
