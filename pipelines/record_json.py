@@ -4,7 +4,9 @@ stored, and the state entry of a stored record (the fields a version is decided 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import typing
 from typing import Any
 
 import orjson
@@ -12,7 +14,7 @@ from itemadapter import ItemAdapter, is_item
 
 from pipelines.state import SeenEntry, title_hash
 
-__all__ = ["ENTRY_FIELDS", "as_record", "dump_line", "entry_of"]
+__all__ = ["ENTRY_FIELDS", "as_record", "dump_line", "entry_of", "json_view"]
 
 
 # Dates and times go to _json_default, which refuses them as json.dumps does: a record holds ISO strings.
@@ -52,6 +54,34 @@ def as_record(item: Any) -> dict[str, Any]:
             record = _plain(item)
         return record
     return ItemAdapter(item).asdict()
+
+
+def _holds_dataclass(hint: Any) -> bool:
+    return dataclasses.is_dataclass(hint) or any(_holds_dataclass(arg) for arg in typing.get_args(hint))
+
+
+@functools.cache
+def _nested_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields of a record class whose declared type holds dataclasses (images, directives...), or None
+    when the declarations do not resolve."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):
+        return None
+    return tuple(field.name for field in dataclasses.fields(cls) if _holds_dataclass(hints.get(field.name)))
+
+
+def json_view(item: Any) -> dict[str, Any]:
+    """The item's values as JSON would give them, to read only: a record's own ``vars()`` when every field
+    that may hold a dataclass is empty (most records: converting them was half of validating them), else
+    :func:`as_record`. A value of another type than declared is left as it is, for a check to refuse."""
+    if _dataclass_object(item):
+        record_class: type = type(item)
+        nested = _nested_fields(record_class)
+        if nested is not None and not any(getattr(item, name) for name in nested):
+            fields: dict[str, Any] = vars(item)
+            return fields
+    return as_record(item)
 
 
 def _json_default(value: Any) -> Any:

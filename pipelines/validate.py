@@ -16,7 +16,7 @@ from scrapy.exceptions import DropItem
 
 from newsspider.extensions.report import check_run_id, run_id_of
 from newsspider.schema import SCHEMA_PATH
-from pipelines.record_json import as_record, dump_line
+from pipelines.record_json import as_record, dump_line, json_view
 from pipelines.store import RESERVED_SITES, SITE_KEY, append_durable
 
 if TYPE_CHECKING:
@@ -143,9 +143,9 @@ class ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        record = as_record(item)
-        if self.fast_check(record):
+        if self.fast_check(json_view(item)):
             return item
+        record = as_record(item)
         problem = check_record(record, self.validator)
         if problem is None:
             return item

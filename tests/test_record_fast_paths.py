@@ -16,10 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from itemadapter import ItemAdapter
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
 
 from newsspider.items import DirectiveBlock, DirectiveItem, Image, NewsArticle, fields_of
 from pipelines.normalize import NormalizePipeline, normalize_value
-from pipelines.record_json import as_record, dump_line
+from pipelines.record_json import as_record, dump_line, json_view
+from pipelines.validate import Quarantined, ValidatePipeline
 from tests.test_textnorm import tricky
 
 
@@ -135,3 +138,50 @@ def test_other_items_go_through_itemadapter(item: Any) -> None:
     if isinstance(item, Frozen):
         with pytest.raises(dataclasses.FrozenInstanceError):
             fields["title"] = "常务会议"
+
+
+# -- validation reads a record's own vars() when nothing in it needs converting ---------------------------
+
+
+def plain_record() -> NewsArticle:
+    """A normalized record with nothing nested (no images, directives, document): validated as it is."""
+    record = NewsArticle(
+        url="http://www.shanxi.gov.cn/a/t20200218_1.html", site="shanxi-gov", title="省政府常务会议",
+        paragraphs=["会议强调，要抓好春季农业生产。"], text="会议强调，要抓好春季农业生产。",
+        published_at="2020-02-18T19:58:03+08:00",
+    )  # fmt: skip
+    normalized: NewsArticle = NormalizePipeline().process_item(record)
+    return normalized
+
+
+def test_the_view_validation_reads_is_what_would_be_stored(tmp_path: Any) -> None:
+    plain = plain_record()
+    assert json_view(plain) == as_record(plain) == json.loads(dump_line(plain))
+    crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path)})
+    assert build_from_crawler(ValidatePipeline, crawler).process_item(plain) is plain
+    nested = plain_record()
+    nested.images = [Image(url="http://www.shanxi.gov.cn/a.jpg", alt="会议现场")]
+    assert json_view(nested) == as_record(nested) == json.loads(dump_line(nested))
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "value"),
+    [
+        ("bad_type_authors", "authors", "王华"),
+        ("bad_type_version", "version", "2"),
+        ("bad_type_title", "title", 5),
+        ("bad_type_paragraphs", "paragraphs", ["一段", Image(url="http://www.shanxi.gov.cn/a.jpg")]),
+        ("bad_url", "url", "/a/t20200218_1.html"),
+        ("bad_published_at", "published_at", "2020年2月18日"),
+        ("bad_content_hash", "content_hash", "d41d8cd98f00b204e9800998ecf8427e"),
+    ],
+)
+def test_a_record_read_as_it_is_is_refused_as_a_converted_one(
+    tmp_path: Any, code: str, name: str, value: Any
+) -> None:
+    record = plain_record()
+    setattr(record, name, value)
+    crawler = get_crawler(settings_dict={"NEWSSPIDER_DATA_DIR": str(tmp_path), "NEWSSPIDER_RUN_ID": "run-1"})
+    with pytest.raises(Quarantined) as raised:
+        build_from_crawler(ValidatePipeline, crawler).process_item(record)
+    assert raised.value.code == code
