@@ -39,3 +39,11 @@ def test_a_line_the_pre_check_skips_has_no_label(text: str) -> None:
 def test_the_fast_label_pattern_finds_what_the_full_one_does_on_a_line_without_roles(text: str) -> None:
     if not any(word in text for word in bylines._ROLE_WORDS):
         assert _matches(bylines._LABEL_NO_ROLE, text) == _matches(bylines._LABEL, text)
+
+
+@given(lines)
+@settings(max_examples=3000)
+def test_the_label_search_from_its_word_and_separator_finds_every_match(text: str) -> None:
+    # _labels_no_role tries the pattern only where a label word and a separator start: the same matches.
+    found = [(m.span(), m.lastgroup, m.group(m.lastgroup or 0)) for m in bylines._labels_no_role(text)]
+    assert found == _matches(bylines._LABEL_NO_ROLE, text)
