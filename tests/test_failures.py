@@ -23,7 +23,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from newsspider.middlewares.challenge import ChallengeMiddleware
-from newsspider.middlewares.guard import RedirectGuardMiddleware, RequestGuardMiddleware
+from newsspider.middlewares.guard import GuardRules, RedirectGuardMiddleware, RequestGuardMiddleware
 from newsspider.middlewares.refusals import ChallengeRefused, NotSent, RefusalReason, Refused
 from newsspider.middlewares.sendgate import SendGate
 from newsspider.spiders.failures import ignore_reason, not_sent_on_purpose, refusal_text
@@ -31,7 +31,7 @@ from newsspider.spiders.failures import ignore_reason, not_sent_on_purpose, refu
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-Guard = TypeVar("Guard", bound=RequestGuardMiddleware)
+Guard = TypeVar("Guard", bound=GuardRules)
 PAGE = "https://www.shanxi.gov.cn/yw/sxyw/index.html"
 
 

@@ -6,10 +6,16 @@ import pytest
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.misc import build_from_crawler, load_object
+from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
-from newsspider.middlewares.guard import RedirectGuardMiddleware, RequestGuardMiddleware, refusal_reason
+from newsspider.middlewares.guard import (
+    GuardRules,
+    RedirectGuardMiddleware,
+    RequestGuardMiddleware,
+    refusal_reason,
+)
 
 PUBLIC = ["shanxi.gov.cn"]
 
@@ -137,3 +143,13 @@ def test_a_redirect_the_request_handles_itself_is_left_alone() -> None:
     request = Request("https://www.shanxi.gov.cn/a.html", meta={"handle_httpstatus_list": [302]})
     response = _redirect("https://evil.example.com/")
     assert guard.process_response(request, response) is response
+
+
+def test_each_request_is_checked_by_one_guard() -> None:
+    # The request a redirect creates goes through RequestGuardMiddleware (45) like any other: the redirect
+    # guard (610) only judges 3xx answers. A process_request of its own checked every request twice.
+    enabled = [load_object(path) for path, order in get_project_settings().getdict("DOWNLOADER_MIDDLEWARES").items()
+               if order is not None]  # fmt: skip
+    guards = [cls for cls in enabled if issubclass(cls, GuardRules)]
+    assert set(guards) == {RequestGuardMiddleware, RedirectGuardMiddleware}
+    assert [cls for cls in guards if hasattr(cls, "process_request")] == [RequestGuardMiddleware]

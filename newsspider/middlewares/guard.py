@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from newsspider.middlewares.refusals import RefusalReason
 
-__all__ = ["RedirectGuardMiddleware", "RequestGuardMiddleware", "refusal_reason"]
+__all__ = ["GuardRules", "RedirectGuardMiddleware", "RequestGuardMiddleware", "refusal_reason"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,9 @@ def _follows_redirects(request: Request, response: Response) -> bool:
     )
 
 
-class RequestGuardMiddleware:
-    """Refuses requests (new ones, and the ones redirects create) that :func:`refusal_reason` rejects."""
+class GuardRules:
+    """What the two guards share: :func:`refusal_reason` with this crawl's settings, and the refusal counted,
+    logged once per reason and host, and raised as :class:`~newsspider.middlewares.refusals.Refused`."""
 
     def __init__(
         self,
@@ -125,6 +126,10 @@ class RequestGuardMiddleware:
             )
         return Refused(reason, url, via)
 
+
+class RequestGuardMiddleware(GuardRules):
+    """Refuses requests (new ones, and the ones redirects create) that :func:`refusal_reason` rejects."""
+
     def process_request(self, request: Request) -> None:
         reason = self.reason_for(request.url)
         if reason is not None:
@@ -132,13 +137,14 @@ class RequestGuardMiddleware:
             raise self.refuse(reason, request.url, via=via[0] if via else None)
 
 
-class RedirectGuardMiddleware(RequestGuardMiddleware):
+class RedirectGuardMiddleware(GuardRules):
     """Refuses a 3xx whose target is refused, or already visited (a loop), before Scrapy follows it.
 
     Without it the refused target is dropped later by Scrapy's OffsiteMiddleware at scheduling time, with no
     errback: the page that redirected would vanish from the run report. Here the original request fails
     with :class:`~newsspider.middlewares.refusals.Refused` (``refused (…): redirect to …``), which its errback
-    reports.
+    reports. It has no ``process_request``: the request a redirect creates goes through
+    :class:`RequestGuardMiddleware` like any other (it was a subclass, and checked every request twice).
     """
 
     def process_response(self, request: Request, response: Response) -> Response:
