@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from newsspider.parsers import ListingContext
-from newsspider.parsers.article import parse_fetched
+from newsspider.parsers.article import parse_job
 from newsspider.sites import load_profile
 from newsspider.spiders.parsepool import ParsePool, ParseTimeout, WorkerDied
 
@@ -38,14 +38,14 @@ def die_on_poison(*args: Any) -> NewsArticle:
     """A worker task that kills its process on a poison URL, as a segfault in a C extension would."""
     if "poison" in args[1]:
         os._exit(1)
-    return parse_fetched(*args)
+    return parse_job(*args)
 
 
 def hang_on_slow(*args: Any) -> NewsArticle:
     """A page the parser never finishes (catastrophic backtracking in some regular expression)."""
     if "slow" in args[1]:
         time.sleep(600)
-    return parse_fetched(*args)
+    return parse_job(*args)
 
 
 def _refuse_to_load() -> None:
@@ -62,7 +62,7 @@ class Unreadable:
 def unreadable_on_bad(*args: Any) -> Any:
     if "bad" in args[1]:
         return Unreadable()
-    return parse_fetched(*args)
+    return parse_job(*args)
 
 
 def fail_always(*args: Any) -> NewsArticle:
@@ -252,3 +252,30 @@ def test_a_worker_starts_without_importing_scrapy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_worker_job_parses_as_the_crawl_process_does() -> None:
+    # The job carries the fetch time as ISO 8601 and the listing row as three values (cheaper to pickle):
+    # the record must be the one parse_fetched gives from the datetime and the ListingContext.
+    from newsspider.parsers.article import parse_fetched
+
+    site = load_profile("shanxi-gov")
+    when = datetime(2020, 2, 19, 1, 2, 3, 456789, tzinfo=UTC)
+    listing = ListingContext(title="省政府召开常务会议", date_raw="2020-02-18", column="要闻")
+    body = PAGE.encode("utf-8")
+    url = "http://www.shanxi.gov.cn/a/1.html"
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    expected = parse_fetched(body, url, 200, headers, site, when, listing)
+    job = parse_job(
+        body,
+        url,
+        200,
+        headers["Content-Type"],
+        site,
+        when.isoformat(),
+        ("省政府召开常务会议", "2020-02-18", "要闻"),
+    )
+    assert job == expected
+    assert parse_job(body, url, 200, None, None, None, None) == parse_fetched(
+        body, url, 200, {}, None, None, None
+    )

@@ -38,8 +38,7 @@ from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsspider.parsers.article import plain_headers
-from newsspider.spiders.parseworker import HEADER, Shared, frame
+from newsspider.spiders.parseworker import HEADER, frame
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,9 +54,9 @@ if TYPE_CHECKING:
 __all__ = ["ParsePool", "ParseTimeout", "WorkerDied"]
 
 logger = logging.getLogger(__name__)
-_WORK = "newsspider.parsers.article:parse_fetched"
+_WORK = "newsspider.parsers.article:parse_job"
 _SITE_ARG = 4
-"""Where :meth:`ParsePool.parse` puts the site profile in ``_WORK``'s arguments: sent once per worker."""
+"""Where :meth:`ParsePool.parse` puts the site profile in ``_WORK``'s arguments: kept by each worker."""
 _EXIT_GRACE = 5.0
 
 
@@ -97,22 +96,21 @@ class _Worker:
         self._running_since = 0.0
         self._on_death = on_death
         self._shared: dict[int, tuple[Any, int]] = {}
-        """id() of each object sent as a :class:`Shared` → (the object, kept so its id stays its own; its
-        number). A handful: one site profile per site."""
+        """id() of each object the worker keeps (``parseworker.Kept``) → (the object, kept here so its id stays
+        its own; its number). A handful: one site profile per site."""
 
     def job(self, job_id: int, args: tuple[Any, ...], shared: int) -> bytes:
         """The frame of a job; ``args[shared]`` is sent whole only the first time this worker gets it."""
         value = args[shared]
         if value is None:
-            return frame((job_id, args))
+            return frame((job_id, args, None))
+        rest = (*args[:shared], None, *args[shared + 1 :])
         known = self._shared.get(id(value))
         if known is None:
             number = len(self._shared)
             self._shared[id(value)] = (value, number)
-            sent = Shared(number, value)
-        else:
-            sent = Shared(known[1])
-        return frame((job_id, (*args[:shared], sent, *args[shared + 1 :])))
+            return frame((job_id, rest, (shared, number, value)))
+        return frame((job_id, rest, (shared, known[1], None)))
 
     def submit(self, job_id: int, future: asyncio.Future[Any], job: bytes) -> None:
         if not self.alive:  # died since it was chosen: the page goes to another worker, no try charged
@@ -315,14 +313,16 @@ class ParsePool:
     async def parse(
         self, response: TextResponse, site: SiteProfile, fetched_at: datetime, listing: ListingContext
     ) -> NewsArticle:
+        # As plain_headers gives it to the parser in this process: repeated values joined.
+        content_types = response.headers.getlist(b"Content-Type")
         args = (
             response.body,
             response.url,
             response.status,
-            plain_headers(response.headers),
+            b", ".join(content_types).decode("latin-1") if content_types else None,
             site,
-            fetched_at,
-            listing,
+            fetched_at.isoformat(),
+            (listing.title, listing.date_raw, listing.column),
         )
         tries = 0
         while True:

@@ -3,8 +3,9 @@
 Reads jobs from stdin and writes answers to stdout, each a frame of a 4-byte big-endian length and a pickle:
 a job is ``(job_id, args)``, an answer ``(job_id, ok, result)`` where ``result`` is the function's return
 value or, when ``ok`` is false, the exception it raised (or its text when the exception does not pickle).
-An argument may be a :class:`Shared`: the object itself the first time, then only its number (a site
-profile, the same for every page of a site).
+A job may also name one argument that the worker keeps: ``(job_id, args, (position, number, value))`` puts
+``value`` at ``args[position]`` and keeps it as ``number``; a later job sends ``value`` None and gets the kept
+one (a site profile, the same for every page of a site, is pickled once per worker).
 Only the crawl process that started this one writes to its stdin, so unpickling jobs is safe. Anything
 the parser prints goes to stderr: stdout carries frames only. Stdin closed: the worker exits.
 """
@@ -17,31 +18,27 @@ import pickle
 import signal
 import struct
 import sys
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["HEADER", "Shared", "frame", "main", "resolve"]
+__all__ = ["HEADER", "Kept", "frame", "main", "resolve"]
 
 HEADER = struct.Struct(">I")
 
 
-@dataclass(frozen=True, slots=True)
-class Shared:
-    """An argument this worker keeps: ``value`` is set the first time it is sent under ``number``, None
-    after. (Pickling a site profile with every page was a third of a job's pickling in the crawl process.)"""
-
-    number: int
-    value: Any = None
+Kept = tuple[int, int, Any]
+"""An argument the worker keeps: (its position in the job's arguments, its number, the value or None)."""
 
 
-def _arguments(args: tuple[Any, ...], kept: dict[int, Any], shared: type[Shared]) -> tuple[Any, ...]:
-    for arg in args:
-        if type(arg) is shared and arg.value is not None:
-            kept[arg.number] = arg.value
-    return tuple(kept[arg.number] if type(arg) is shared else arg for arg in args)
+def _arguments(args: tuple[Any, ...], kept: Kept | None, store: dict[int, Any]) -> tuple[Any, ...]:
+    if kept is None:
+        return args
+    position, number, value = kept
+    if value is not None:
+        store[number] = value
+    return (*args[:position], store[number], *args[position + 1 :])
 
 
 def frame(obj: Any) -> bytes:
@@ -85,15 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print in a parser must not corrupt the frames
     jobs = sys.stdin.buffer
-    kept: dict[int, Any] = {}
-    # Run as ``-m``, this module is __main__; the jobs' Shared is the one of its importable name.
-    shared: type[Shared] = importlib.import_module(__spec__.name if __spec__ else __name__).Shared
+    store: dict[int, Any] = {}
     while (head := _read_exactly(jobs, HEADER.size)) is not None:
         body = _read_exactly(jobs, HEADER.unpack(head)[0])
         if body is None:
             break
-        job_id, args = pickle.loads(body)  # noqa: S301  (written only by the crawl process that started us)
-        answers.write(_answer(job_id, work, _arguments(args, kept, shared)))
+        job_id, args, kept = pickle.loads(body)  # noqa: S301  (written only by the crawl process that started us)
+        answers.write(_answer(job_id, work, _arguments(args, kept, store)))
         answers.flush()
     return 0
 
