@@ -24,12 +24,11 @@ from newsspider.parsers.title_candidates import (
     TITLE_TAGS,
     element_text,
     nearest_before,
-    norm,
     opening_heading,
     replied_subject,
     shown_segment,
 )
-from newsspider.textnorm import clean_whitespace
+from newsspider.textnorm import clean_whitespace, compare_form
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -155,7 +154,7 @@ def _candidates(
 
 def _score(text: str, refs: list[str], first: str) -> float:
     """``first``: the compare form of <title>'s first segment ("" when there is none)."""
-    n = norm(text)
+    n = compare_form(text)
     if not n:
         return 0.0
     best = 0.0
@@ -210,8 +209,8 @@ def find_title(
     first = _first_segment(doc_title)
     meta_title = meta.get("articletitle")
     og_title = meta.get("og:title", "twitter:title")
-    refs = [norm(x) for x in (meta_title, og_title, first, doc_title) if x]
-    first_form = norm(first) if first else ""  # once, not for every candidate
+    refs = [compare_form(x) for x in (meta_title, og_title, first, doc_title) if x]
+    first_form = compare_form(first) if first else ""  # once, not for every candidate
     best: tuple[float, int, HtmlElement, str, str | None] | None = None
     labelled = _labelled(tree, index)
     for element in _candidates(index, list(tree.iter(*_HEADINGS)), labelled):
@@ -227,7 +226,7 @@ def find_title(
         if score >= 1.0 and (best is None or (score, len(text)) > (best[0], best[1])):
             best = (score, len(text), element, text, carried)
     replied = replied_subject(tree, index)
-    if replied is not None and (best is None or norm(best[3]) != norm(element_text(replied))):
+    if replied is not None and (best is None or compare_form(best[3]) != compare_form(element_text(replied))):
         return _with_sides(Headline(_headline_text(replied)[0], replied))
     if best is not None:
         return _sides(Headline(best[3], best[2]), best[2], best[4])

@@ -26,7 +26,6 @@ __all__ = [
     "TITLE_TAGS",
     "element_text",
     "nearest_before",
-    "norm",
     "opening_heading",
     "replied_subject",
     "shown_segment",
@@ -48,9 +47,6 @@ _MIN_REPLIED = 4
 _MIN_REPLIES = 2
 _FORM_WEIGHT = 3
 _SENTENCE_END = re.compile(r"[。！？!?]")
-
-
-norm = compare_form
 
 
 def element_text(element: HtmlElement) -> str:
@@ -76,7 +72,7 @@ def replied_subject(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
             found = _REPLY.match(element_text(element).split("\n")[0])
         if found is None or not _MIN_REPLIED <= len(found.group("subject").strip()) <= MAX_SIDE_LEN:
             continue
-        subject = norm(found.group("subject"))
+        subject = compare_form(found.group("subject"))
         weight = _FORM_WEIGHT if element.tag == "input" else 1 if element.tag == "a" else _MIN_REPLIES
         weights[subject] = weights.get(subject, 0) + weight
         first_reply.setdefault(subject, element)
@@ -88,9 +84,11 @@ def replied_subject(tree: HtmlElement, index: PageIndex) -> HtmlElement | None:
     for element in tree.iter(*TITLE_TAGS, "a"):
         if element is first_reply[subject]:
             break
-        if index.length(element) <= MAX_LEN and norm(element_text(element)) == subject:
+        if index.length(element) <= MAX_LEN and compare_form(element_text(element)) == subject:
             # The outermost element showing just the subject (<font><strong><a>…), as a heading would be.
-            while (parent := element.getparent()) is not None and norm(element_text(parent)) == subject:
+            while (parent := element.getparent()) is not None and compare_form(
+                element_text(parent)
+            ) == subject:
                 element = parent
             return element
     return None
@@ -101,7 +99,7 @@ def shown_segment(
 ) -> HtmlElement | None:
     """An element showing exactly one segment of ``<title>`` (``博客名 - 文章标题``: which segment is the
     headline is told by the page showing it), the last one before the body container."""
-    segments = {norm(p) for p in SUFFIX_SPLIT.split(doc_title) if len(p.strip()) >= MIN_SEGMENT}
+    segments = {compare_form(p) for p in SUFFIX_SPLIT.split(doc_title) if len(p.strip()) >= MIN_SEGMENT}
     if not segments:
         return None
     found: HtmlElement | None = None
@@ -118,7 +116,7 @@ def shown_segment(
         length = index.length(element)
         if not MIN_SEGMENT <= length <= MAX_LEN:
             continue
-        shown = norm(element_text(element))
+        shown = compare_form(element_text(element))
         if shown in segments:
             # Inside the text, only a segment the page header did not show (a law's name repeated in its
             # preamble is still the headline shown above).
