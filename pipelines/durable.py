@@ -94,8 +94,12 @@ class SyncBatches:
         batch.entries.append(entry)
         batch.offsets[rel] = offset
         batch.fds[rel] = fd
-        if len(batch.entries) >= self.every or time.monotonic() - self._last >= self.seconds:
+        if self._current_is_due():
             self._due()
+
+    def _current_is_due(self) -> bool:
+        """The lines written since the last batch are ``every`` records, or ``seconds`` old."""
+        return len(self._current.entries) >= self.every or time.monotonic() - self._last >= self.seconds
 
     def _due(self) -> None:
         if not _reactor_running():
@@ -121,11 +125,8 @@ class SyncBatches:
         except Exception as exc:  # noqa: BLE001  (on the reactor's thread: say it, stop the crawl)
             self._stop(exc)
             return
-        if (
-            self._in_flight is None  # none started since by a sync() that waited for the disk
-            and self._current.entries
-            and (len(self._current.entries) >= self.every or time.monotonic() - self._last >= self.seconds)
-        ):
+        # None started since by a sync() that waited for the disk, and lines are waiting for the next one.
+        if self._in_flight is None and self._current.entries and self._current_is_due():
             self._start()
 
     def _sync_failed(self, failure: Failure, batch: _Batch) -> None:
