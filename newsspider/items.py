@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import typing
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "Image",
     "NewsArticle",
     "Reprint",
+    "declared_types",
     "fields_of",
 ]
 
@@ -220,3 +222,13 @@ def _plain_dataclass(cls: type) -> bool:
     params = getattr(cls, "__dataclass_params__", None)
     slots = any("__slots__" in vars(base) for base in cls.__mro__)
     return dataclasses.is_dataclass(cls) and not slots and not getattr(params, "frozen", True)
+
+
+@functools.cache
+def declared_types(cls: type) -> dict[str, Any] | None:
+    """The declared type of each field of a record class (``str | None``, ``list[str]``…), resolved once, or
+    None when an annotation does not resolve. Read only: the dict is shared."""
+    try:
+        return typing.get_type_hints(cls)
+    except (NameError, TypeError):
+        return None

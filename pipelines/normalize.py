@@ -9,11 +9,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-import typing
 from datetime import UTC, datetime
 from typing import Any
 
-from newsspider.items import fields_of
+from newsspider.items import declared_types, fields_of
 from newsspider.textnorm import clean_whitespace, content_hash
 from newsspider.urls import canonical_url
 
@@ -145,10 +144,7 @@ def _all_normal_lines(lines: list[str]) -> bool:
 @functools.cache
 def _field_plan(cls: type) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """A record class's fields as (declared one-line strings, declared lists of strings, the others)."""
-    try:
-        hints = typing.get_type_hints(cls)
-    except (NameError, TypeError):  # an annotation that does not resolve: every field looked at alone
-        hints = {}
+    hints = declared_types(cls) or {}  # an annotation that does not resolve: every field looked at alone
     lines, lists, others = [], [], []
     for name in _field_names(cls):
         hint = hints.get(name)

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from itemadapter import ItemAdapter, is_item
 
+from newsspider.items import declared_types
 from pipelines.state import SeenEntry, title_hash
 
 __all__ = ["ENTRY_FIELDS", "as_record", "dump_line", "entry_of", "json_view"]
@@ -64,9 +65,8 @@ def _holds_dataclass(hint: Any) -> bool:
 def _nested_fields(cls: type) -> tuple[str, ...] | None:
     """The fields of a record class whose declared type holds dataclasses (images, directives...), or None
     when the declarations do not resolve."""
-    try:
-        hints = typing.get_type_hints(cls)
-    except (NameError, TypeError):
+    hints = declared_types(cls)
+    if hints is None:
         return None
     return tuple(field.name for field in dataclasses.fields(cls) if _holds_dataclass(hints.get(field.name)))
 
